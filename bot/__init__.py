@@ -1,0 +1,1 @@
+"""The rectification-campaign Telegram bot: composition root, services, jobs and the CLI."""

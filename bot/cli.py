@@ -1,0 +1,187 @@
+"""The command line: run, check config, migrate, set up units and invites, try it locally."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+from bot.errors import DomainError
+from bot.texts import t
+from storage.models import Role
+
+log = logging.getLogger("bot")
+
+
+def plain(text: str) -> str:
+    """Turn a chat text (HTML) into terminal text."""
+    return html.unescape(re.sub(r"</?(b|i|u|s|code|pre)>", "", text))
+
+
+def resolve_config(path: str | None) -> Config:
+    """Load the named file, else $BOT_CONFIG, else ./config.yaml, else the built-in defaults."""
+    path = path or os.environ.get("BOT_CONFIG")
+    if path is None and Path("config.yaml").exists():
+        path = "config.yaml"
+    return load_config(path)
+
+
+def ensure_schema(config: Config) -> None:
+    """Create the schema in an empty database; refuse to run on an older one."""
+    from storage.db import make_engine
+    from storage.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(config.database.url)
+    try:
+        current, head = current_revision(engine), head_revision()
+        if current == head:
+            return
+        if current is None:
+            upgrade(engine)
+            return
+        raise ConfigError(
+            f"the database schema is at revision {current}, this version needs {head}: "
+            "run `python -m bot migrate` first"
+        )
+    finally:
+        engine.dispose()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="作风问题教育整顿助手 · rectification-campaign Telegram bot",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", metavar="FILE", help="YAML config (default: ./config.yaml)")
+        return p
+
+    command("run", "run the bot (long polling, or webhook when configured)")
+    check = sub.add_parser("check-config", help="validate a config file without starting")
+    check.add_argument("file", metavar="FILE")
+    command("migrate", "upgrade the database schema to this version")
+
+    unit = command("unit", "add or list units")
+    unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")
+    add = unit_sub.add_parser("add", help="add a unit")
+    add.add_argument("name")
+    add.add_argument("--parent", help="name or code of the parent unit")
+    add.add_argument("--code", help="short unique code (default: U001, U002, …)")
+    unit_sub.add_parser("list", help="list units")
+
+    imp = command("import-units", "create units from an xlsx or csv sheet (name, code, parent)")
+    imp.add_argument("file", metavar="FILE")
+
+    inv = command("invite", "print a one-time invite code and deep link for a unit")
+    inv.add_argument("unit", metavar="UNIT", help="unit code or name")
+    inv.add_argument("--role", default="member", choices=[r.value for r in Role])
+
+    shell = command("shell", "talk to the bot in this terminal, without Telegram or a token")
+    shell.add_argument("--as", dest="as_user", type=int, metavar="USER_ID",
+                       help="start as this Telegram user id (default 10001)")
+    shell.add_argument("--db", metavar="URL", help="database URL (default sqlite:///data/shell.db)")
+    shell.add_argument("--out", metavar="DIR", default="data/shell-files",
+                       help="where documents and photos the bot sends are saved")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check-config":
+            config = load_config(args.file)
+            note = "" if config.token else " (no token: `run` needs BOT_TOKEN or telegram.token)"
+            print(f"{args.file}: ok{note}")
+            return 0
+        config = resolve_config(args.config)
+        return _dispatch(args, config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        lang = "zh"
+        print(f"error: {plain(t(lang, exc.key, **exc.params))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "run":
+        from bot.runner import run
+
+        return run(config)
+    if args.command == "shell":
+        from bot.shell import run_shell
+
+        return run_shell(config, as_user=args.as_user, db_url=args.db, out_dir=Path(args.out))
+    if args.command == "migrate":
+        from storage.db import make_engine
+        from storage.migrate import current_revision, upgrade
+
+        engine = make_engine(config.database.url)
+        before = current_revision(engine)
+        upgrade(engine)
+        print(f"database {config.database.url}: {before or 'empty'} -> {current_revision(engine)}")
+        engine.dispose()
+        return 0
+
+    from bot.app import build_services
+
+    ensure_schema(config)
+    services = build_services(config)
+    membership = services.membership
+    if args.command == "unit" and args.unit_command == "add":
+        unit = membership.add_unit(args.name, parent=args.parent, code=args.code)
+        print(f"{unit.code}\t{unit.name}\t{unit.parent_code or ''}")
+    elif args.command == "unit":
+        units = membership.list_units()
+        for unit in units:
+            print(f"{unit.code}\t{unit.name}\t{unit.parent_code or ''}")
+        print(f"({len(units)} units)", file=sys.stderr)
+    elif args.command == "import-units":
+        report = membership.import_units(Path(args.file))
+        print(f"created {report.created} units, skipped {report.skipped} already present")
+    elif args.command == "invite":
+        invite = membership.create_invite(unit=args.unit, role=Role(args.role), by=None)
+        username = _bot_username(config)
+        expires = invite.expires_at.astimezone(config.tz).strftime("%Y-%m-%d %H:%M")
+        print(f"code: {invite.code}")
+        print(f"unit: {invite.unit.name} ({invite.unit.code})  role: {invite.role.value}")
+        print(f"valid until: {expires}")
+        print(f"link: https://t.me/{username or '<bot>'}?start={invite.code}")
+        print(f"or send in the bot's chat: /join {invite.code}")
+    services.db.dispose()
+    return 0
+
+
+def _bot_username(config: Config) -> str | None:
+    """Ask the Bot API for the bot's username when a token is set; the link needs it."""
+    if config.telegram.bot_username:
+        return config.telegram.bot_username
+    if not config.token:
+        return None
+    import asyncio
+
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    async def get_me() -> str | None:
+        base_url = config.base_url or "https://api.telegram.org/bot"
+        async with Bot(config.require_token(), base_url=base_url) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(get_me())
+    except (TelegramError, OSError) as exc:
+        print(f"note: could not ask Telegram for the bot's name ({exc})", file=sys.stderr)
+        return None

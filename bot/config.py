@@ -1,0 +1,224 @@
+"""Typed configuration: YAML validated into frozen pydantic models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line for a person to act on."""
+
+
+class _Model(BaseModel):
+    # An unknown key is almost always a typo; silently ignoring it hides a broken setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebhookConfig(_Model):
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, ge=1, le=65535)
+    url_path: str = "telegram"
+    url: str | None = None
+    secret_token: str | None = None
+
+
+class TelegramConfig(_Model):
+    token: str | None = None
+    bot_username: str | None = None
+    base_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: float = Field(2.0, gt=0, le=60)
+    webhook: WebhookConfig = WebhookConfig()
+    admin_chat: int | None = None
+
+
+class DatabaseConfig(_Model):
+    url: str = "sqlite:///data/zhenggai.db"
+    echo: bool = False
+
+
+class Phase(_Model):
+    name: str = Field(min_length=1)
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Phase:
+        if self.end < self.start:
+            raise ValueError(f"phase {self.name!r} ends before it starts")
+        return self
+
+
+class CampaignConfig(_Model):
+    name: str = "机关干部作风问题教育整顿"
+    phases: tuple[Phase, ...] = ()
+
+    @field_validator("phases")
+    @classmethod
+    def _no_overlap(cls, phases: tuple[Phase, ...]) -> tuple[Phase, ...]:
+        for before, after in itertools.pairwise(phases):
+            if after.start <= before.end:
+                raise ValueError(f"phase {after.name!r} overlaps {before.name!r}")
+        return phases
+
+
+class Category(_Model):
+    name: str = Field(min_length=1)
+    theme: str = Field(min_length=1)
+
+
+THEMES = ("担当作为不尽心", "争创一流缺雄心", "服务群众不贴心", "遵规守纪缺戒心")
+
+DEFAULT_CATEGORIES: tuple[Category, ...] = tuple(
+    Category(name=name, theme=THEMES[theme])
+    for name, theme in (
+        ("大局意识淡漠", 3),
+        ("履职尽责缺位", 0),
+        ("执行落实漂浮", 0),
+        ("固步自封、安于现状", 1),
+        ("追赶跨越缺少锐气", 1),
+        ("持之以恒韧劲不足", 1),
+        ("群众观念不牢", 2),
+        ("服务基层不优", 2),
+        ("面对基层高高在上", 2),
+        ("不遵守政治、工作、生活纪律", 3),
+    )
+)
+
+
+def _hhmm(value: str) -> str:
+    try:
+        dt.time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a time of day like 09:00") from exc
+    return value
+
+
+TimeOfDay = Annotated[str, AfterValidator(_hhmm)]
+
+
+class QuietHours(_Model):
+    start: TimeOfDay = "22:00"
+    end: TimeOfDay = "07:30"
+
+
+class RemindersConfig(_Model):
+    tick_seconds: float = Field(15.0, gt=0, le=3600)
+    quiet_hours: QuietHours = QuietHours()
+    deadline_days_before: tuple[int, ...] = (3, 1)
+    escalate_after_days: int = Field(3, ge=0)
+    escalate_office_after_days: int = Field(7, ge=0)
+    office_hours: tuple[TimeOfDay, ...] = ("08:50", "17:30")
+    late_window_hours: float = Field(12.0, gt=0)
+
+
+class DigestConfig(_Model):
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    time: TimeOfDay = "09:00"
+
+
+class Config(_Model):
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    office_admins: tuple[int, ...] = ()
+    campaign: CampaignConfig = CampaignConfig()
+    categories: tuple[Category, ...] = DEFAULT_CATEGORIES
+    reminders: RemindersConfig = RemindersConfig()
+    digest: DigestConfig = DigestConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        return os.environ.get("BOT_TOKEN") or self.telegram.token or None
+
+    @property
+    def base_url(self) -> str | None:
+        return os.environ.get("TELEGRAM_BASE_URL") or self.telegram.base_url or None
+
+    def require_token(self) -> str:
+        token = self.token
+        if not token:
+            raise ConfigError(
+                "no bot token: set the BOT_TOKEN environment variable or telegram.token "
+                "(to try the bot without a token: python -m bot shell)"
+            )
+        if ":" not in token:
+            raise ConfigError("the bot token looks wrong: it should look like 123456:ABC-DEF…")
+        return token
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def _one_line(exc: ValidationError) -> str:
+    err = exc.errors(include_url=False)[0]
+    where = _where(err["loc"])
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{where}'"
+    message = str(err["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def parse_config(data: Any, *, source: str = "config") -> Config:
+    """Validate already-loaded YAML data."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of keys")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_one_line(exc)}") from None
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Load a YAML file; None means the built-in defaults (which equal config.example.yaml)."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise ConfigError(f"{path}: malformed YAML{at}: {problem}") from None
+    return parse_config(data, source=str(path))

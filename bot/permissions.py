@@ -1,0 +1,48 @@
+"""Who may do what: one table, read by services and generated into the docs."""
+
+from __future__ import annotations
+
+import enum
+
+from storage.models import Role
+
+
+class Action(enum.StrEnum):
+    INVITE_MEMBER = "invite_member"
+    INVITE_LIAISON = "invite_liaison"
+    INVITE_LEADER = "invite_leader"
+    INVITE_OFFICE = "invite_office"
+    INVITE_OTHER_UNIT = "invite_other_unit"
+    BIND_GROUP = "bind_group"
+    BIND_OTHER_UNIT = "bind_other_unit"
+
+
+_ADMINS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
+
+ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.INVITE_MEMBER: _ADMINS,
+    Action.INVITE_LIAISON: frozenset({Role.OFFICE, Role.LEADER}),
+    Action.INVITE_LEADER: frozenset({Role.OFFICE, Role.LEADER}),
+    Action.INVITE_OFFICE: frozenset({Role.OFFICE}),
+    Action.INVITE_OTHER_UNIT: frozenset({Role.OFFICE}),
+    Action.BIND_GROUP: _ADMINS,
+    Action.BIND_OTHER_UNIT: frozenset({Role.OFFICE}),
+}
+
+INVITE_ACTION = {
+    Role.MEMBER: Action.INVITE_MEMBER,
+    Role.LIAISON: Action.INVITE_LIAISON,
+    Role.LEADER: Action.INVITE_LEADER,
+    Role.OFFICE: Action.INVITE_OFFICE,
+}
+
+
+def can(role: Role | None, action: Action) -> bool:
+    """Tell whether a role (None: someone with no unit) may take an action."""
+    return role is not None and role in ALLOWED[action]
+
+
+def invitable_roles(role: Role | None) -> list[Role]:
+    """List the roles a person with `role` may hand out by invite, most junior first."""
+    order = [Role.MEMBER, Role.LIAISON, Role.LEADER, Role.OFFICE]
+    return [r for r in order if can(role, INVITE_ACTION[r])]

@@ -1,0 +1,1 @@
+"""Telegram I/O: read the update, call one service, render one text, reply."""

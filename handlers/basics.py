@@ -1,0 +1,150 @@
+"""Start, help, joining with an invite code, language choice and cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.context import Ctx
+from bot.permissions import Action, can
+from bot.services.membership import Identity
+from bot.texts import t
+from handlers.common import answer, display_name, identify, lang_of, reply, role_name
+from storage.models import Role
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    allowed: Action | None = None  # None: everyone, joined or not
+    members_only: bool = False
+
+
+# The order here is the order of /help and of the command menu.
+COMMANDS = (
+    Command("start"),
+    Command("help"),
+    Command("join"),
+    Command("invite", Action.INVITE_MEMBER),
+    Command("bindgroup", Action.BIND_GROUP),
+    Command("lang"),
+    Command("cancel"),
+)
+
+
+def visible_commands(role: Role | None) -> list[Command]:
+    """List what a person with `role` can use, for /help."""
+    return [
+        c for c in COMMANDS
+        if (c.allowed is None or can(role, c.allowed)) and (role is not None or not c.members_only)
+    ]
+
+
+async def start(update: Update, context: Ctx) -> None:
+    """Greet, or join when /start carries an invite code from a deep link."""
+    if context.args:
+        await join(update, context)
+        return
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
+    user = update.effective_user
+    assert user is not None
+    context.svc.membership.touch_user(user.id, display_name(update), user.username)
+    if ident.unit is None and ident.role is None:
+        campaign = context.svc.config.campaign.name
+        await reply(update, lang, "start.stranger", name=display_name(update), campaign=campaign)
+        return
+    await reply(
+        update, lang, "start.member", name=display_name(update),
+        unit=ident.unit.name if ident.unit else t(lang, "role.office"),
+        role=role_name(lang, ident.role),
+    )
+
+
+async def show_help(update: Update, context: Ctx) -> None:
+    """List the commands this person's role can use."""
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
+    await answer(update, help_text(ident, lang, context))
+
+
+def help_text(ident: Identity, lang: str, context: Ctx) -> str:
+    campaign = context.svc.config.campaign.name
+    if ident.role is None:
+        lines = [t(lang, "help.header_stranger", campaign=campaign)]
+    else:
+        unit = ident.unit.name if ident.unit else t(lang, "role.office")
+        lines = [t(lang, "help.header", campaign=campaign, role=role_name(lang, ident.role),
+                   unit=unit)]
+    lines += [f"/{c.name} — {t(lang, f'cmd.{c.name}')}" for c in visible_commands(ident.role)]
+    lines.append(t(lang, "help.footer"))
+    return "\n".join(lines)
+
+
+async def join(update: Update, context: Ctx) -> None:
+    """Redeem an invite code and tell the person their unit and role."""
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
+    if not context.args:
+        await reply(update, lang, "join.usage")
+        return
+    user = update.effective_user
+    assert user is not None
+    result = context.svc.membership.redeem_invite(
+        context.args[0], user_id=user.id, display_name=display_name(update),
+        username=user.username,
+    )
+    role = role_name(lang, result.role)
+    if result.previous_unit is not None:
+        await reply(update, lang, "join.moved", old_unit=result.previous_unit.name,
+                    unit=result.unit.name, role=role)
+    else:
+        await reply(update, lang, "join.ok", unit=result.unit.name, role=role)
+
+
+async def choose_lang(update: Update, context: Ctx) -> None:
+    """Offer the languages, or switch at once when one is named (/lang en)."""
+    ident = identify(update, context)
+    if context.args and context.args[0].lower() in ("zh", "en"):
+        await _set_lang(update, context, context.args[0].lower())
+        return
+    buttons = [[
+        InlineKeyboardButton("中文", callback_data=callbacks.encode("lang", "set", "zh")),
+        InlineKeyboardButton("English", callback_data=callbacks.encode("lang", "set", "en")),
+    ]]
+    await reply(update, lang_of(ident, context), "lang.choose",
+                markup=InlineKeyboardMarkup(buttons))
+
+
+async def pick_lang(update: Update, context: Ctx) -> None:
+    """Switch language from the button the person tapped."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, _, (lang,) = callbacks.decode(query.data)
+    await query.answer()
+    await _set_lang(update, context, lang)
+
+
+async def _set_lang(update: Update, context: Ctx, lang: str) -> None:
+    user = update.effective_user
+    assert user is not None
+    context.svc.membership.set_lang(user.id, display_name(update), lang)
+    await reply(update, lang, "lang.set")
+
+
+async def cancel(update: Update, context: Ctx) -> None:
+    """Abandon whatever is in progress; say so when nothing was."""
+    await reply(update, lang_of(identify(update, context), context), "cancel.nothing")
+
+
+async def stranger_text(update: Update, context: Ctx) -> None:
+    """Answer free text in a private chat with what this person can do next."""
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
+    if ident.role is None:
+        await reply(update, lang, "start.stranger", name=display_name(update),
+                    campaign=context.svc.config.campaign.name)
+    else:
+        await answer(update, help_text(ident, lang, context))

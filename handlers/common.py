@@ -1,0 +1,50 @@
+"""What every handler needs: who is talking, in which language, and how to answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+
+from bot.context import Ctx
+from bot.services.membership import Identity
+from bot.texts import normalize_lang, t
+from storage.models import Role
+
+
+def identify(update: Update, context: Ctx) -> Identity:
+    """Look the sender up; someone the bot has never seen is an Identity with no role."""
+    user = update.effective_user
+    assert user is not None
+    return context.svc.membership.identify(user.id)
+
+
+def lang_of(ident: Identity | None, context: Ctx) -> str:
+    """Use the person's chosen language, else the deployment's default."""
+    default = context.svc.config.language
+    return normalize_lang(ident.lang if ident else None, default)
+
+
+def display_name(update: Update) -> str:
+    user = update.effective_user
+    assert user is not None
+    return user.full_name or user.username or str(user.id)
+
+
+async def reply(
+    update: Update, lang: str, key: str, *, markup: InlineKeyboardMarkup | None = None,
+    **params: Any,
+) -> None:
+    """Answer in the chat the update came from."""
+    await answer(update, t(lang, key, **params), markup=markup)
+
+
+async def answer(update: Update, text: str, *, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send already-rendered text to the chat the update came from."""
+    message = update.effective_message
+    assert message is not None
+    await message.reply_text(text, reply_markup=markup)
+
+
+def role_name(lang: str, role: Role | None) -> str:
+    return t(lang, f"role.{role.value}") if role else ""

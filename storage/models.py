@@ -1,0 +1,115 @@
+"""The tables: units and their hierarchy, people, memberships, bound group chats, invites."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+# Constraint names must be stable so that Alembic migrations can refer to them on every backend.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+intpk = Annotated[int, mapped_column(Integer, primary_key=True)]
+utc = Annotated[dt.datetime, mapped_column(UTCDateTime())]
+tg_id = Annotated[int, mapped_column(BigInteger)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Role(enum.StrEnum):
+    OFFICE = "office"
+    LEADER = "leader"
+    LIAISON = "liaison"
+    MEMBER = "member"
+
+
+def _role_enum() -> Enum:
+    return Enum(
+        Role,
+        native_enum=False,
+        length=16,
+        values_callable=lambda roles: [r.value for r in roles],
+        name="role",
+    )
+
+
+class Unit(Base):
+    __tablename__ = "units"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    created_at: Mapped[utc]
+
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
+
+
+class User(Base):
+    """A Telegram account the bot has seen; exists before and apart from any membership."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    display_name: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str | None] = mapped_column(String(64))
+    lang: Mapped[str | None] = mapped_column(String(8))
+    reachable: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[utc]
+
+
+class Member(Base):
+    __tablename__ = "members"
+
+    id: Mapped[intpk]
+    # One membership per person keeps "my unit" unambiguous in every command.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[Role] = mapped_column(_role_enum())
+    joined_at: Mapped[utc]
+
+    user: Mapped[User] = relationship()
+    unit: Mapped[Unit] = relationship()
+
+
+class GroupChat(Base):
+    __tablename__ = "group_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    bound_by: Mapped[int] = mapped_column(BigInteger)
+    bound_at: Mapped[utc]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    unit: Mapped[Unit] = relationship()
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    role: Mapped[Role] = mapped_column(_role_enum())
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[utc]
+    expires_at: Mapped[utc]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    unit: Mapped[Unit] = relationship()
