@@ -1,0 +1,49 @@
+"""Shared fixtures: a fixed clock, a migrated database on a real SQLite file, the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import build_services
+from bot.clock import FixedClock
+from bot.config import Config, parse_config
+from bot.context import Services
+from storage.db import Database
+from storage.migrate import upgrade
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# A Saturday afternoon near a month end: the dates most likely to expose off-by-one rules.
+T0 = dt.datetime(2026, 11, 28, 15, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def config(db_url: str) -> Config:
+    return parse_config({"database": {"url": db_url}, "office_admins": [900]})
+
+
+@pytest.fixture
+def database(config: Config) -> Iterator[Database]:
+    db = Database.from_url(config.database.url)
+    upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def services(config: Config, clock: FixedClock, database: Database) -> Services:
+    return build_services(config, clock=clock, database=database)
