@@ -1,4 +1,4 @@
-"""Dependencies point one way: handlers -> services -> storage; storage and services know no Telegram."""
+"""Dependencies point one way: handlers -> services -> storage; no Telegram below handlers."""
 
 from __future__ import annotations
 

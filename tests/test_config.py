@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,9 +71,9 @@ def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Config().base_url == "http://127.0.0.1:8081/bot"
 
 
-def _cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    import os
-
+def _cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if k not in ("BOT_TOKEN", "TELEGRAM_BASE_URL")}
     full_env["PYTHONPATH"] = str(ROOT)
     full_env.update(env or {})
