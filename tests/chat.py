@@ -1,0 +1,72 @@
+"""A test client for the real Application on the sandbox Bot API: send text, click buttons."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.app import App, build_application
+from bot.clock import Clock
+from bot.config import Config
+from bot.sandbox import BotApiSandbox, SandboxRequest
+from bot.sandbox_updates import SentMessage
+from storage.db import Database
+
+
+class Chat:
+    """Drive the bot as people would, and read what it answered."""
+
+    def __init__(self, app: App, sandbox: BotApiSandbox) -> None:
+        self.app = app
+        self.sandbox = sandbox
+
+    async def _feed(self, data: dict[str, Any], chat_id: int) -> list[SentMessage]:
+        """Process one update; return the messages it sent or changed in that chat."""
+        before = {m.message_id: (m.text, m.reply_markup) for m in self.sandbox.sent(chat_id)}
+        await self.app.process_update(self.sandbox.update(data, self.app.bot))
+        return [m for m in self.sandbox.sent(chat_id)
+                if before.get(m.message_id) != (m.text, m.reply_markup)]
+
+    async def send(
+        self, user_id: int, text: str = "", chat_id: int | None = None, **kwargs: Any
+    ) -> list[SentMessage]:
+        """Send a message; return what the bot sent to that chat in answer."""
+        chat = user_id if chat_id is None else chat_id
+        return await self._feed(self.sandbox.message(user_id, text, chat_id, **kwargs), chat)
+
+    async def click(
+        self, user_id: int, label: str, chat_id: int | None = None,
+        message: SentMessage | None = None,
+    ) -> list[SentMessage]:
+        """Tap the newest button with this label in the chat (or on the given message)."""
+        chat = user_id if chat_id is None else chat_id
+        if message is None:
+            message = next(
+                (m for m in reversed(self.sandbox.sent(chat))
+                 if any(text == label for row in self.sandbox.buttons(m) for text, _ in row)),
+                None,
+            )
+            if message is None:
+                raise LookupError(f"no message in chat {chat} has a button {label!r}")
+        return await self._feed(self.sandbox.click(user_id, message, label), chat)
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m.text or "" for m in self.sandbox.sent(chat_id)]
+
+    def last_text(self, chat_id: int) -> str:
+        return self.sandbox.last(chat_id).text or ""
+
+
+@asynccontextmanager
+async def running_bot(
+    config: Config, clock: Clock, database: Database, sandbox: BotApiSandbox | None = None
+) -> AsyncIterator[Chat]:
+    sandbox = sandbox or BotApiSandbox()
+    app = build_application(config, request=SandboxRequest(sandbox), clock=clock,
+                            token="123:abc", database=database)
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        yield Chat(app, sandbox)
+    assert sandbox.untaught == [], f"methods the sandbox was not taught: {sandbox.untaught}"
