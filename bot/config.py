@@ -38,6 +38,14 @@ class WebhookConfig(_Model):
     secret_token: str | None = None
 
 
+class RateLimitConfig(_Model):
+    """Telegram's flood limits as python-telegram-bot's AIORateLimiter applies them; 0 disables."""
+
+    overall_per_second: float = Field(30, ge=0)
+    group_per_minute: float = Field(20, ge=0)
+    max_retries: int = Field(3, ge=0, le=10)
+
+
 class TelegramConfig(_Model):
     token: str | None = None
     bot_username: str | None = None
@@ -46,6 +54,7 @@ class TelegramConfig(_Model):
     poll_timeout: float = Field(2.0, gt=0, le=60)
     webhook: WebhookConfig = WebhookConfig()
     admin_chat: int | None = None
+    rate_limit: RateLimitConfig = RateLimitConfig()
 
 
 class DatabaseConfig(_Model):
@@ -133,6 +142,13 @@ class DigestConfig(_Model):
     time: TimeOfDay = "09:00"
 
 
+class CalendarConfig(_Model):
+    """Corrections to the official holiday calendar, e.g. a year the package does not know yet."""
+
+    workdays: tuple[dt.date, ...] = ()
+    holidays: tuple[dt.date, ...] = ()
+
+
 class Config(_Model):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
@@ -143,6 +159,8 @@ class Config(_Model):
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     reminders: RemindersConfig = RemindersConfig()
     digest: DigestConfig = DigestConfig()
+    calendar: CalendarConfig = CalendarConfig()
+    invite_valid_days: int = Field(7, ge=1, le=365)
 
     @field_validator("timezone")
     @classmethod

@@ -9,7 +9,10 @@ from telegram.ext import CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.services.membership import MembershipService
+from bot.services.dialogs import DialogState, DialogStore
+from bot.services.ledger import LedgerService
+from bot.services.membership import Identity, MembershipService
+from bot.workdays import WorkCalendar
 from storage.db import Database
 
 
@@ -19,6 +22,9 @@ class Services:
     clock: Clock
     db: Database
     membership: MembershipService
+    ledger: LedgerService
+    dialogs: DialogStore
+    calendar: WorkCalendar
 
 
 class BotData:
@@ -38,6 +44,11 @@ class BotData:
 
 
 class Ctx(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    # Set by the DialogHandler for the update it routes; the step's draft lives in .data.
+    dialog: DialogState | None = None
+    # Who sent the update, looked up once per update by handlers.common.identify.
+    identity: Identity | None = None
+
     @property
     def svc(self) -> Services:
         return self.bot_data.services

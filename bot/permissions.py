@@ -15,6 +15,12 @@ class Action(enum.StrEnum):
     INVITE_OTHER_UNIT = "invite_other_unit"
     BIND_GROUP = "bind_group"
     BIND_OTHER_UNIT = "bind_other_unit"
+    FILE = "file"
+    VIEW_UNIT_LEDGER = "view_unit_ledger"
+    VIEW_ALL_UNITS = "view_all_units"
+    UPDATE_UNIT_ITEMS = "update_unit_items"
+    SIGN_OFF = "sign_off"
+    EXPORT = "export"
 
 
 _ADMINS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
@@ -27,6 +33,13 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.INVITE_OTHER_UNIT: frozenset({Role.OFFICE}),
     Action.BIND_GROUP: _ADMINS,
     Action.BIND_OTHER_UNIT: frozenset({Role.OFFICE}),
+    Action.FILE: frozenset(Role),
+    Action.VIEW_UNIT_LEDGER: _ADMINS,
+    Action.VIEW_ALL_UNITS: frozenset({Role.OFFICE}),
+    # Leaders and liaisons keep the whole unit's ledger current, not only their own items.
+    Action.UPDATE_UNIT_ITEMS: _ADMINS,
+    Action.SIGN_OFF: frozenset({Role.OFFICE, Role.LEADER}),
+    Action.EXPORT: _ADMINS,
 }
 
 INVITE_ACTION = {

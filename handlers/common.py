@@ -13,10 +13,17 @@ from storage.models import Role
 
 
 def identify(update: Update, context: Ctx) -> Identity:
-    """Look the sender up; someone the bot has never seen is an Identity with no role."""
+    """Look the sender up once per update; someone never seen is an Identity with no role."""
     user = update.effective_user
     assert user is not None
-    return context.svc.membership.identify(user.id)
+    if context.identity is None or context.identity.user_id != user.id:
+        context.identity = context.svc.membership.identify(user.id)
+    return context.identity
+
+
+def forget_identity(context: Ctx) -> None:
+    """Drop the cached identity after a change to it (joining, a new language)."""
+    context.identity = None
 
 
 def lang_of(ident: Identity | None, context: Ctx) -> str:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
@@ -113,3 +122,19 @@ class Invite(Base):
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     unit: Mapped[Unit] = relationship()
+
+
+class Dialog(Base):
+    """A conversation in progress: which flow and step, and the draft so far.
+
+    Kept in the database so that a restart, or another instance, continues where the person was.
+    """
+
+    __tablename__ = "dialogs"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    flow: Mapped[str] = mapped_column(String(32))
+    state: Mapped[int]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[utc]

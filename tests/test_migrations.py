@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+import storage.ledger  # noqa: F401  (registers the ledger tables on Base.metadata)
 from storage.db import Database
 from storage.migrate import current_revision, head_revision
 from storage.models import Base

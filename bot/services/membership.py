@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -60,6 +60,18 @@ class JoinResult:
 class ImportReport:
     created: int
     skipped: int
+
+
+_PARENT = aliased(Unit)
+# Built once: a statement rebuilt per call would also miss SQLAlchemy's compiled cache.
+_IDENTIFY = (
+    select(User.lang, Member.role, Unit.id, Unit.code, Unit.name, _PARENT.code)
+    .select_from(User)
+    .outerjoin(Member, Member.user_id == User.id)
+    .outerjoin(Unit, Unit.id == Member.unit_id)
+    .outerjoin(_PARENT, _PARENT.id == Unit.parent_id)
+    .where(User.id == bindparam("uid"))
+)
 
 
 def _unit_view(unit: Unit) -> UnitView:
@@ -147,18 +159,17 @@ class MembershipService:
     # -- people ------------------------------------------------------------------------------
 
     def identify(self, user_id: int) -> Identity:
-        """Tell who a Telegram user is to the campaign."""
-        with self.db.uow() as s:
-            row = s.execute(
-                select(User, Member).outerjoin(Member, Member.user_id == User.id)
-                .where(User.id == user_id)
-            ).first()
-            user, member = (row[0], row[1]) if row else (None, None)
-            role = member.role if member else None
-            if user_id in self.office_admins:
-                role = Role.OFFICE
-            unit = _unit_view(member.unit) if member else None
-            return Identity(user_id, role, unit, user.lang if user else None)
+        """Tell who a Telegram user is to the campaign (one query: it runs on every update)."""
+        with self.db.read() as conn:
+            row = conn.execute(_IDENTIFY, {"uid": user_id}).first()
+        lang, role, unit = None, None, None
+        if row is not None:
+            lang, role = row[0], row[1]
+            if row[2] is not None:
+                unit = UnitView(row[2], row[3], row[4], row[5])
+        if user_id in self.office_admins:
+            role = Role.OFFICE
+        return Identity(user_id, role, unit, lang)
 
     def touch_user(self, user_id: int, display_name: str, username: str | None) -> None:
         """Record or refresh a person's Telegram name; they may be reachable again."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import storage.ledger  # noqa: F401  (registers the ledger tables on Base.metadata)
 from storage.models import Base
 
 config = context.config

@@ -1,0 +1,79 @@
+"""Shared bench set-up: the real Application on the sandbox Bot API and a temp SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import tempfile
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app import App, build_application
+from bot.clock import FixedClock
+from bot.config import Config, parse_config
+from bot.sandbox import BotApiSandbox, SandboxRequest
+from storage.db import Database
+from storage.migrate import upgrade
+
+T0 = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def temp_config(db_url: str | None = None) -> tuple[Config, Path]:
+    folder = Path(tempfile.mkdtemp(prefix="zhenggai-bench-"))
+    url = db_url or f"sqlite:///{folder / 'bench.db'}"
+    # The bot's own work is measured here, not Telegram's flood limits: those are off.
+    limits = {"overall_per_second": 0, "group_per_minute": 0}
+    return parse_config({"database": {"url": url}, "telegram": {"rate_limit": limits}}), folder
+
+
+def make_app(config: Config, sandbox: BotApiSandbox) -> tuple[App, Database, FixedClock]:
+    database = Database.from_url(config.database.url)
+    upgrade(database.engine)
+    clock = FixedClock(T0)
+    app = build_application(config, request=SandboxRequest(sandbox), clock=clock,
+                            token="123:bench", database=database)
+    return app, database, clock
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def seed_problems(database: Database, rows: int, units: int = 100) -> None:
+    """Fill the ledger with `rows` problems over `units` units, in bulk (setup, not measured)."""
+    from sqlalchemy import insert
+
+    from storage.ledger import Problem, Source, Status, Track
+    from storage.models import Unit
+
+    now = T0.astimezone(dt.UTC)
+    statuses = list(Status)
+    with database.write() as conn:
+        conn.execute(insert(Unit), [
+            {"id": u + 1, "code": f"U{u + 1:04d}", "name": f"单位{u + 1}", "created_at": now}
+            for u in range(units)])
+        batch = []
+        for i in range(rows):
+            unit = i % units + 1
+            seq = i // units + 1
+            owner = 10_000 + i % 997
+            batch.append({
+                "unit_id": unit, "seq": seq, "number": f"U{unit:04d}-{seq:05d}",
+                "source": Source.SELF, "category": "履职尽责缺位",
+                "description": f"问题描述{i}：窗口工作人员午休时段无人值守",
+                "measures": ["安排轮值", "公示电话"], "track": Track.DEADLINE,
+                "owner_name": f"干部{i % 997}", "owner_user_id": owner,
+                "deadline": now + dt.timedelta(days=(i % 60) - 20), "status": statuses[i % 4],
+                "evidence": [], "tags": [], "rework_count": i % 3, "created_by": owner,
+                "created_at": now, "updated_at": now,
+            })
+            if len(batch) == 5000:
+                conn.execute(insert(Problem), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Problem), batch)

@@ -1,0 +1,121 @@
+"""One-message filing: split `问题：… 措施：… 责任人：… 时限：…` into the fields of a draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dates import parse_when
+from bot.services.ledger import Draft
+from storage.ledger import Level, Source, Track
+
+# Longer labels first so that 问题描述 is not read as 问题 + 描述.
+LABELS: dict[str, str] = {
+    "问题描述": "description", "问题来源": "source", "问题类别": "category",
+    "整改措施": "measures", "整改类型": "track", "整改时限": "deadline", "整改目标": "goal",
+    "责任领导": "leader", "责任人": "owner", "问题": "description", "措施": "measures",
+    "类别": "category", "类型": "track", "时限": "deadline", "来源": "source", "目标": "goal",
+    "层级": "level", "层面": "level",
+}
+_LABEL = re.compile(
+    r"(?:^|(?<=[\s，,；;。.、!！]))(" + "|".join(map(re.escape, LABELS)) + r")\s*[:：]\s*"
+)
+# A message that opens with a label is a one-message filing, not chat.
+STARTS_LABELLED = re.compile(r"^\s*(问题描述|问题|措施|整改措施)\s*[:：]")
+_TRIM = " \t\r\n，,；;。.、"
+_MEASURE_SPLIT = re.compile(r"[；;\n]+|(?:^|\s)\d+[.、)）]\s*")
+
+TRACK_WORDS = {"立行立改": Track.IMMEDIATE, "限期整改": Track.DEADLINE, "长期坚持": Track.ONGOING}
+SOURCE_WORDS = {
+    "自查": Source.SELF, "自查自纠": Source.SELF, "群众反映": Source.PUBLIC,
+    "企业投诉": Source.BUSINESS, "暗访监督": Source.INSPECTION, "暗访": Source.INSPECTION,
+    "上级督导": Source.SUPERVISION, "督导": Source.SUPERVISION,
+}
+LEVEL_WORDS = {"个人": Level.INDIVIDUAL, "单位": Level.UNIT, "行业": Level.SECTOR}
+
+
+@dataclass
+class Parsed:
+    draft: Draft
+    # Text keys (with parameters) telling the person what could not be read.
+    problems: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+def split_fields(text: str) -> dict[str, str]:
+    """Cut labelled text into {field: value}; unlabelled text before any label is the problem."""
+    found = list(_LABEL.finditer(text))
+    fields: dict[str, str] = {}
+    head = text[: found[0].start()] if found else text
+    if head.strip(_TRIM):
+        fields["description"] = head.strip(_TRIM)
+    for i, match in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        value = text[match.end():end].strip(_TRIM)
+        name = LABELS[match.group(1)]
+        if value:
+            fields[name] = f"{fields[name]}；{value}" if name in fields else value
+    return fields
+
+
+def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str]) -> Parsed:
+    """Turn one message into a draft; what cannot be read is left empty and reported."""
+    fields = split_fields(text)
+    parsed = Parsed(Draft())
+    values: dict[str, Any] = {}
+    if "description" in fields:
+        values["description"] = fields["description"][:2000]
+    if "measures" in fields:
+        measures = [m.strip(_TRIM) for m in _MEASURE_SPLIT.split(fields["measures"])]
+        values["measures"] = tuple(m for m in measures if m)[:20]
+    if "goal" in fields:
+        values["goal"] = fields["goal"][:2000]
+    if "owner" in fields:
+        values["owner_name"] = fields["owner"][:100]
+    if "leader" in fields:
+        values["leader_name"] = fields["leader"][:100]
+    if "category" in fields:
+        category = _match_category(fields["category"], categories)
+        if category is None:
+            parsed.problems.append(("quick.bad_category", {"value": fields["category"]}))
+        values["category"] = category
+    if "track" in fields:
+        track = TRACK_WORDS.get(fields["track"])
+        if track is None:
+            parsed.problems.append(("quick.bad_track", {"value": fields["track"]}))
+        values["track"] = track.value if track else None
+    if "source" in fields:
+        source = SOURCE_WORDS.get(fields["source"])
+        if source is None:
+            parsed.problems.append(("quick.bad_source", {"value": fields["source"]}))
+        values["source"] = source.value if source else None
+    if "level" in fields and fields["level"] in LEVEL_WORDS:
+        values["level"] = LEVEL_WORDS[fields["level"]].value
+    if "deadline" in fields:
+        when = parse_when(fields["deadline"], now)
+        if when is None:
+            parsed.problems.append(("quick.bad_deadline", {"value": fields["deadline"]}))
+        elif when <= now:
+            parsed.problems.append(("quick.past_deadline", {"value": fields["deadline"]}))
+        else:
+            values["deadline"] = when.isoformat()
+            # A stated deadline with no track named is the ordinary 限期整改.
+            values.setdefault("track", Track.DEADLINE.value)
+    # A one-message filing is usually the cadre's own finding; the card shows it and can change it.
+    values.setdefault("source", Source.SELF.value)
+    if values.get("track") is None:
+        values.pop("track", None)
+    parsed.draft = Draft(**values)
+    return parsed
+
+
+def _match_category(value: str, categories: Sequence[str]) -> str | None:
+    value = value.strip()
+    if value.isdigit() and 1 <= int(value) <= len(categories):
+        return categories[int(value) - 1]
+    exact = [c for c in categories if c == value]
+    partial = [c for c in categories if value in c or c in value]
+    candidates = exact or partial
+    return candidates[0] if len(candidates) == 1 else None

@@ -1,0 +1,59 @@
+"""Conversations in progress, kept in the database so a restart or another instance resumes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from bot.clock import Clock
+from storage.db import Database
+from storage.models import Dialog
+
+
+@dataclass
+class DialogState:
+    flow: str
+    state: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+_GET = select(Dialog.flow, Dialog.state, Dialog.data).where(
+    Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user"))
+
+
+_VALUES = {"flow": bindparam("p_flow"), "state": bindparam("p_state"),
+           "data": bindparam("p_data", type_=Dialog.data.type),
+           "updated_at": bindparam("p_at", type_=Dialog.updated_at.type)}
+_UPDATE = update(Dialog).where(
+    Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user")).values(_VALUES)
+_INSERT = insert(Dialog).values(chat_id=bindparam("chat"), user_id=bindparam("user"), **_VALUES)
+
+
+class DialogStore:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # Core statements, not ORM loads: these run on every update of a private chat.
+
+    def get(self, chat_id: int, user_id: int) -> DialogState | None:
+        with self.db.read() as conn:
+            row = conn.execute(_GET, {"chat": chat_id, "user": user_id}).first()
+        return DialogState(row[0], row[1], dict(row[2])) if row else None
+
+    def save(self, chat_id: int, user_id: int, dialog: DialogState) -> None:
+        params = {"chat": chat_id, "user": user_id, "p_flow": dialog.flow,
+                  "p_state": int(dialog.state), "p_data": dict(dialog.data),
+                  "p_at": self.clock.now()}
+        with self.db.write() as conn:
+            if not conn.execute(_UPDATE, params).rowcount:
+                conn.execute(_INSERT, params)
+
+    def clear(self, chat_id: int, user_id: int) -> bool:
+        """End a conversation; tell whether there was one."""
+        with self.db.write() as conn:
+            result = conn.execute(delete(Dialog).where(
+                Dialog.chat_id == chat_id, Dialog.user_id == user_id))
+            return bool(result.rowcount)

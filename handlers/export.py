@@ -1,0 +1,50 @@
+"""/export: the ledger as an Excel workbook, one sheet per unit for the campaign office."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from telegram import Update
+
+from bot.context import Ctx
+from bot.errors import DomainError
+from bot.permissions import Action, can
+from bot.services.export import write_xlsx
+from bot.texts import t
+from handlers.common import identify, lang_of, reply
+
+
+async def export_ledger(update: Update, context: Ctx) -> None:
+    """Send the unit's ledger (every unit's, for the office) as an .xlsx file."""
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
+    if not can(ident.role, Action.EXPORT):
+        raise DomainError("export.denied")
+    everything = can(ident.role, Action.VIEW_ALL_UNITS)
+    if not everything and ident.unit is None:
+        raise DomainError("export.denied")
+    unit_id = None if everything else ident.unit.id  # type: ignore[union-attr]
+    count = context.svc.ledger.count(unit_id=unit_id)
+    await reply(update, lang, "export.working", count=count)
+    now = context.svc.clock.now()
+    tz = context.svc.config.tz
+    title = t(lang, "ledger.title.all" if everything else "ledger.title.unit")
+    buffer = io.BytesIO()
+
+    def build() -> None:
+        rows = context.svc.ledger.iter_rows(unit_id=unit_id)
+        write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title)
+
+    # A large ledger takes seconds to write; the bot keeps answering others meanwhile.
+    await asyncio.to_thread(build)
+    stamp = now.astimezone(tz)
+    scope = ident.unit.code if ident.unit and not everything else "全市"
+    name = f"问题台账_{scope}_{stamp:%Y%m%d}.xlsx"
+    message = update.effective_message
+    assert message is not None
+    await message.reply_document(
+        buffer.getvalue(), filename=name,
+        caption=t(lang, "export.caption", title=title, count=count,
+                  when=f"{stamp:%Y-%m-%d %H:%M}"),
+    )

@@ -1,0 +1,119 @@
+"""The ledger tables (问题台账): one row per problem, and every change to it as an event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models import Base, Unit, intpk, utc
+from storage.types import UTCDateTime
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"  # 待整改
+    IN_PROGRESS = "in_progress"  # 整改中
+    AWAITING_SIGNOFF = "awaiting_signoff"  # 已整改(待销号)
+    SIGNED_OFF = "signed_off"  # 已销号
+
+
+class Track(enum.StrEnum):
+    IMMEDIATE = "immediate"  # 立行立改
+    DEADLINE = "deadline"  # 限期整改
+    ONGOING = "ongoing"  # 长期坚持
+
+
+class Level(enum.StrEnum):
+    INDIVIDUAL = "individual"  # 个人
+    UNIT = "unit"  # 单位
+    SECTOR = "sector"  # 行业
+
+
+class Source(enum.StrEnum):
+    SELF = "self"  # 自查自纠
+    PUBLIC = "public"  # 群众反映
+    BUSINESS = "business"  # 企业投诉
+    INSPECTION = "inspection"  # 暗访监督
+    SUPERVISION = "supervision"  # 上级督导
+
+
+class EventKind(enum.StrEnum):
+    FILED = "filed"
+    PROGRESS = "progress"
+    DONE = "done"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EDITED = "edited"
+
+
+def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(cls, native_enum=False, length=24, name=name,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Problem(Base):
+    __tablename__ = "problems"
+    __table_args__ = (
+        Index("uq_problems_unit_seq", "unit_id", "seq", unique=True),
+        Index("ix_problems_unit_status", "unit_id", "status"),
+        Index("ix_problems_owner", "owner_user_id"),
+        Index("ix_problems_deadline", "deadline"),
+    )
+
+    id: Mapped[intpk]
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    seq: Mapped[int]
+    number: Mapped[str] = mapped_column(String(48), unique=True)  # 问题编号
+    level: Mapped[Level | None] = mapped_column(_enum(Level, "level"))
+    source: Mapped[Source] = mapped_column(_enum(Source, "source"))
+    category: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    measures: Mapped[list[str]] = mapped_column(JSON)
+    goal: Mapped[str | None] = mapped_column(Text)
+    track: Mapped[Track] = mapped_column(_enum(Track, "track"))
+    leader_name: Mapped[str | None] = mapped_column(String(100))
+    leader_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    owner_name: Mapped[str] = mapped_column(String(100))
+    owner_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    checkin_days: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+    progress: Mapped[str | None] = mapped_column(Text)
+    completion: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rework_count: Mapped[int] = mapped_column(default=0)
+    signed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    reviewer_name: Mapped[str | None] = mapped_column(String(100))
+    remarks: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[utc]
+    updated_at: Mapped[utc]
+
+    unit: Mapped[Unit] = relationship()
+    events: Mapped[list[ProblemEvent]] = relationship(
+        back_populates="problem", order_by="ProblemEvent.id"
+    )
+
+
+class ProblemEvent(Base):
+    """Who changed what, when, from which status to which, and why."""
+
+    __tablename__ = "problem_events"
+
+    id: Mapped[intpk]
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)
+    at: Mapped[utc]
+    actor_id: Mapped[int] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "status"))
+    to_status: Mapped[Status | None] = mapped_column(_enum(Status, "status"))
+    note: Mapped[str | None] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(String(255))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    problem: Mapped[Problem] = relationship(back_populates="events")

@@ -1,0 +1,263 @@
+"""Ledger export: xlsx (single and per unit) and CSV, reopened and read back cell by cell."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from bot.services.export import (
+    COLUMNS,
+    SUMMARY_COLUMNS,
+    rate_text,
+    row_values,
+    sheet_name,
+    write_csv,
+    write_xlsx,
+)
+from bot.services.ledger import ProblemView
+from storage.ledger import Level, Source, Status, Track
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 28, 7, 0, tzinfo=UTC)  # 15:00 in Shanghai
+LONG_NAME = "城关镇[试点]/社区:综合服务中心*便民?窗口\\第一党支部联合临时工作专班"
+BOM = "\ufeff"
+
+
+def problem(unit: tuple[int, str, str], seq: int, **changes: Any) -> ProblemView:
+    unit_id, code, name = unit
+    base = ProblemView(
+        id=unit_id * 100 + seq, number=f"{code}-{seq:04d}", unit_id=unit_id, unit_code=code,
+        unit_name=name, level=None, source=Source.SELF, category="履职尽责缺位",
+        description=f"问题{code}{seq}", measures=("建立台账",), goal=None, track=Track.DEADLINE,
+        leader_name="李局长", leader_user_id=None, owner_name="张三", owner_user_id=None,
+        deadline=dt.datetime(2026, 12, 31, 15, 59, tzinfo=UTC), checkin_days=None,
+        status=Status.PENDING, progress=None, completion=None, evidence=(), rework_count=0,
+        signed_off_at=None, reviewer_name=None, remarks=None, created_by=1,
+        created_at=NOW - dt.timedelta(days=10), updated_at=NOW - dt.timedelta(days=1),
+    )
+    return replace(base, **changes)
+
+
+EDU = (1, "EDU", "市教育局")
+FIN = (2, "FIN", "市财政局")
+CG = (3, "CG", LONG_NAME)
+
+
+@pytest.fixture
+def rows() -> list[ProblemView]:
+    return [
+        problem(EDU, 1, level=Level.INDIVIDUAL, measures=("建立台账", "每周通报"),
+                goal="群众满意", deadline=dt.datetime(2026, 12, 3, 7, 0, tzinfo=UTC)),
+        # Deadline a day gone while still being worked on: the overdue row.
+        problem(EDU, 2, status=Status.IN_PROGRESS, progress="已约谈两人",
+                deadline=dt.datetime(2026, 11, 27, 7, 0, tzinfo=UTC)),
+        # Past deadline too, but waiting for sign-off is not overdue.
+        problem(EDU, 3, status=Status.AWAITING_SIGNOFF, completion="已完成整改",
+                evidence=("file-a", "file-b"), rework_count=1, remarks="涉及窗口单位",
+                reviewer_name="王局长", deadline=dt.datetime(2026, 11, 20, 7, 0, tzinfo=UTC)),
+        problem(FIN, 1, level=Level.UNIT, source=Source.PUBLIC, status=Status.SIGNED_OFF,
+                track=Track.IMMEDIATE, completion="已整改", reviewer_name="赵主任",
+                signed_off_at=dt.datetime(2026, 11, 25, 1, 30, tzinfo=UTC)),
+        problem(FIN, 2, source=Source.SUPERVISION, track=Track.ONGOING, deadline=None,
+                checkin_days=14),
+        problem(CG, 1, level=Level.SECTOR, source=Source.INSPECTION, status=Status.IN_PROGRESS,
+                description="=HYPERLINK(\"http://evil\")", remarks="含\x0b控制符"),
+    ]
+
+
+EXPECTED = [
+    [1, "EDU-0001", "市教育局", "个人 · 自查自纠", "履职尽责缺位", "问题EDU1",
+     "1. 建立台账\n2. 每周通报", "群众满意", "限期整改", "李局长", "张三", "2026-12-03 15:00",
+     "待整改", "", "", "", "", ""],
+    [2, "EDU-0002", "市教育局", "自查自纠", "履职尽责缺位", "问题EDU2", "1. 建立台账", "",
+     "限期整改", "李局长", "张三", "2026-11-27 15:00", "整改中（已超期）", "已约谈两人", "", "",
+     "", ""],
+    [3, "EDU-0003", "市教育局", "自查自纠", "履职尽责缺位", "问题EDU3", "1. 建立台账", "",
+     "限期整改", "李局长", "张三", "2026-11-20 15:00", "已整改(待销号)", "",
+     "已完成整改（佐证 2 件）", "", "王局长", "涉及窗口单位；回炉1次"],
+    [4, "FIN-0001", "市财政局", "单位 · 群众反映", "履职尽责缺位", "问题FIN1", "1. 建立台账", "",
+     "立行立改", "李局长", "张三", "2026-12-31 23:59", "已销号", "", "已整改",
+     "2026-11-25 09:30", "赵主任", ""],
+    [5, "FIN-0002", "市财政局", "上级督导", "履职尽责缺位", "问题FIN2", "1. 建立台账", "",
+     "长期坚持", "李局长", "张三", "长期坚持（每14天检查）", "待整改", "", "", "", "", ""],
+    [6, "CG-0001", LONG_NAME, "行业 · 暗访监督", "履职尽责缺位", "=HYPERLINK(\"http://evil\")",
+     "1. 建立台账", "", "限期整改", "李局长", "张三", "2026-12-31 23:59", "整改中", "", "", "",
+     "", "含控制符"],
+]
+
+
+def _values(ws: Any) -> list[list[Any]]:
+    # openpyxl reads an empty inline string back as None.
+    return [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
+
+
+def _renumber(expected: list[list[Any]]) -> list[list[Any]]:
+    return [[i, *row[1:]] for i, row in enumerate(expected, 1)]
+
+
+def test_row_values_match_the_ledger_layout(rows: list[ProblemView]) -> None:
+    got = [row_values(r, i, tz=SHANGHAI, now=NOW) for i, r in enumerate(rows, 1)]
+    assert got == EXPECTED
+    # Without `now` nothing is judged overdue.
+    assert row_values(rows[1], 2, tz=SHANGHAI)[12] == "整改中"
+    assert len(COLUMNS) == 18 and all(len(r) == len(COLUMNS) for r in got)
+
+
+def test_ongoing_without_checkin_and_a_utc_zone(rows: list[ProblemView]) -> None:
+    bare = replace(rows[4], checkin_days=None)
+    assert row_values(bare, 1, tz=SHANGHAI)[11] == "长期坚持"
+    assert row_values(rows[0], 1, tz=ZoneInfo("UTC"))[11] == "2026-12-03 07:00"
+
+
+def test_single_sheet_xlsx(rows: list[ProblemView], tmp_path: Path) -> None:
+    path = tmp_path / "ledger.xlsx"
+    write_xlsx(rows, path, tz=SHANGHAI, now=NOW)
+
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["问题台账"]
+    ws = wb["问题台账"]
+    table = _values(ws)
+    assert tuple(table[0]) == COLUMNS
+    assert table[1:] == EXPECTED
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:R7"
+    assert ws.print_title_rows == "$1:$1"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (None, 0)
+
+
+def test_xlsx_styling(rows: list[ProblemView], tmp_path: Path) -> None:
+    path = tmp_path / "ledger.xlsx"
+    write_xlsx(rows, path, tz=SHANGHAI, now=NOW)
+    ws = load_workbook(path)["问题台账"]
+
+    assert all(c.font.b for c in ws[1])
+    assert {c.fill.fgColor.rgb for c in ws[1]} == {"00D9E1F2"}
+    assert ws.column_dimensions["A"].width == 6
+    assert ws.column_dimensions["F"].width >= 36
+    assert ws["F2"].alignment.wrap_text and ws["G2"].alignment.wrap_text
+    assert not ws["B2"].alignment.wrap_text
+    # Row 3 is the overdue item: every cell filled; the others have no fill.
+    assert {c.fill.fgColor.rgb for c in ws[3]} == {"00FFC7CE"}
+    assert all(c.fill.fill_type is None for r in (2, 4, 5, 6, 7) for c in ws[r])
+
+
+def test_user_text_never_becomes_a_formula(rows: list[ProblemView]) -> None:
+    buffer = io.BytesIO()
+    write_xlsx(rows, buffer, tz=SHANGHAI, now=NOW)
+    buffer.seek(0)
+    cell = load_workbook(buffer)["问题台账"]["F7"]
+    assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://evil\")", "s")
+
+
+def test_per_unit_workbook(rows: list[ProblemView], tmp_path: Path) -> None:
+    path = tmp_path / "all.xlsx"
+    write_xlsx(rows, path, tz=SHANGHAI, now=NOW, per_unit=True)
+    wb = load_workbook(path)
+
+    cg_sheet = "城关镇_试点__社区_综合服务中心_便民_窗口_第一党支部联合"  # 31
+    assert wb.sheetnames == ["汇总", "市教育局", "市财政局", cg_sheet]
+    summary = wb["汇总"]
+    assert _values(summary) == [
+        list(SUMMARY_COLUMNS),
+        ["EDU", "市教育局", 3, 1, 1, 1, 0, 1, "33.3%"],
+        ["FIN", "市财政局", 2, 1, 0, 0, 1, 0, "50.0%"],
+        ["CG", LONG_NAME, 1, 0, 1, 0, 0, 0, "0.0%"],
+        ["合计", "", 6, 2, 2, 1, 1, 1, "33.3%"],
+    ]
+    assert summary.freeze_panes == "A2" and summary["A1"].font.b and summary["C5"].font.b
+
+    for name, expected in (("市教育局", EXPECTED[:3]), ("市财政局", EXPECTED[3:5]),
+                           (cg_sheet, EXPECTED[5:])):
+        ws = wb[name]
+        table = _values(ws)
+        assert tuple(table[0]) == COLUMNS
+        assert table[1:] == _renumber(expected), name
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref == f"A1:R{len(expected) + 1}"
+    assert {c.fill.fgColor.rgb for c in wb["市教育局"][3]} == {"00FFC7CE"}
+
+
+def test_per_unit_with_clashing_names(rows: list[ProblemView], tmp_path: Path) -> None:
+    # Two offices both called 办公室 in different counties, and a unit literally named 汇总.
+    clash = [
+        problem((7, "A", "办公室"), 1), problem((8, "B", "办公室"), 1),
+        problem((9, "C", "汇总"), 1, status=Status.SIGNED_OFF),
+    ]
+    path = tmp_path / "clash.xlsx"
+    write_xlsx(clash, path, tz=SHANGHAI, now=NOW, per_unit=True)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["汇总", "办公室", "办公室(2)", "汇总(2)"]
+    assert _values(wb["办公室(2)"])[1][1] == "B-0001"
+    assert _values(wb["汇总"])[-1] == ["合计", "", 3, 2, 0, 0, 1, 0, "33.3%"]
+
+
+def test_empty_export(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    write_xlsx([], path, tz=SHANGHAI, now=NOW, per_unit=True)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["汇总"]
+    assert _values(wb["汇总"])[1:] == [["合计", "", 0, 0, 0, 0, 0, 0, "—"]]
+
+    single = tmp_path / "single.xlsx"
+    write_xlsx([], single, tz=SHANGHAI, now=NOW, title="教育局台账")
+    ws = load_workbook(single)["教育局台账"]
+    assert tuple(_values(ws)[0]) == COLUMNS and ws.max_row == 1
+
+
+@pytest.mark.parametrize(
+    ("fixed", "total", "text"),
+    [(0, 0, "—"), (0, 5, "0.0%"), (5, 5, "100.0%"), (2, 3, "66.7%"), (1, 3, "33.3%"),
+     (1, 8, "12.5%"), (1, 16, "6.3%"), (1, 1600, "0.1%"), (1, 2001, "0.0%")],
+)
+def test_rate_text_rounds_half_up(fixed: int, total: int, text: str) -> None:
+    assert rate_text(fixed, total) == text
+
+
+def test_sheet_name_sanitising_and_uniqueness() -> None:
+    taken: set[str] = set()
+    assert sheet_name("a[b]:c*d?e/f\\g", taken) == "a_b__c_d_e_f_g"
+    long = "很" * 40
+    assert sheet_name(long, taken) == "很" * 31
+    assert sheet_name(long, taken) == "很" * 28 + "(2)"
+    assert sheet_name(long, taken) == "很" * 28 + "(3)"
+    assert sheet_name("Office", taken) == "Office"
+    assert sheet_name("OFFICE", taken) == "OFFICE(2)"
+    assert sheet_name("'quoted'", taken) == "quoted"
+    assert sheet_name("  ", taken) == "未命名"
+    # A character outside the BMP counts twice against Excel's 31.
+    assert sheet_name("😀" * 20, taken) == "😀" * 15
+    assert all(len(name.encode("utf-16-le")) // 2 <= 31 for name in taken)
+
+
+def test_csv_to_a_path(rows: list[ProblemView], tmp_path: Path) -> None:
+    path = tmp_path / "ledger.csv"
+    write_csv(rows, path, tz=SHANGHAI, now=NOW)
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert path.read_bytes().count(b"\xef\xbb\xbf") == 1
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert tuple(table[0]) == COLUMNS
+    expected = [[str(v) for v in row] for row in EXPECTED]
+    expected[5][5] = "'" + expected[5][5]  # a formula-looking cell is defused for Excel
+    assert table[1:] == expected
+
+
+def test_csv_to_a_stream(rows: list[ProblemView]) -> None:
+    out = io.StringIO(newline="")
+    write_csv(rows[:2], out, tz=SHANGHAI, now=NOW)
+    text = out.getvalue()
+    assert text.startswith(BOM + "序号,问题编号,")
+    table = list(csv.reader(io.StringIO(text.removeprefix(BOM), newline="")))
+    assert table[1:] == [[str(v) for v in row] for row in EXPECTED[:2]]
+    assert table[2][12] == "整改中（已超期）"
