@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -23,13 +24,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import callbacks
+from bot import callbacks, dates, quickfile
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotData, Ctx, Services
+from bot.services.dialogs import DialogStore
+from bot.services.ledger import LedgerService
 from bot.services.membership import MembershipService
 from bot.texts import LANGS, t
-from handlers import basics, org
+from bot.workdays import WorkCalendar
+from handlers import basics, export, filing, ledger, org
+from handlers.dialog import DialogHandler
 from handlers.errors import on_error
 from storage.db import Database
 
@@ -45,8 +50,14 @@ def build_services(config: Config, *, clock: Clock | None = None,
     """Make the services without Telegram; the CLI uses this part alone."""
     clock = clock or SystemClock()
     db = database or Database.from_url(config.database.url, echo=config.database.echo)
-    membership = MembershipService(db, clock, office_admins=config.office_admins)
-    return Services(config=config, clock=clock, db=db, membership=membership)
+    membership = MembershipService(
+        db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
+    )
+    calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
+    return Services(
+        config=config, clock=clock, db=db, membership=membership,
+        ledger=LedgerService(db, clock), dialogs=DialogStore(db, clock), calendar=calendar,
+    )
 
 
 def build_application(
@@ -67,7 +78,7 @@ def build_application(
             parse_mode=ParseMode.HTML, tzinfo=config.tz,
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         ))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(_rate_limiter(config))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -81,9 +92,19 @@ def build_application(
     return app
 
 
+def _rate_limiter(config: Config) -> AIORateLimiter:
+    limits = config.telegram.rate_limit
+    return AIORateLimiter(
+        overall_max_rate=limits.overall_per_second, overall_time_period=1,
+        group_max_rate=limits.group_per_minute, group_time_period=60,
+        max_retries=limits.max_retries,
+    )
+
+
 def register_handlers(app: App) -> None:
     """Attach every handler. Order matters: the first matching handler in a group wins."""
     private = filters.ChatType.PRIVATE
+    # Commands first, so that /cancel, /help or a new /file work at any step of a conversation.
     app.add_handler(CommandHandler("start", basics.start, filters=private))
     app.add_handler(CommandHandler("help", basics.show_help))
     app.add_handler(CommandHandler("join", basics.join, filters=private))
@@ -91,17 +112,37 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("cancel", basics.cancel))
     app.add_handler(CommandHandler("invite", org.invite, filters=private))
     app.add_handler(CommandHandler("bindgroup", org.bind_group))
+    app.add_handler(CommandHandler("file", filing.start_filing, filters=private))
+    app.add_handler(CommandHandler("my", ledger.my_items, filters=private))
+    app.add_handler(CommandHandler("ledger", ledger.unit_ledger, filters=private))
+    app.add_handler(CommandHandler("item", ledger.show_item, filters=private))
+    app.add_handler(CommandHandler("export", export.export_ledger, filters=private))
+    # Then whatever conversation the person is in, wherever it was started.
+    dialogs = DialogHandler([filing.FILING, ledger.PROGRESS, ledger.DONE, ledger.REJECT])
+    dialogs.bind(app)
+    app.add_handler(dialogs)
+    # Buttons that work outside any conversation.
     app.add_handler(CallbackQueryHandler(basics.pick_lang, callbacks.pattern("lang", "set")))
     app.add_handler(CallbackQueryHandler(org.pick_invite_role, callbacks.pattern("invite", "role")))
+    app.add_handler(CallbackQueryHandler(filing.start_filing, callbacks.pattern("file", "start")))
+    for handler in ledger.top_level_handlers():
+        app.add_handler(handler)
     app.add_handler(ChatMemberHandler(org.bot_joined_group, ChatMemberHandler.MY_CHAT_MEMBER))
-    # Last: free text in a private chat that no feature claimed.
+    # A labelled message (问题：… 措施：…) files in one go.
+    app.add_handler(MessageHandler(
+        private & filters.TEXT & ~filters.COMMAND & filters.Regex(quickfile.STARTS_LABELLED),
+        filing.start_filing))
+    # Last: free text nobody claimed, and buttons from a conversation that has moved on.
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, basics.stranger_text))
+    app.add_handler(CallbackQueryHandler(basics.stale_button))
     app.add_error_handler(on_error)
 
 
 async def _post_init(app: App) -> None:
-    """Publish the command menu in each language."""
+    """Publish the command menu in each language and warm the English date reader."""
     config = app.bot_data.services.config
+    # dateparser's first parse costs ~0.3 s; pay it here, before the first update, off the loop.
+    await asyncio.to_thread(dates.warm_up)
     for lang in LANGS:
         await app.bot.set_my_commands(_menu(lang), language_code=lang)
     await app.bot.set_my_commands(_menu(config.language))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import Config, ConfigError, load_config
+from bot.context import Services
 from bot.errors import DomainError
 from bot.texts import t
 from storage.models import Role
@@ -85,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("unit", metavar="UNIT", help="unit code or name")
     inv.add_argument("--role", default="member", choices=[r.value for r in Role])
 
+    exp = command("export", "write the ledger to an .xlsx or .csv file")
+    exp.add_argument("--unit", metavar="CODE", help="one unit (default: every unit)")
+    exp.add_argument("--format", choices=["xlsx", "csv"], default=None,
+                     help="default: from the file name, else xlsx")
+    exp.add_argument("-o", "--output", metavar="FILE", required=True)
+
     shell = command("shell", "talk to the bot in this terminal, without Telegram or a token")
     shell.add_argument("--as", dest="as_user", type=int, metavar="USER_ID",
                        help="start as this Telegram user id (default 10001)")
@@ -95,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Opt into python-telegram-bot's timedelta API now, so that a 429 does not log a
+    # deprecation warning on every RetryAfter.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
         if args.command == "check-config":
@@ -160,8 +170,28 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         print(f"valid until: {expires}")
         print(f"link: https://t.me/{username or '<bot>'}?start={invite.code}")
         print(f"or send in the bot's chat: /join {invite.code}")
+    elif args.command == "export":
+        _export(services, args)
     services.db.dispose()
     return 0
+
+
+def _export(services: Services, args: argparse.Namespace) -> None:
+    from bot.services.export import write_csv, write_xlsx
+
+    unit = services.membership.find_unit(args.unit) if args.unit else None
+    if args.unit and unit is None:
+        raise DomainError("unit.unknown", code=args.unit)
+    out = Path(args.output)
+    fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
+    rows = services.ledger.rows(unit_id=unit.id if unit else None)  # the count is printed
+    now, tz = services.clock.now(), services.config.tz
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        write_csv(rows, out, tz=tz, now=now)
+    else:
+        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None)
+    print(f"{out}: {len(rows)} rows ({fmt})")
 
 
 def _bot_username(config: Config) -> str | None:

@@ -11,7 +11,16 @@ from bot.context import Ctx
 from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.texts import t
-from handlers.common import answer, display_name, identify, lang_of, reply, role_name
+from handlers.common import (
+    answer,
+    display_name,
+    forget_identity,
+    identify,
+    lang_of,
+    reply,
+    role_name,
+)
+from handlers.dialog import finish
 from storage.models import Role
 
 
@@ -27,6 +36,11 @@ COMMANDS = (
     Command("start"),
     Command("help"),
     Command("join"),
+    Command("file", members_only=True),
+    Command("my", members_only=True),
+    Command("ledger", Action.VIEW_UNIT_LEDGER),
+    Command("item", members_only=True),
+    Command("export", Action.EXPORT),
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
     Command("lang"),
@@ -37,7 +51,8 @@ COMMANDS = (
 def visible_commands(role: Role | None) -> list[Command]:
     """List what a person with `role` can use, for /help."""
     return [
-        c for c in COMMANDS
+        c
+        for c in COMMANDS
         if (c.allowed is None or can(role, c.allowed)) and (role is not None or not c.members_only)
     ]
 
@@ -57,10 +72,31 @@ async def start(update: Update, context: Ctx) -> None:
         await reply(update, lang, "start.stranger", name=display_name(update), campaign=campaign)
         return
     await reply(
-        update, lang, "start.member", name=display_name(update),
+        update,
+        lang,
+        "start.member",
+        name=display_name(update),
         unit=ident.unit.name if ident.unit else t(lang, "role.office"),
         role=role_name(lang, ident.role),
+        markup=start_menu(ident, lang),
     )
+
+
+def start_menu(ident: Identity, lang: str) -> InlineKeyboardMarkup:
+    """The main menu under the greeting: file, my items and, for admins, the ledger."""
+
+    def button(key: str, feature: str, action: str, *args: object) -> InlineKeyboardButton:
+        data = callbacks.encode(feature, action, *args)
+        return InlineKeyboardButton(t(lang, key), callback_data=data)
+
+    row = [
+        button("start.btn.file", "file", "start"),
+        button("start.btn.my", "led", "page", "m", "all", 1),
+    ]
+    if can(ident.role, Action.VIEW_UNIT_LEDGER):
+        scope = "a" if can(ident.role, Action.VIEW_ALL_UNITS) else "u"
+        row.append(button("start.btn.ledger", "led", "page", scope, "all", 1))
+    return InlineKeyboardMarkup([row])
 
 
 async def show_help(update: Update, context: Ctx) -> None:
@@ -76,8 +112,9 @@ def help_text(ident: Identity, lang: str, context: Ctx) -> str:
         lines = [t(lang, "help.header_stranger", campaign=campaign)]
     else:
         unit = ident.unit.name if ident.unit else t(lang, "role.office")
-        lines = [t(lang, "help.header", campaign=campaign, role=role_name(lang, ident.role),
-                   unit=unit)]
+        lines = [
+            t(lang, "help.header", campaign=campaign, role=role_name(lang, ident.role), unit=unit)
+        ]
     lines += [f"/{c.name} — {t(lang, f'cmd.{c.name}')}" for c in visible_commands(ident.role)]
     lines.append(t(lang, "help.footer"))
     return "\n".join(lines)
@@ -93,13 +130,22 @@ async def join(update: Update, context: Ctx) -> None:
     user = update.effective_user
     assert user is not None
     result = context.svc.membership.redeem_invite(
-        context.args[0], user_id=user.id, display_name=display_name(update),
+        context.args[0],
+        user_id=user.id,
+        display_name=display_name(update),
         username=user.username,
     )
+    forget_identity(context)
     role = role_name(lang, result.role)
     if result.previous_unit is not None:
-        await reply(update, lang, "join.moved", old_unit=result.previous_unit.name,
-                    unit=result.unit.name, role=role)
+        await reply(
+            update,
+            lang,
+            "join.moved",
+            old_unit=result.previous_unit.name,
+            unit=result.unit.name,
+            role=role,
+        )
     else:
         await reply(update, lang, "join.ok", unit=result.unit.name, role=role)
 
@@ -110,12 +156,15 @@ async def choose_lang(update: Update, context: Ctx) -> None:
     if context.args and context.args[0].lower() in ("zh", "en"):
         await _set_lang(update, context, context.args[0].lower())
         return
-    buttons = [[
-        InlineKeyboardButton("中文", callback_data=callbacks.encode("lang", "set", "zh")),
-        InlineKeyboardButton("English", callback_data=callbacks.encode("lang", "set", "en")),
-    ]]
-    await reply(update, lang_of(ident, context), "lang.choose",
-                markup=InlineKeyboardMarkup(buttons))
+    buttons = [
+        [
+            InlineKeyboardButton("中文", callback_data=callbacks.encode("lang", "set", "zh")),
+            InlineKeyboardButton("English", callback_data=callbacks.encode("lang", "set", "en")),
+        ]
+    ]
+    await reply(
+        update, lang_of(ident, context), "lang.choose", markup=InlineKeyboardMarkup(buttons)
+    )
 
 
 async def pick_lang(update: Update, context: Ctx) -> None:
@@ -131,12 +180,15 @@ async def _set_lang(update: Update, context: Ctx, lang: str) -> None:
     user = update.effective_user
     assert user is not None
     context.svc.membership.set_lang(user.id, display_name(update), lang)
+    forget_identity(context)
     await reply(update, lang, "lang.set")
 
 
 async def cancel(update: Update, context: Ctx) -> None:
     """Abandon whatever is in progress; say so when nothing was."""
-    await reply(update, lang_of(identify(update, context), context), "cancel.nothing")
+    had_dialog = finish(context, update)
+    key = "cancel.done" if had_dialog else "cancel.nothing"
+    await reply(update, lang_of(identify(update, context), context), key)
 
 
 async def stranger_text(update: Update, context: Ctx) -> None:
@@ -144,7 +196,20 @@ async def stranger_text(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     if ident.role is None:
-        await reply(update, lang, "start.stranger", name=display_name(update),
-                    campaign=context.svc.config.campaign.name)
+        await reply(
+            update,
+            lang,
+            "start.stranger",
+            name=display_name(update),
+            campaign=context.svc.config.campaign.name,
+        )
     else:
         await answer(update, help_text(ident, lang, context))
+
+
+async def stale_button(update: Update, context: Ctx) -> None:
+    """Answer a button no handler claims, e.g. from a finished conversation."""
+    query = update.callback_query
+    assert query is not None
+    lang = lang_of(identify(update, context), context)
+    await query.answer(t(lang, "button.stale"), show_alert=False)

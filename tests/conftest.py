@@ -1,9 +1,9 @@
 """Shared fixtures: a fixed clock, a migrated database on a real SQLite file, the services."""
-
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,11 @@ from bot.config import Config, parse_config
 from bot.context import Services
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.chat import Chat, running_bot
+
+# python-telegram-bot warns on RetryAfter.retry_after unless opted into timedeltas; under
+# filterwarnings=error that warning would replace every 429 the tests inject. Read at run time.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Saturday afternoon near a month end: the dates most likely to expose off-by-one rules.
@@ -47,3 +52,9 @@ def database(config: Config) -> Iterator[Database]:
 @pytest.fixture
 def services(config: Config, clock: FixedClock, database: Database) -> Services:
     return build_services(config, clock=clock, database=database)
+
+
+@pytest.fixture
+async def chat(config: Config, clock: FixedClock, database: Database) -> AsyncIterator[Chat]:
+    async with running_bot(config, clock, database) as driver:
+        yield driver
