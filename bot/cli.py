@@ -73,11 +73,15 @@ def _parser() -> argparse.ArgumentParser:
 
     unit = command("unit", "add or list units")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")
-    add = unit_sub.add_parser("add", help="add a unit")
+    # --config may also come after the action: `unit add NAME --config FILE`.
+    leaf = argparse.ArgumentParser(add_help=False)
+    leaf.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                      help="YAML config (default: ./config.yaml)")
+    add = unit_sub.add_parser("add", help="add a unit", parents=[leaf])
     add.add_argument("name")
     add.add_argument("--parent", help="name or code of the parent unit")
     add.add_argument("--code", help="short unique code (default: U001, U002, …)")
-    unit_sub.add_parser("list", help="list units")
+    unit_sub.add_parser("list", help="list units", parents=[leaf])
 
     imp = command("import-units", "create units from an xlsx or csv sheet (name, code, parent)")
     imp.add_argument("file", metavar="FILE")
