@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import Ctx
+from bot.dates import describe_when, parse_when
 from bot.services.membership import Identity
 from bot.texts import normalize_lang, t
 from storage.models import Role
@@ -55,3 +57,22 @@ async def answer(update: Update, text: str, *, markup: InlineKeyboardMarkup | No
 
 def role_name(lang: str, role: Role | None) -> str:
     return t(lang, f"role.{role.value}") if role else ""
+
+
+def local_now(context: Ctx) -> dt.datetime:
+    """Now in the deployment's time zone: time phrases are read relative to it."""
+    return context.svc.clock.now().astimezone(context.svc.config.tz)
+
+
+async def read_future_time(update: Update, context: Ctx, text: str) -> dt.datetime | None:
+    """Read a time phrase that must lie ahead; on failure say why and return None."""
+    lang = lang_of(identify(update, context), context)
+    now = local_now(context)
+    when = parse_when(text, now)
+    if when is None:
+        await answer(update, t(lang, "deadline.unreadable"))
+        return None
+    if when <= now:
+        await answer(update, t(lang, "deadline.past_with", when=describe_when(when, lang)))
+        return None
+    return when

@@ -13,12 +13,19 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import Ctx
-from bot.dates import describe_when, parse_interval, parse_when
+from bot.dates import describe_when, parse_interval
 from bot.errors import DomainError
 from bot.quickfile import parse_message
 from bot.services.ledger import Draft
 from bot.texts import t
-from handlers.common import answer, display_name, identify, lang_of
+from handlers.common import (
+    answer,
+    display_name,
+    identify,
+    lang_of,
+    local_now,
+    read_future_time,
+)
 from handlers.dialog import END, Flow, begin, finish
 from storage.ledger import Level, Source, Track
 
@@ -57,10 +64,6 @@ def _store(context: Ctx, draft: Draft, **flags: Any) -> None:
     assert context.dialog is not None
     context.dialog.data["draft"] = draft.to_json()
     context.dialog.data.update(flags)
-
-
-def _local_now(context: Ctx) -> dt.datetime:
-    return context.svc.clock.now().astimezone(context.svc.config.tz)
 
 
 def next_step(draft: Draft, data: dict[str, Any]) -> Step:
@@ -102,7 +105,7 @@ async def start_filing(update: Update, context: Ctx) -> int | None:
     draft, data = Draft(), dict[str, Any](skipped=[])
     if text.strip():
         names = [c.name for c in context.svc.config.categories]
-        parsed = parse_message(text, now=_local_now(context), categories=names)
+        parsed = parse_message(text, now=local_now(context), categories=names)
         draft = parsed.draft
         data["measures_done"] = bool(draft.measures)
         if parsed.problems:
@@ -270,7 +273,7 @@ def draft_card(draft: Draft, lang: str, tz: Any) -> str:
 
 def _immediate_default(context: Ctx) -> dt.datetime:
     """立行立改 is due by the end of the next working day."""
-    now = _local_now(context)
+    now = local_now(context)
     day = context.svc.calendar.next_workday(now.date())
     return dt.datetime.combine(day, dt.time(23, 59), tzinfo=now.tzinfo)
 
@@ -431,15 +434,10 @@ def _unit_person(update: Update, context: Ctx, user_id: int) -> tuple[int, str]:
 
 async def type_deadline(update: Update, context: Ctx) -> int | None:
     """Read a deadline typed in plain Chinese and echo it back in full."""
-    lang = lang_of(identify(update, context), context)
-    now = _local_now(context)
-    when = parse_when(_text(update), now)
+    when = await read_future_time(update, context, _text(update))
     if when is None:
-        await answer(update, t(lang, "deadline.unreadable"))
         return None
-    if when <= now:
-        await answer(update, t(lang, "deadline.past_with", when=describe_when(when, lang)))
-        return None
+    lang = lang_of(identify(update, context), context)
     _store(context, _replace(_draft(context), deadline=when.isoformat()))
     await answer(update, t(lang, "deadline.echo", when=describe_when(when, lang)))
     return await advance(update, context)

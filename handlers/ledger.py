@@ -11,13 +11,13 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import Ctx
-from bot.dates import describe_when, parse_when
+from bot.dates import describe_when
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.ledger import EventView, Page, ProblemView
 from bot.services.membership import Identity
 from bot.texts import t
-from handlers.common import answer, display_name, identify, lang_of
+from handlers.common import answer, display_name, identify, lang_of, read_future_time
 from handlers.dialog import END, Flow, begin, finish
 from storage.ledger import Status, Track
 
@@ -229,17 +229,26 @@ def _text_and_photo(update: Update) -> tuple[str, str | None]:
     return text, photo or document
 
 
-async def receive_progress(update: Update, context: Ctx) -> int | None:
-    """Record the progress note."""
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
+async def _note(update: Update, context: Ctx) -> tuple[str, str | None] | None:
+    """The text (and photo or file) of a note; asks again when there is no text."""
     text, attachment = _text_and_photo(update)
     if not text:
-        await answer(update, t(lang, "item.need_text"))
+        await answer(update, t(lang_of(identify(update, context), context), "item.need_text"))
         return None
+    return text[:2000], attachment
+
+
+async def receive_progress(update: Update, context: Ctx) -> int | None:
+    """Record the progress note."""
+    note = await _note(update, context)
+    if note is None:
+        return None
+    text, attachment = note
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
     assert context.dialog is not None
     problem = context.svc.ledger.add_progress(
-        context.dialog.data["id"], by=ident, by_name=display_name(update), text=text[:2000],
+        context.dialog.data["id"], by=ident, by_name=display_name(update), text=text,
         attachment=attachment)
     await answer(update, t(lang, "item.progress_saved", number=problem.number,
                            status=t(lang, f"status.{problem.status.value}")))
@@ -248,15 +257,15 @@ async def receive_progress(update: Update, context: Ctx) -> int | None:
 
 async def receive_done(update: Update, context: Ctx) -> int | None:
     """Move the item to 待销号 and send its leaders the sign-off card."""
+    note = await _note(update, context)
+    if note is None:
+        return None
+    text, attachment = note
     ident = identify(update, context)
     lang = lang_of(ident, context)
-    text, attachment = _text_and_photo(update)
-    if not text:
-        await answer(update, t(lang, "item.need_text"))
-        return None
     assert context.dialog is not None
     report = context.svc.ledger.report_done(
-        context.dialog.data["id"], by=ident, by_name=display_name(update), completion=text[:2000],
+        context.dialog.data["id"], by=ident, by_name=display_name(update), completion=text,
         attachment=attachment)
     problem = report.problem
     await answer(update, t(lang, "item.done_saved", number=problem.number))
@@ -319,17 +328,9 @@ async def receive_reject_reason(update: Update, context: Ctx) -> int | None:
 
 async def receive_reject_deadline(update: Update, context: Ctx) -> int | None:
     """Read the new deadline and send the item back (回炉)."""
-    lang = lang_of(identify(update, context), context)
-    now = context.svc.clock.now().astimezone(context.svc.config.tz)
     text, _ = _text_and_photo(update)
-    when = parse_when(text, now)
-    if when is None:
-        await answer(update, t(lang, "deadline.unreadable"))
-        return None
-    if when <= now:
-        await answer(update, t(lang, "deadline.past_with", when=describe_when(when, lang)))
-        return None
-    return await _reject(update, context, when)
+    when = await read_future_time(update, context, text)
+    return None if when is None else await _reject(update, context, when)
 
 
 async def _reject(update: Update, context: Ctx, when: Any) -> int:

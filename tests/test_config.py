@@ -99,7 +99,8 @@ def test_cli_bad_config_and_missing_token_exit_2_with_one_line(tmp_path: Path) -
 
 def test_cli_sets_up_units_and_invites(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("database: {url: 'sqlite:///org.db'}\n")
-    added = _cli("unit", "add", "市教育局", "--code", "EDU", "--config", "config.yaml", cwd=tmp_path)
+    added = _cli("unit", "add", "市教育局", "--code", "EDU", "--config", "config.yaml",
+                 cwd=tmp_path)
     assert added.returncode == 0, added.stderr
     sheet = tmp_path / "units.csv"
     sheet.write_bytes("单位名称,编号,上级单位\n县教育局,X1,某县\n某县,X0,\n".encode("utf-8-sig"))

@@ -267,17 +267,9 @@ class LedgerService:
     ) -> ProblemView:
         """Record progress; the first update moves 待整改 to 整改中."""
         with self.db.uow() as s:
-            problem = self._actionable(s, problem_id, by)
-            if problem.status not in OPEN:
-                raise DomainError("item.not_open", number=problem.number)
-            before = problem.status
-            problem.status = Status.IN_PROGRESS
+            problem = self._note(s, problem_id, by, by_name, Status.IN_PROGRESS,
+                                 EventKind.PROGRESS, text, attachment)
             problem.progress = text
-            if attachment:
-                problem.evidence = [*problem.evidence, attachment]
-            problem.updated_at = self.clock.now()
-            self._event(s, problem, by.user_id, by_name, EventKind.PROGRESS, before,
-                        problem.status, note=text, attachment=attachment)
             return view(problem)
 
     def report_done(
@@ -286,18 +278,27 @@ class LedgerService:
     ) -> DoneReport:
         """Move an item to 待销号 and name who should sign it off."""
         with self.db.uow() as s:
-            problem = self._actionable(s, problem_id, by)
-            if problem.status not in OPEN:
-                raise DomainError("item.not_open", number=problem.number)
-            before = problem.status
-            problem.status = Status.AWAITING_SIGNOFF
+            problem = self._note(s, problem_id, by, by_name, Status.AWAITING_SIGNOFF,
+                                 EventKind.DONE, completion, attachment)
             problem.completion = completion
-            if attachment:
-                problem.evidence = [*problem.evidence, attachment]
-            problem.updated_at = self.clock.now()
-            self._event(s, problem, by.user_id, by_name, EventKind.DONE, before, problem.status,
-                        note=completion, attachment=attachment)
             return DoneReport(view(problem), self._reviewers(s, problem))
+
+    def _note(
+        self, s: Session, problem_id: int, by: Identity, by_name: str, to: Status,
+        kind: EventKind, text: str, attachment: str | None,
+    ) -> Problem:
+        """Move an open item to `to` with a note (and evidence), keeping the event."""
+        problem = self._actionable(s, problem_id, by)
+        if problem.status not in OPEN:
+            raise DomainError("item.not_open", number=problem.number)
+        before = problem.status
+        problem.status = to
+        if attachment:
+            problem.evidence = [*problem.evidence, attachment]
+        problem.updated_at = self.clock.now()
+        self._event(s, problem, by.user_id, by_name, kind, before, to, note=text,
+                    attachment=attachment)
+        return problem
 
     def approve(self, problem_id: int, *, by: Identity, by_name: str) -> ProblemView:
         """Sign an item off (销号)."""
