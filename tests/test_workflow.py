@@ -145,3 +145,26 @@ async def test_unit_ledger_pages_and_filters(chat: Chat, org: Services) -> None:
     assert "只有责任领导、联络员" in (denied.text or "")
     [everything] = await chat.send(OFFICE, "/ledger")
     assert "全市问题台账" in (everything.text or "")
+
+
+async def test_export_in_chat_holds_exactly_the_filed_rows(chat: Chat, org: Services) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.services.export import COLUMNS
+
+    first, second = _file(org), _file(org, deadline_days=10)
+    org.ledger.add_progress(second, by=org.membership.identify(CADRE), by_name="张三", text="进行中")
+    [_, document] = await chat.send(LIAISON, "/export")
+    assert document.document is not None
+    name, data = document.document
+    assert name.startswith("问题台账_EDU_") and name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert tuple(rows[0]) == COLUMNS
+    assert [(r[1], r[12]) for r in rows[1:]] == [("EDU-0001", "待整改"), ("EDU-0002", "整改中")]
+    assert rows[1][11] == "2026-12-04 15:00" and rows[2][11] == "2026-12-08 15:00"
+    assert first != second
+    [denied] = await chat.send(CADRE, "/export")
+    assert "只有责任领导、联络员" in (denied.text or "")
