@@ -155,7 +155,8 @@ async def test_export_in_chat_holds_exactly_the_filed_rows(chat: Chat, org: Serv
     from bot.services.export import COLUMNS
 
     first, second = _file(org), _file(org, deadline_days=10)
-    org.ledger.add_progress(second, by=org.membership.identify(CADRE), by_name="张三", text="进行中")
+    cadre = org.membership.identify(CADRE)
+    org.ledger.add_progress(second, by=cadre, by_name="张三", text="进行中")
     [_, document] = await chat.send(LIAISON, "/export")
     assert document.document is not None
     name, data = document.document
