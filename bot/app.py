@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from typing import Any
 
@@ -28,12 +29,14 @@ from bot import callbacks, dates, quickfile
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.context import BotData, Ctx, Services
+from bot.scheduler import Sender, instance_name, tick_job
 from bot.services.dialogs import DialogStore
 from bot.services.ledger import LedgerService
 from bot.services.membership import MembershipService
+from bot.services.notify import NotificationService
 from bot.texts import LANGS, t
 from bot.workdays import WorkCalendar
-from handlers import basics, export, filing, ledger, org
+from handlers import basics, export, filing, leave, ledger, meetings, notices, org, reminders
 from handlers.dialog import DialogHandler
 from handlers.errors import on_error
 from storage.db import Database
@@ -54,9 +57,12 @@ def build_services(config: Config, *, clock: Clock | None = None,
         db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
     )
     calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
+    notify = NotificationService(
+        db, clock, late_window=dt.timedelta(hours=config.reminders.late_window_hours))
     return Services(
         config=config, clock=clock, db=db, membership=membership,
         ledger=LedgerService(db, clock), dialogs=DialogStore(db, clock), calendar=calendar,
+        notify=notify,
     )
 
 
@@ -87,9 +93,20 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: App = builder.build()  # type: ignore[assignment]
-    app.bot_data.bind(services)
+    app.bot_data.bind(services, Sender(app, instance_name()))
     register_handlers(app)
     return app
+
+
+def start_scheduler(app: App) -> None:
+    """Run the sender's tick on the JobQueue; the database holds what is due, not the queue."""
+    assert app.job_queue is not None
+    interval = app.bot_data.services.config.reminders.tick_seconds
+    app.job_queue.run_repeating(tick_job, interval=interval, first=1.0, name="scheduler")
+
+
+# Feature modules with the same shape: commands(), buttons(), messages() and FLOWS.
+FEATURES = (notices, meetings, leave, reminders)
 
 
 def _rate_limiter(config: Config) -> AIORateLimiter:
@@ -117,8 +134,13 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("ledger", ledger.unit_ledger, filters=private))
     app.add_handler(CommandHandler("item", ledger.show_item, filters=private))
     app.add_handler(CommandHandler("export", export.export_ledger, filters=private))
+    for feature in FEATURES:
+        for handler in feature.commands():
+            app.add_handler(handler)
     # Then whatever conversation the person is in, wherever it was started.
-    dialogs = DialogHandler([filing.FILING, ledger.PROGRESS, ledger.DONE, ledger.REJECT])
+    flows = [filing.FILING, ledger.PROGRESS, ledger.DONE, ledger.REJECT]
+    flows += [flow for feature in FEATURES for flow in feature.FLOWS]
+    dialogs = DialogHandler(flows)
     dialogs.bind(app)
     app.add_handler(dialogs)
     # Buttons that work outside any conversation.
@@ -127,11 +149,17 @@ def register_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(filing.start_filing, callbacks.pattern("file", "start")))
     for handler in ledger.top_level_handlers():
         app.add_handler(handler)
+    for feature in FEATURES:
+        for handler in feature.buttons():
+            app.add_handler(handler)
     app.add_handler(ChatMemberHandler(org.bot_joined_group, ChatMemberHandler.MY_CHAT_MEMBER))
     # A labelled message (问题：… 措施：…) files in one go.
     app.add_handler(MessageHandler(
         private & filters.TEXT & ~filters.COMMAND & filters.Regex(quickfile.STARTS_LABELLED),
         filing.start_filing))
+    for feature in FEATURES:
+        for handler in feature.messages():
+            app.add_handler(handler)
     # Last: free text nobody claimed, and buttons from a conversation that has moved on.
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, basics.stranger_text))
     app.add_handler(CallbackQueryHandler(basics.stale_button))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
 
@@ -12,8 +12,12 @@ from bot.config import Config
 from bot.services.dialogs import DialogState, DialogStore
 from bot.services.ledger import LedgerService
 from bot.services.membership import Identity, MembershipService
+from bot.services.notify import NotificationService
 from bot.workdays import WorkCalendar
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.scheduler import Sender
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Services:
     ledger: LedgerService
     dialogs: DialogStore
     calendar: WorkCalendar
+    notify: NotificationService
 
 
 class BotData:
@@ -32,9 +37,17 @@ class BotData:
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        self._sender: Sender | None = None
 
-    def bind(self, services: Services) -> None:
+    def bind(self, services: Services, sender: Sender) -> None:
         self._services = services
+        self._sender = sender
+
+    @property
+    def sender(self) -> Sender:
+        if self._sender is None:
+            raise RuntimeError("sender used before build_application bound it")
+        return self._sender
 
     @property
     def services(self) -> Services:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import ALL_UPDATES, build_application
+from bot.app import ALL_UPDATES, build_application, start_scheduler
 from bot.config import Config
 from bot.logs import setup_logging
 
@@ -19,6 +19,7 @@ def run(config: Config) -> int:
     setup_logging(token)
     ensure_schema(config)
     app = build_application(config, token=token)
+    start_scheduler(app)
     tg = config.telegram
     if tg.mode == "webhook":
         hook = tg.webhook

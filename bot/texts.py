@@ -6,6 +6,8 @@ import html
 import string
 from typing import Any
 
+from bot import texts_meetings, texts_reminders
+
 LANGS = ("zh", "en")
 
 ZH: dict[str, str] = {
@@ -207,6 +209,14 @@ ZH: dict[str, str] = {
     "export.denied": "只有责任领导、联络员和领导小组办公室可以导出台账。",
     "export.working": "正在生成台账（{count}条）…",
     "export.caption": "{title}，共{count}条，截至{when}",
+    "cmd.meeting": "发会议通知（参会确认）",
+    "cmd.leave": "请假 / 销假",
+    "cmd.remind": "设个人提醒，例如 /remind 明天下午3点 交材料",
+    "cmd.reminders": "查看和删除我的提醒",
+    "notify.late_mark": "（迟到的提醒）",
+    "notify.summary": "机器人暂停期间，有{count}条提醒已过期：",
+    "notify.summary_more": "……另有{count}条",
+    "notify.unreachable": "⚠️ 无法再给 {who} 发消息（对方屏蔽了机器人，或机器人已被移出群）。请联系本人或重新把机器人加入群。",
 }
 
 EN: dict[str, str] = {
@@ -407,7 +417,22 @@ EN: dict[str, str] = {
     "export.denied": "Only unit leaders, liaisons and the campaign office can export the ledger.",
     "export.working": "Preparing the ledger ({count} rows)…",
     "export.caption": "{title}, {count} rows, as of {when}",
+    "cmd.meeting": "Call a meeting (with attendance)",
+    "cmd.leave": "Request leave / report back",
+    "cmd.remind": "Set a reminder, e.g. /remind 明天下午3点 交材料",
+    "cmd.reminders": "List and delete my reminders",
+    "notify.late_mark": "(late reminder) ",
+    "notify.summary": "While the bot was stopped, {count} reminder(s) fell due:",
+    "notify.summary_more": "…and {count} more",
+    "notify.unreachable": "⚠️ Messages to {who} no longer arrive (the bot was blocked or removed from the group). Please contact them or add the bot again.",
 }
+
+# Feature catalogues live beside their features and join the main ones here.
+for _feature in (texts_meetings, texts_reminders):
+    for _key in _feature.ZH.keys() & ZH.keys():
+        raise ValueError(f"text key {_key!r} is defined twice")
+    ZH.update(_feature.ZH)
+    EN.update(_feature.EN)
 
 CATALOGUES: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
 

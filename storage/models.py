@@ -63,6 +63,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     created_at: Mapped[utc]
+    # Office-hours reminder times (HH:MM) for this unit; None: the configured default.
+    office_hours: Mapped[list[str] | None] = mapped_column(JSON)
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 
@@ -77,6 +79,7 @@ class User(Base):
     username: Mapped[str | None] = mapped_column(String(64))
     lang: Mapped[str | None] = mapped_column(String(8))
     reachable: Mapped[bool] = mapped_column(default=True)
+    office_reminders: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[utc]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-import storage.ledger  # noqa: F401  (registers the ledger tables on Base.metadata)
+import storage.ledger
+import storage.notify  # noqa: F401  (and the notification tables)
 from storage.db import Database
 from storage.migrate import current_revision, head_revision
 from storage.models import Base

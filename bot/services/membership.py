@@ -286,6 +286,25 @@ class MembershipService:
                 group.bound_by, group.bound_at = by.user_id, self.clock.now()
             return _unit_view(target)
 
+    def mark_unreachable(self, chat_id: int) -> list[int]:
+        """Record that a chat no longer takes messages; return its unit's liaisons to tell."""
+        with self.db.uow() as s:
+            unit_id: int | None = None
+            if chat_id < 0:
+                group = s.get(GroupChat, chat_id)
+                if group is not None:
+                    group.active = False
+                    unit_id = group.unit_id
+            else:
+                user = s.get(User, chat_id)
+                if user is not None:
+                    user.reachable = False
+                unit_id = s.scalar(select(Member.unit_id).where(Member.user_id == chat_id))
+            if unit_id is None:
+                return []
+            return list(s.scalars(select(Member.user_id).where(
+                Member.unit_id == unit_id, Member.role == Role.LIAISON)))
+
     def unit_groups(self, unit_id: int) -> list[int]:
         with self.db.uow() as s:
             return list(s.scalars(select(GroupChat.chat_id).where(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import storage.ledger  # noqa: F401  (registers the ledger tables on Base.metadata)
+import storage.ledger
+import storage.notify  # noqa: F401  (and the notification tables)
 from storage.models import Base
 
 config = context.config

@@ -1,0 +1,259 @@
+"""The notification engine's data side: plan, cancel, claim what is due, and record outcomes.
+
+Every planned message is a row; a repeating tick claims due rows and the sender records what
+happened. Claims are committed before sending, so a crash never resends what was confirmed
+sent; a row left in `sending` by a crash is retried once its claim is stale (at-least-once
+only for the instant between Telegram's answer and our commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.clock import Clock
+from storage.db import Database
+from storage.notify import Lease, NoteState, Notification
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message to send later. `key` makes planning idempotent; `subject` groups for cancel."""
+
+    key: str
+    chat_id: int
+    kind: str
+    due_at: dt.datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    subject: str | None = None
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    id: int
+    key: str
+    chat_id: int
+    kind: str
+    subject: str | None
+    due_at: dt.datetime
+    urgent: bool
+    payload: dict[str, Any]
+    state: NoteState
+    attempts: int
+    late: bool
+    last_error: str | None
+
+
+_NOTE_COLUMNS = (
+    Notification.id, Notification.key, Notification.chat_id, Notification.kind,
+    Notification.subject, Notification.due_at, Notification.urgent, Notification.payload,
+    Notification.state, Notification.attempts, Notification.late, Notification.last_error,
+)
+
+
+def _note(row: Any) -> Note:
+    return Note(*row)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one tick may send now, and what fell due so long ago it is only summarised."""
+
+    fresh: list[Note]
+    stale: dict[int, list[Note]]  # chat id -> notes folded into one summary
+
+
+class NotificationService:
+    def __init__(
+        self, db: Database, clock: Clock, *, late_window: dt.timedelta,
+        max_attempts: int = 5, claim_timeout: dt.timedelta = dt.timedelta(minutes=2),
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.late_window = late_window
+        self.max_attempts = max_attempts
+        self.claim_timeout = claim_timeout
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def plan(self, items: Iterable[Planned], *, replace_subject: str | None = None) -> int:
+        """Insert planned messages, skipping keys already planned; return how many were new.
+
+        With replace_subject, the subject's pending messages are cancelled first, in the same
+        transaction, so a changed deadline never leaves the old plan behind.
+        """
+        now = self.clock.now()
+        items = list(items)
+        with self.db.write() as conn:
+            if replace_subject is not None:
+                self._cancel(conn, replace_subject)
+            keys = [i.key for i in items]
+            existing = set()
+            for start in range(0, len(keys), 500):
+                existing |= set(conn.execute(select(Notification.key).where(
+                    Notification.key.in_(keys[start:start + 500]))).scalars())
+            fresh = [i for i in items if i.key not in existing]
+            if fresh:
+                conn.execute(insert(Notification), [
+                    {"key": i.key, "chat_id": i.chat_id, "kind": i.kind, "subject": i.subject,
+                     "due_at": i.due_at, "urgent": i.urgent, "payload": i.payload,
+                     "state": NoteState.PENDING, "attempts": 0, "late": False,
+                     "created_at": now}
+                    for i in fresh
+                ])
+            return len(fresh)
+
+    def cancel_subject(self, subject: str) -> int:
+        """Cancel every pending message about a subject (a signed-off item, a cancelled meeting)."""
+        with self.db.write() as conn:
+            return self._cancel(conn, subject)
+
+    @staticmethod
+    def _cancel(conn: Any, subject: str) -> int:
+        result = conn.execute(update(Notification).where(
+            Notification.subject == subject, Notification.state == NoteState.PENDING,
+        ).values(state=NoteState.CANCELLED))
+        return int(result.rowcount)
+
+    def cancel(self, note_id: int) -> bool:
+        with self.db.write() as conn:
+            result = conn.execute(update(Notification).where(
+                Notification.id == note_id, Notification.state == NoteState.PENDING,
+            ).values(state=NoteState.CANCELLED))
+            return bool(result.rowcount)
+
+    def get(self, note_id: int) -> Note | None:
+        with self.db.read() as conn:
+            row = conn.execute(select(*_NOTE_COLUMNS).where(Notification.id == note_id)).first()
+        return _note(row) if row else None
+
+    def listing(
+        self, *, chat_ids: Iterable[int] | None = None, subject_prefix: str | None = None,
+        due_before: dt.datetime | None = None, states: Iterable[NoteState] = (NoteState.PENDING,),
+        limit: int = 1000,
+    ) -> list[Note]:
+        """List planned messages, soonest first (for /reminders and the admin CLI)."""
+        query = select(*_NOTE_COLUMNS).where(Notification.state.in_(list(states)))
+        if chat_ids is not None:
+            query = query.where(Notification.chat_id.in_(list(chat_ids)))
+        if subject_prefix is not None:
+            query = query.where(Notification.subject.startswith(subject_prefix))
+        if due_before is not None:
+            query = query.where(Notification.due_at <= due_before)
+        with self.db.read() as conn:
+            rows = conn.execute(query.order_by(Notification.due_at).limit(limit)).all()
+        return [_note(r) for r in rows]
+
+    # -- the lease ---------------------------------------------------------------------------
+
+    def hold_lease(self, holder: str, ttl: dt.timedelta, name: str = "scheduler") -> bool:
+        """Take or renew the sender's lease; only one holder per database sends."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            taken = conn.execute(update(Lease).where(
+                Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now),
+            ).values(holder=holder, expires_at=now + ttl)).rowcount
+            if taken:
+                return True
+        try:
+            with self.db.write() as conn:
+                conn.execute(insert(Lease).values(name=name, holder=holder,
+                                                  expires_at=now + ttl))
+            return True
+        except IntegrityError:
+            return False  # someone else holds it
+
+    def release_lease(self, holder: str, name: str = "scheduler") -> None:
+        with self.db.write() as conn:
+            conn.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
+                         .values(expires_at=self.clock.now()))
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def claim(self, holder: str, *, limit: int, quiet: bool) -> Claim:
+        """Claim due messages for sending; during quiet hours only urgent ones.
+
+        A claim is committed before anything is sent. Claims older than claim_timeout were
+        left by a sender that died; they are due again.
+        """
+        now = self.clock.now()
+        due = and_(Notification.state == NoteState.PENDING, Notification.due_at <= now)
+        abandoned = and_(Notification.state == NoteState.SENDING,
+                         Notification.claimed_at < now - self.claim_timeout)
+        query = select(*_NOTE_COLUMNS).where(or_(due, abandoned))
+        if quiet:
+            query = query.where(Notification.urgent.is_(True))
+        query = query.order_by(Notification.due_at).limit(limit)
+        if self.db.engine.dialect.name == "postgresql":
+            # Several instances may tick at once; each takes rows the others have not locked.
+            query = query.with_for_update(skip_locked=True)
+        with self.db.write() as conn:
+            notes = [_note(r) for r in conn.execute(query)]
+            if notes:
+                conn.execute(update(Notification).where(
+                    Notification.id.in_([n.id for n in notes]),
+                ).values(state=NoteState.SENDING, claimed_by=holder, claimed_at=now))
+        fresh: list[Note] = []
+        stale: dict[int, list[Note]] = {}
+        for note in notes:
+            if not note.urgent and now - note.due_at > self.late_window:
+                stale.setdefault(note.chat_id, []).append(note)
+            else:
+                fresh.append(note)
+        return Claim(fresh, stale)
+
+    def mark_sent(self, note_ids: Iterable[int], *, summarised: bool = False) -> None:
+        now = self.clock.now()
+        with self.db.write() as conn:
+            for note_id in note_ids:
+                conn.execute(update(Notification).where(Notification.id == note_id).values(
+                    state=NoteState.SUMMARISED if summarised else NoteState.SENT, sent_at=now,
+                    late=Notification.due_at < now - dt.timedelta(minutes=5),
+                ))
+
+    def mark_skipped(self, note_id: int) -> None:
+        """The subject no longer needs this message (item signed off, meeting over)."""
+        with self.db.write() as conn:
+            conn.execute(update(Notification).where(Notification.id == note_id)
+                         .values(state=NoteState.CANCELLED))
+
+    def retry_later(self, note_id: int, *, after: dt.timedelta, error: str,
+                    count_attempt: bool = True) -> bool:
+        """Put a message back for later; False once it has used up its attempts (failed)."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            attempts = conn.execute(select(Notification.attempts).where(
+                Notification.id == note_id)).scalar_one() + (1 if count_attempt else 0)
+            failed = attempts >= self.max_attempts
+            conn.execute(update(Notification).where(Notification.id == note_id).values(
+                attempts=attempts, last_error=error[:500],
+                state=NoteState.FAILED if failed else NoteState.PENDING,
+                due_at=now if failed else now + after,
+            ))
+            return not failed
+
+    def fail(self, note_id: int, error: str) -> None:
+        with self.db.write() as conn:
+            conn.execute(update(Notification).where(Notification.id == note_id).values(
+                state=NoteState.FAILED, last_error=error[:500],
+                attempts=Notification.attempts + 1))
+
+    def fail_chat(self, chat_id: int, error: str) -> int:
+        """A chat that blocked the bot gets nothing more: fail its pending messages at once."""
+        with self.db.write() as conn:
+            return int(conn.execute(update(Notification).where(
+                Notification.chat_id == chat_id,
+                Notification.state.in_([NoteState.PENDING, NoteState.SENDING]),
+            ).values(state=NoteState.FAILED, last_error=error[:500])).rowcount)
+
+    def counts(self) -> dict[str, int]:
+        with self.db.read() as conn:
+            rows = conn.execute(select(Notification.state, func.count())
+                                .group_by(Notification.state)).all()
+        return {str(state): n for state, n in rows}

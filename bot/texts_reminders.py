@@ -1,0 +1,5 @@
+"""Texts of the reminders feature, one catalogue per language (merged into bot.texts)."""
+
+ZH: dict[str, str] = {}
+
+EN: dict[str, str] = {}
