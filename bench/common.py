@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.app import App, build_application
+from bot.app import build_application
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
+from bot.context import App
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from storage.db import Database
 from storage.migrate import upgrade

@@ -5,21 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
-    ExtBot,
-    JobQueue,
     MessageHandler,
     filters,
 )
@@ -28,12 +24,13 @@ from telegram.request import BaseRequest
 from bot import callbacks, dates, quickfile
 from bot.clock import Clock, SystemClock
 from bot.config import Config
-from bot.context import BotData, Ctx, Services
+from bot.context import App, BotData, Ctx, Services
 from bot.scheduler import Sender, instance_name, tick_job
 from bot.services.dialogs import DialogStore
 from bot.services.ledger import LedgerService
 from bot.services.membership import MembershipService
 from bot.services.notify import NotificationService
+from bot.services.plans import DeadlinePlanner
 from bot.texts import LANGS, t
 from bot.workdays import WorkCalendar
 from handlers import basics, export, filing, leave, ledger, meetings, notices, org, reminders
@@ -43,9 +40,6 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-App = Application[
-    ExtBot[None], Ctx, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Ctx]
-]
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -59,10 +53,11 @@ def build_services(config: Config, *, clock: Clock | None = None,
     calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
     notify = NotificationService(
         db, clock, late_window=dt.timedelta(hours=config.reminders.late_window_hours))
+    planner = DeadlinePlanner(config, clock, notify)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
-        ledger=LedgerService(db, clock), dialogs=DialogStore(db, clock), calendar=calendar,
-        notify=notify,
+        ledger=LedgerService(db, clock, replan=planner.replan), dialogs=DialogStore(db, clock),
+        calendar=calendar, notify=notify,
     )
 
 

@@ -131,6 +131,7 @@ class RemindersConfig(_Model):
     tick_seconds: float = Field(15.0, gt=0, le=3600)
     quiet_hours: QuietHours = QuietHours()
     deadline_days_before: tuple[int, ...] = (3, 1)
+    nudge_time: TimeOfDay = "09:00"
     escalate_after_days: int = Field(3, ge=0)
     escalate_office_after_days: int = Field(7, ge=0)
     office_hours: tuple[TimeOfDay, ...] = ("08:50", "17:30")

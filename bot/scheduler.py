@@ -23,8 +23,7 @@ from bot.services.notify import Note, Planned
 from bot.texts import normalize_lang, t
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.context import Ctx, Services
+    from bot.context import App, Ctx, Services
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.app import App, build_application
+from bot.app import build_application
 from bot.clock import SystemClock
 from bot.config import Config
+from bot.context import App
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from bot.sandbox_updates import SentMessage
 from storage.models import Role

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.app import App, build_application
+from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Config
+from bot.context import App
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from bot.sandbox_updates import SentMessage
 from storage.db import Database

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -154,11 +154,31 @@ def view(p: Problem) -> ProblemView:
     )
 
 
+# Called inside the transaction of every change that can alter an item's reminders.
+Replanner = Callable[[Connection, "ProblemView"], object]
+
+
 class LedgerService:
-    def __init__(self, db: Database, clock: Clock, *, page_size: int = 8) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, page_size: int = 8, replan: Replanner | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.page_size = page_size
+        self.replan = replan
+
+    def _replanned(self, s: Session, problem: Problem) -> ProblemView:
+        s.flush()
+        current = view(problem)
+        if self.replan is not None:
+            self.replan(s.connection(), current)
+        return current
+
+    def peek(self, problem_id: int) -> ProblemView | None:
+        """Read an item without a permission check: for the system's own reminders."""
+        with self.db.uow() as s:
+            problem = s.get(Problem, problem_id)
+            return view(problem) if problem else None
 
     # -- filing ------------------------------------------------------------------------------
 
@@ -193,7 +213,7 @@ class LedgerService:
             s.add(problem)
             s.flush()
             self._event(s, problem, by.user_id, by_name, EventKind.FILED, None, Status.PENDING)
-            return view(problem)
+            return self._replanned(s, problem)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -281,7 +301,7 @@ class LedgerService:
             problem = self._note(s, problem_id, by, by_name, Status.AWAITING_SIGNOFF,
                                  EventKind.DONE, completion, attachment)
             problem.completion = completion
-            return DoneReport(view(problem), self._reviewers(s, problem))
+            return DoneReport(self._replanned(s, problem), self._reviewers(s, problem))
 
     def _note(
         self, s: Session, problem_id: int, by: Identity, by_name: str, to: Status,
@@ -311,7 +331,7 @@ class LedgerService:
             problem.updated_at = now
             self._event(s, problem, by.user_id, by_name, EventKind.APPROVED,
                         Status.AWAITING_SIGNOFF, Status.SIGNED_OFF)
-            return view(problem)
+            return self._replanned(s, problem)
 
     def reject(
         self, problem_id: int, *, by: Identity, by_name: str, reason: str,
@@ -336,7 +356,7 @@ class LedgerService:
             self._event(s, problem, by.user_id, by_name, EventKind.REJECTED,
                         Status.AWAITING_SIGNOFF, Status.IN_PROGRESS, note=reason,
                         details={"deadline": new_deadline.isoformat() if new_deadline else None})
-            return view(problem)
+            return self._replanned(s, problem)
 
     # -- export ------------------------------------------------------------------------------
 

@@ -286,6 +286,10 @@ class MembershipService:
                 group.bound_by, group.bound_at = by.user_id, self.clock.now()
             return _unit_view(target)
 
+    def name_of(self, user_id: int) -> str | None:
+        with self.db.read() as conn:
+            return conn.execute(select(User.display_name).where(User.id == user_id)).scalar()
+
     def mark_unreachable(self, chat_id: int) -> list[int]:
         """Record that a chat no longer takes messages; return its unit's liaisons to tell."""
         with self.db.uow() as s:

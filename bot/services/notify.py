@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -82,32 +82,41 @@ class NotificationService:
 
     # -- planning ----------------------------------------------------------------------------
 
-    def plan(self, items: Iterable[Planned], *, replace_subject: str | None = None) -> int:
+    def plan(
+        self, items: Iterable[Planned], *, replace_subject: str | None = None,
+        conn: Connection | None = None,
+    ) -> int:
         """Insert planned messages, skipping keys already planned; return how many were new.
 
-        With replace_subject, the subject's pending messages are cancelled first, in the same
-        transaction, so a changed deadline never leaves the old plan behind.
+        With replace_subject, the subject's pending messages are dropped first, in the same
+        transaction, so a changed deadline never leaves the old plan behind. Pass `conn` to
+        plan inside the caller's transaction (the ledger change and its reminders commit
+        together).
         """
+        if conn is None:
+            with self.db.write() as own:
+                return self.plan(items, replace_subject=replace_subject, conn=own)
         now = self.clock.now()
         items = list(items)
-        with self.db.write() as conn:
-            if replace_subject is not None:
-                self._cancel(conn, replace_subject)
-            keys = [i.key for i in items]
-            existing = set()
-            for start in range(0, len(keys), 500):
-                existing |= set(conn.execute(select(Notification.key).where(
-                    Notification.key.in_(keys[start:start + 500]))).scalars())
-            fresh = [i for i in items if i.key not in existing]
-            if fresh:
-                conn.execute(insert(Notification), [
-                    {"key": i.key, "chat_id": i.chat_id, "kind": i.kind, "subject": i.subject,
-                     "due_at": i.due_at, "urgent": i.urgent, "payload": i.payload,
-                     "state": NoteState.PENDING, "attempts": 0, "late": False,
-                     "created_at": now}
-                    for i in fresh
-                ])
-            return len(fresh)
+        if replace_subject is not None:
+            conn.execute(delete(Notification).where(
+                Notification.subject == replace_subject,
+                Notification.state == NoteState.PENDING))
+        keys = [i.key for i in items]
+        existing: set[str] = set()
+        for start in range(0, len(keys), 500):
+            existing |= set(conn.execute(select(Notification.key).where(
+                Notification.key.in_(keys[start:start + 500]))).scalars())
+        fresh = [i for i in items if i.key not in existing]
+        if fresh:
+            conn.execute(insert(Notification), [
+                {"key": i.key, "chat_id": i.chat_id, "kind": i.kind, "subject": i.subject,
+                 "due_at": i.due_at, "urgent": i.urgent, "payload": i.payload,
+                 "state": NoteState.PENDING, "attempts": 0, "late": False,
+                 "created_at": now}
+                for i in fresh
+            ])
+        return len(fresh)
 
     def cancel_subject(self, subject: str) -> int:
         """Cancel every pending message about a subject (a signed-off item, a cancelled meeting)."""

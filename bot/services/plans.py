@@ -1,0 +1,113 @@
+"""Deadline plans: which nudges, escalations and check-ins an item gets, and when."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.ledger import OPEN, ProblemView
+from bot.services.notify import NotificationService, Planned
+from storage.ledger import Track
+from storage.models import Member, Role
+
+
+def subject_of(problem_id: int) -> str:
+    return f"problem:{problem_id}"
+
+
+def at_local(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=tz).astimezone(dt.UTC)
+
+
+class DeadlinePlanner:
+    """Rebuild an item's reminders whenever it changes; an item no longer open gets none."""
+
+    def __init__(self, config: Config, clock: Clock, notify: NotificationService) -> None:
+        self.config = config
+        self.clock = clock
+        self.notify = notify
+        self.morning = dt.time.fromisoformat(config.reminders.nudge_time)
+
+    def replan(self, conn: Connection, problem: ProblemView) -> int:
+        """Replace the item's pending reminders, inside the caller's transaction."""
+        return self.notify.plan(self.plan(conn, problem), replace_subject=subject_of(problem.id),
+                                conn=conn)
+
+    def plan(self, conn: Connection, problem: ProblemView) -> list[Planned]:
+        if problem.status not in OPEN:
+            return []
+        if problem.track == Track.ONGOING:
+            return self._checkin(problem)
+        if problem.deadline is None:
+            return []
+        return self._deadline(conn, problem)
+
+    def _deadline(self, conn: Connection, p: ProblemView) -> list[Planned]:
+        assert p.deadline is not None
+        tz, now, r = self.config.tz, self.clock.now(), self.config.reminders
+        day = p.deadline.astimezone(tz).date()
+        owner = p.owner_user_id or p.created_by
+        stamp = p.deadline.isoformat()
+        base = {"problem_id": p.id, "deadline": stamp}
+        items: list[Planned] = []
+
+        def add(kind: str, chat: int, when: dt.datetime, **extra: object) -> None:
+            if when > now:
+                items.append(Planned(
+                    key=f"p{p.id}:{kind}:{chat}:{when:%Y%m%d%H%M}:{stamp}", chat_id=chat,
+                    kind=kind, due_at=when, payload={**base, **extra}, subject=subject_of(p.id)))
+
+        for days in r.deadline_days_before:
+            add("deadline.before", owner, at_local(day - dt.timedelta(days=days), self.morning, tz),
+                days=days)
+        morning = at_local(day, self.morning, tz)
+        if morning < p.deadline:
+            add("deadline.today", owner, morning)
+        # The first overdue nudge; each one plans the next while the item stays open.
+        add("deadline.overdue", owner, at_local(day + dt.timedelta(days=1), self.morning, tz))
+        escalate = at_local(day + dt.timedelta(days=r.escalate_after_days), self.morning, tz)
+        for leader in self._leaders(conn, p):
+            add("deadline.escalate", leader, escalate)
+        office = at_local(day + dt.timedelta(days=r.escalate_office_after_days), self.morning, tz)
+        for admin in self._office(conn):
+            add("deadline.escalate_office", admin, office)
+        return items
+
+    def _checkin(self, p: ProblemView) -> list[Planned]:
+        days = p.checkin_days or 7
+        tz = self.config.tz
+        day = self.clock.now().astimezone(tz).date() + dt.timedelta(days=days)
+        return [checkin(p.id, p.owner_user_id or p.created_by, at_local(day, self.morning, tz))]
+
+    def _leaders(self, conn: Connection, p: ProblemView) -> Iterable[int]:
+        leaders = set(conn.execute(select(Member.user_id).where(
+            Member.unit_id == p.unit_id, Member.role == Role.LEADER)).scalars())
+        if p.leader_user_id is not None and p.leader_user_id in leaders:
+            return [p.leader_user_id]
+        return sorted(leaders)
+
+    def _office(self, conn: Connection) -> Iterable[int]:
+        members = set(conn.execute(select(Member.user_id).where(
+            Member.role == Role.OFFICE)).scalars())
+        return sorted(members | set(self.config.office_admins))
+
+
+def checkin(problem_id: int, chat_id: int, when: dt.datetime) -> Planned:
+    """The periodic "still holding?" question of a 长期坚持 item."""
+    return Planned(key=f"p{problem_id}:ongoing.checkin:{chat_id}:{when:%Y%m%d%H%M}",
+                   chat_id=chat_id, kind="ongoing.checkin", due_at=when,
+                   payload={"problem_id": problem_id}, subject=subject_of(problem_id))
+
+
+def overdue_nudge(problem: ProblemView, chat_id: int, when: dt.datetime) -> Planned:
+    """The next daily nudge of an overdue item."""
+    stamp = problem.deadline.isoformat() if problem.deadline else ""
+    return Planned(key=f"p{problem.id}:deadline.overdue:{chat_id}:{when:%Y%m%d%H%M}:{stamp}",
+                   chat_id=chat_id, kind="deadline.overdue", due_at=when,
+                   payload={"problem_id": problem.id, "deadline": stamp},
+                   subject=subject_of(problem.id))
