@@ -51,8 +51,10 @@ def build_services(config: Config, *, clock: Clock | None = None,
         db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
     )
     calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
+    r = config.reminders
     notify = NotificationService(
-        db, clock, late_window=dt.timedelta(hours=config.reminders.late_window_hours))
+        db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
+        claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
     planner = DeadlinePlanner(config, clock, notify)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
@@ -88,7 +90,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app: App = builder.build()  # type: ignore[assignment]
-    app.bot_data.bind(services, Sender(app, instance_name()))
+    sender = Sender(app, instance_name(), batch=config.reminders.batch,
+                    lease_ttl=dt.timedelta(seconds=config.reminders.lease_seconds))
+    app.bot_data.bind(services, sender)
     register_handlers(app)
     return app
 

@@ -43,6 +43,8 @@ class RateLimitConfig(_Model):
 
     overall_per_second: float = Field(30, ge=0)
     group_per_minute: float = Field(20, ge=0)
+    # Messages a second to one chat when the scheduler fans out (Telegram allows about 1).
+    per_chat_per_second: float = Field(1, ge=0)
     max_retries: int = Field(3, ge=0, le=10)
 
 
@@ -136,6 +138,11 @@ class RemindersConfig(_Model):
     escalate_office_after_days: int = Field(7, ge=0)
     office_hours: tuple[TimeOfDay, ...] = ("08:50", "17:30")
     late_window_hours: float = Field(12.0, gt=0)
+    # A sender that stops renewing loses the lease after this long; another instance takes over.
+    lease_seconds: float = Field(60.0, gt=0)
+    # A claimed notification whose sender died is retried after this long.
+    claim_timeout_seconds: float = Field(120.0, gt=0)
+    batch: int = Field(50, ge=1, le=1000)
 
 
 class DigestConfig(_Model):

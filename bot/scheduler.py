@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.services.notify import Note, Planned
+from bot.services.notify import LATE_AFTER, Note, Planned
 from bot.texts import normalize_lang, t
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ class Sender:
             report.skipped += 1
             return True
         text = rendered.text
-        if note.late:
+        if self.svc.clock.now() - note.due_at > LATE_AFTER:
             text = t(lang, "notify.late_mark") + text
         await self._pace(note.chat_id)
         try:
@@ -150,8 +150,7 @@ class Sender:
             notify.retry_later(note.id, after=_seconds(exc.retry_after), error="429",
                                count_attempt=False)
             report.retried += 1
-            await asyncio.sleep(min(_seconds(exc.retry_after).total_seconds(), 30))
-            return False
+            return False  # the rest waits for a later tick; nothing here sleeps
         except Forbidden as exc:
             await self._unreachable(note, str(exc))
             report.failed += 1
@@ -216,11 +215,14 @@ class Sender:
         )
 
     async def _pace(self, chat_id: int) -> None:
-        """At most one message a second to one chat (Telegram's per-chat limit)."""
+        """Keep to Telegram's per-chat rate (about one message a second) during a fan-out."""
+        rate = self.svc.config.telegram.rate_limit.per_chat_per_second
+        if not rate:
+            return
         loop = asyncio.get_running_loop()
         last = self._last_to_chat.get(chat_id)
         if last is not None:
-            wait = 1.0 - (loop.time() - last)
+            wait = 1.0 / rate - (loop.time() - last)
             if wait > 0:
                 await asyncio.sleep(wait)
         self._last_to_chat[chat_id] = loop.time()

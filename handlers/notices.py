@@ -34,7 +34,7 @@ def _item(app: App, note: Note) -> ProblemView | None:
     if problem is None or problem.status not in OPEN:
         return None
     stamp = note.payload.get("deadline")
-    if stamp and (problem.deadline is None or problem.deadline.isoformat() != stamp):
+    if stamp and (problem.deadline is None or problem.deadline != dt.datetime.fromisoformat(stamp)):
         return None  # the deadline moved; the new plan has its own notes
     return problem
 

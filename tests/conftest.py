@@ -38,7 +38,11 @@ def db_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def config(db_url: str) -> Config:
-    return parse_config({"database": {"url": db_url}, "office_admins": [900]})
+    # Real-time pacing is measured by the bench; tests move an injected clock instead.
+    limits = {"overall_per_second": 0, "group_per_minute": 0, "per_chat_per_second": 0,
+              "max_retries": 0}
+    return parse_config({"database": {"url": db_url}, "office_admins": [900],
+                         "telegram": {"rate_limit": limits}})
 
 
 @pytest.fixture

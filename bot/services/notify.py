@@ -20,6 +20,9 @@ from bot.clock import Clock
 from storage.db import Database
 from storage.notify import Lease, NoteState, Notification
 
+# Sent this long after its due time, a message counts (and reads) as late.
+LATE_AFTER = dt.timedelta(minutes=5)
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -223,7 +226,7 @@ class NotificationService:
             for note_id in note_ids:
                 conn.execute(update(Notification).where(Notification.id == note_id).values(
                     state=NoteState.SUMMARISED if summarised else NoteState.SENT, sent_at=now,
-                    late=Notification.due_at < now - dt.timedelta(minutes=5),
+                    late=Notification.due_at < now - LATE_AFTER,
                 ))
 
     def mark_skipped(self, note_id: int) -> None:

@@ -52,7 +52,7 @@ class DeadlinePlanner:
         tz, now, r = self.config.tz, self.clock.now(), self.config.reminders
         day = p.deadline.astimezone(tz).date()
         owner = p.owner_user_id or p.created_by
-        stamp = p.deadline.isoformat()
+        stamp = p.deadline.astimezone(dt.UTC).isoformat()
         base = {"problem_id": p.id, "deadline": stamp}
         items: list[Planned] = []
 
@@ -106,7 +106,7 @@ def checkin(problem_id: int, chat_id: int, when: dt.datetime) -> Planned:
 
 def overdue_nudge(problem: ProblemView, chat_id: int, when: dt.datetime) -> Planned:
     """The next daily nudge of an overdue item."""
-    stamp = problem.deadline.isoformat() if problem.deadline else ""
+    stamp = problem.deadline.astimezone(dt.UTC).isoformat() if problem.deadline else ""
     return Planned(key=f"p{problem.id}:deadline.overdue:{chat_id}:{when:%Y%m%d%H%M}:{stamp}",
                    chat_id=chat_id, kind="deadline.overdue", due_at=when,
                    payload={"problem_id": problem.id, "deadline": stamp},
