@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import html
 import logging
 import os
@@ -96,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="default: from the file name, else xlsx")
     exp.add_argument("-o", "--output", metavar="FILE", required=True)
 
+    rem = command("reminders", "list what the scheduler will send (pending notifications)")
+    rem.add_argument("--unit", metavar="CODE", help="only this unit's people and groups")
+    rem.add_argument("--due-within", metavar="SPAN", type=_span,
+                     help="only what falls due within e.g. 30m, 12h, 1d, 2w")
+    rem.add_argument("--failed", action="store_true", help="list failed messages instead")
+
     shell = command("shell", "talk to the bot in this terminal, without Telegram or a token")
     shell.add_argument("--as", dest="as_user", type=int, metavar="USER_ID",
                        help="start as this Telegram user id (default 10001)")
@@ -176,8 +183,40 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         print(f"or send in the bot's chat: /join {invite.code}")
     elif args.command == "export":
         _export(services, args)
+    elif args.command == "reminders":
+        _reminders(services, args)
     services.db.dispose()
     return 0
+
+
+def _span(text: str) -> dt.timedelta:
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: use a number and m, h, d or w, e.g. 1d")
+    return dt.timedelta(**{units[unit]: int(number)})
+
+
+def _reminders(services: Services, args: argparse.Namespace) -> None:
+    from storage.notify import NoteState
+
+    chats = None
+    if args.unit:
+        unit = services.membership.find_unit(args.unit)
+        if unit is None:
+            raise DomainError("unit.unknown", code=args.unit)
+        chats = services.membership.unit_chats(unit.id)
+    due_before = services.clock.now() + args.due_within if args.due_within else None
+    states = [NoteState.FAILED] if args.failed else [NoteState.PENDING, NoteState.SENDING]
+    notes = services.notify.listing(chat_ids=chats, due_before=due_before, states=states,
+                                    limit=10_000)
+    tz = services.config.tz
+    for note in notes:
+        who = services.membership.name_of(note.chat_id) if note.chat_id > 0 else "(group)"
+        extra = f"\t{note.last_error}" if args.failed else ""
+        print(f"{note.due_at.astimezone(tz):%Y-%m-%d %H:%M}\t{note.kind}\t{note.chat_id}\t"
+              f"{who or ''}\t{note.subject or ''}\t{note.state.value}{extra}")
+    print(f"({len(notes)} {'failed' if args.failed else 'scheduled'})", file=sys.stderr)
 
 
 def _export(services: Services, args: argparse.Namespace) -> None:

@@ -72,8 +72,11 @@ class TickReport:
 
 
 def in_quiet_hours(local: dt.datetime, start: str, end: str) -> bool:
-    """Tell whether a local time falls in quiet hours (which may span midnight)."""
+    """Tell whether a local time falls in quiet hours (which may span midnight; start == end
+    means none)."""
     now, a, b = local.time(), dt.time.fromisoformat(start), dt.time.fromisoformat(end)
+    if a == b:
+        return False
     return a <= now < b if a < b else (now >= a or now < b)
 
 

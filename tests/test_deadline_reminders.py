@@ -9,8 +9,8 @@ import pytest
 from bot.clock import FixedClock
 from bot.context import Services
 from bot.services.ledger import Draft
-from bot.services.notify import NoteState
 from storage.models import Role
+from storage.notify import NoteState
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 

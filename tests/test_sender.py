@@ -9,9 +9,9 @@ from sqlalchemy import update
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.sandbox import BotApiSandbox
-from bot.services.notify import NoteState, Planned
+from bot.services.notify import Planned
 from storage.db import Database
-from storage.notify import Notification
+from storage.notify import NoteState, Notification
 from tests.chat import Chat, running_bot
 from tests.conftest import SHANGHAI
 

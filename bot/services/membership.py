@@ -309,6 +309,13 @@ class MembershipService:
             return list(s.scalars(select(Member.user_id).where(
                 Member.unit_id == unit_id, Member.role == Role.LIAISON)))
 
+    def unit_chats(self, unit_id: int) -> list[int]:
+        """Every chat of a unit: its members' private chats and its bound groups."""
+        with self.db.read() as conn:
+            people = conn.execute(select(Member.user_id).where(Member.unit_id == unit_id))
+            groups = conn.execute(select(GroupChat.chat_id).where(GroupChat.unit_id == unit_id))
+            return [*people.scalars(), *groups.scalars()]
+
     def unit_groups(self, unit_id: int) -> list[int]:
         with self.db.uow() as s:
             return list(s.scalars(select(GroupChat.chat_id).where(
