@@ -1,0 +1,177 @@
+"""Office-hours (上下班) reminders on working days, per-unit times, opt-out, calendar warnings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.errors import DomainError
+from bot.services.membership import Identity
+from bot.services.notify import NotificationService, Planned
+from bot.workdays import WorkCalendar
+from storage.db import Database
+from storage.models import Member, Role, Unit, User
+
+KIND = "office.hours"
+CALENDAR_KIND = "office.calendar"
+MAX_TIMES = 4
+# Who may change a unit's times. Belongs in bot.permissions once that table grows an action.
+SETTERS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
+# When on the day the missing-calendar warning goes out (quiet hours would hold it anyway).
+WARN_AT = dt.time(9, 0)
+_TIME = re.compile(r"([01]?\d|2[0-3])[:：]([0-5]\d)")
+_SEPARATORS = re.compile(r"[\s,，、;；]+")
+
+
+@dataclass(frozen=True)
+class OfficeSetting:
+    """One person's view: reminders on or off, and their unit's times."""
+
+    enabled: bool
+    unit_name: str
+    times: tuple[str, ...]
+    default: bool  # the unit uses the configured times
+
+
+def parse_times(text: str) -> tuple[str, ...]:
+    """Read 1–4 times of day written HH:MM ("8:30 17:30"), sorted, as "08:30"-style strings."""
+    parts = [p for p in _SEPARATORS.split(text.strip()) if p]
+    times = set()
+    for part in parts:
+        m = _TIME.fullmatch(part)
+        if m is None:
+            raise DomainError("office.bad_times")
+        times.add(f"{int(m[1]):02d}:{m[2]}")
+    if not 1 <= len(times) <= MAX_TIMES:
+        raise DomainError("office.bad_times")
+    return tuple(sorted(times))
+
+
+def is_morning(time: str) -> bool:
+    """Times before noon remind people to arrive (上班), later ones to leave (下班)."""
+    return dt.time.fromisoformat(time) < dt.time(12, 0)
+
+
+class OfficeHoursService:
+    def __init__(self, db: Database, clock: Clock, calendar: WorkCalendar,
+                 notify: NotificationService, config: Config) -> None:
+        self.db = db
+        self.clock = clock
+        self.calendar = calendar
+        self.notify = notify
+        self.config = config
+        self.tz = config.tz
+
+    def _times(self, unit_hours: Iterable[str] | None) -> tuple[str, ...]:
+        return tuple(unit_hours) if unit_hours else self.config.reminders.office_hours
+
+    def today(self) -> dt.date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def plan_day(self, day: dt.date) -> int:
+        """Plan the day's reminders for everyone who wants them; idempotent; return how many new.
+
+        Times already past are left out, so planning late never sends a burst of stale reminders.
+        """
+        planned = self._warn_missing_calendar(day)
+        if not self.calendar.is_workday(day):
+            return planned
+        now = self.clock.now()
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(Member.user_id, Unit.office_hours)
+                .join(User, User.id == Member.user_id)
+                .join(Unit, Unit.id == Member.unit_id)
+                .where(User.office_reminders.is_(True), User.reachable.is_(True))
+            ).all()
+        items = []
+        for user_id, hours in rows:
+            for time in self._times(hours):
+                due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
+                if due <= now:
+                    continue
+                items.append(Planned(
+                    key=f"office:{day}:{time}:{user_id}", chat_id=user_id, kind=KIND, due_at=due,
+                    payload={"day": day.isoformat(), "time": time}, subject=f"office:{day}"))
+        return planned + self.notify.plan(items)
+
+    def plan_upcoming(self) -> int:
+        """Plan today and tomorrow (local dates); what the daily tick hook and settings call."""
+        today = self.today()
+        return self.plan_day(today) + self.plan_day(today + dt.timedelta(days=1))
+
+    def _warn_missing_calendar(self, day: dt.date) -> int:
+        """From 1 December, tell the office admins once if next year's holidays are unknown."""
+        year = day.year + 1
+        if day.month != 12 or self.calendar.knows(year):
+            return 0
+        due = max(self.clock.now(), dt.datetime.combine(day, WARN_AT, tzinfo=self.tz))
+        return self.notify.plan(
+            Planned(key=f"calendar:{year}:{admin}", chat_id=admin, kind=CALENDAR_KIND, due_at=due,
+                    payload={"year": year}, subject=f"calendar:{year}")
+            for admin in self.office_admins()
+        )
+
+    def office_admins(self) -> list[int]:
+        """Config office admins and everyone who joined with the office role."""
+        with self.db.read() as conn:
+            members = conn.execute(select(Member.user_id).where(Member.role == Role.OFFICE))
+            return sorted(set(self.config.office_admins) | set(members.scalars()))
+
+    # -- at send time ------------------------------------------------------------------------
+
+    def still_wanted(self, user_id: int, day: dt.date, time: str) -> bool:
+        """Tell whether a planned reminder still applies: opted in, same times, a working day."""
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(User.office_reminders, Unit.office_hours)
+                .join(Member, Member.user_id == User.id)
+                .join(Unit, Unit.id == Member.unit_id)
+                .where(User.id == user_id)
+            ).first()
+        if row is None or not row[0]:
+            return False
+        return time in self._times(row[1]) and self.calendar.is_workday(day)
+
+    def calendar_missing(self, year: int) -> bool:
+        return not self.calendar.knows(year)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def setting(self, user_id: int) -> OfficeSetting:
+        """The person's switch and their unit's times."""
+        with self.db.uow() as s:
+            member = s.scalar(select(Member).where(Member.user_id == user_id))
+            if member is None:
+                raise DomainError("office.no_unit")
+            hours = member.unit.office_hours
+            return OfficeSetting(member.user.office_reminders, member.unit.name,
+                                 self._times(hours), not hours)
+
+    def set_enabled(self, user_id: int, enabled: bool) -> OfficeSetting:
+        """Turn the person's office-hours reminders on or off."""
+        with self.db.uow() as s:
+            member = s.scalar(select(Member).where(Member.user_id == user_id))
+            if member is None:
+                raise DomainError("office.no_unit")
+            member.user.office_reminders = enabled
+        return self.setting(user_id)
+
+    def set_unit_times(self, by: Identity, text: str | None) -> OfficeSetting:
+        """Set the times of the person's unit from "08:30 17:30" (None: the configured default)."""
+        if by.unit is None:
+            raise DomainError("office.no_unit")
+        if by.role not in SETTERS:
+            raise DomainError("office.denied")
+        times = parse_times(text) if text is not None else None
+        with self.db.uow() as s:
+            s.get_one(Unit, by.unit.id).office_hours = list(times) if times else None
+        return self.setting(by.user_id)
