@@ -1,21 +1,310 @@
-"""Placeholder for the leave feature; filled in by its own change."""
+"""Leave: /leave asks type, days and reason; a leader approves; 请销假 nudges until 已返岗."""
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 from typing import Any
 
-from handlers.dialog import Flow
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-FLOWS: list[Flow] = []
+from bot import callbacks
+from bot.context import Ctx, Services
+from bot.dates import describe_when, parse_range
+from bot.errors import DomainError
+from bot.scheduler import Rendered, renders
+from bot.services.leave import LeaveService, LeaveView, Roster
+from bot.services.notify import Note
+from bot.texts import t
+from handlers.common import answer, display_name, identify, lang_of, local_now
+from handlers.dialog import END, Flow, begin, finish
+from storage.meetings import LeaveKind, LeaveState
+
+FEATURE = "leave"
 
 
-def commands() -> list[Any]:
-    return []
+class Step(enum.IntEnum):
+    KIND = 1
+    DATES = 2
+    REASON = 3
+    CONFIRM = 4
 
 
-def buttons() -> list[Any]:
-    return []
+def service_of(svc: Services) -> LeaveService:
+    return svc.leave
 
 
-def messages() -> list[Any]:
+def _service(context: Ctx) -> LeaveService:
+    return service_of(context.svc)
+
+
+def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.encode(FEATURE, action, *args))
+
+
+def _arg(update: Update) -> str:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    args = callbacks.decode(query.data)[2]
+    if not args:
+        raise DomainError("button.stale")
+    return args[0]
+
+
+def _id(update: Update) -> int:
+    arg = _arg(update)
+    if not arg.isdigit():
+        raise DomainError("button.stale")
+    return int(arg)
+
+
+def _data(context: Ctx) -> dict[str, Any]:
+    assert context.dialog is not None
+    return context.dialog.data
+
+
+def _lang(update: Update, context: Ctx) -> str:
+    return lang_of(identify(update, context), context)
+
+
+async def _ack(update: Update) -> None:
+    if update.callback_query:
+        await update.callback_query.answer()
+
+
+def span(first: dt.date, last: dt.date, lang: str, svc: Services) -> str:
+    """Both ends in full, 00:00 of the first day to 23:59 of the last, and the count of days."""
+    tz = svc.config.tz
+    start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=tz)
+    end = dt.datetime.combine(last, dt.time(23, 59), tzinfo=tz)
+    return t(lang, "leave.span", first=describe_when(start, lang), last=describe_when(end, lang),
+             days=(last - first).days + 1)
+
+
+def request_card(r: LeaveView, lang: str, svc: Services) -> str:
+    return t(lang, "leave.request", unit=r.unit_name, name=r.user_name,
+             kind=t(lang, f"leave.kind.{r.kind.value}"),
+             span=span(r.first_day, r.last_day, lang, svc), reason=r.reason)
+
+
+# -- asking for leave --------------------------------------------------------------------------
+
+
+async def request_leave(update: Update, context: Ctx) -> None:
+    """Show who is away (to leaders), my open requests, then ask the type of leave."""
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
+    service = _service(context)
+    roster = service.roster(ident)
+    if roster is not None:
+        await answer(update, _roster_text(roster, lang, service.today()))
+    if ident.unit is None:  # an office admin from the config sees the roster, asks no leave
+        if roster is None:
+            raise DomainError("leave.no_unit")
+        return
+    for r in service.mine(ident):
+        can_return = r.state == LeaveState.APPROVED and r.first_day <= service.today()
+        back = [[_button(t(lang, "leave.btn.back"), "back", r.id)]] if can_return else []
+        await answer(update, t(lang, f"leave.mine.{r.state.value}",
+                               kind=t(lang, f"leave.kind.{r.kind.value}"),
+                               span=span(r.first_day, r.last_day, lang, context.svc)),
+                     markup=InlineKeyboardMarkup(back) if back else None)
+    begin(context, update, FEATURE, Step.KIND, {})
+    kinds = [_button(t(lang, f"leave.kind.{k.value}"), "kind", k.value) for k in LeaveKind]
+    await answer(update, t(lang, "leave.ask_kind"),
+                 markup=InlineKeyboardMarkup([kinds[:3], kinds[3:]]))
+
+
+def _roster_text(roster: Roster, lang: str, today: dt.date) -> str:
+    if not roster.away and not roster.late:
+        return t(lang, "leave.roster_none")
+    lines = [t(lang, "leave.roster_away", count=len(roster.away))]
+    lines += [t(lang, "leave.roster_line", name=r.user_name, unit=r.unit_name,
+                kind=t(lang, f"leave.kind.{r.kind.value}"), first=f"{r.first_day:%m-%d}",
+                last=f"{r.last_day:%m-%d}") for r in roster.away]
+    lines.append(t(lang, "leave.roster_late", count=len(roster.late)))
+    lines += [t(lang, "leave.late_line", name=r.user_name, unit=r.unit_name,
+                kind=t(lang, f"leave.kind.{r.kind.value}"), last=f"{r.last_day:%m-%d}",
+                days=(today - r.last_day).days) for r in roster.late]
+    return "\n".join(lines)
+
+
+async def pick_kind(update: Update, context: Ctx) -> int:
+    """Take the type of leave; ask for the days."""
+    await _ack(update)
+    kind = _arg(update)
+    if kind not in {k.value for k in LeaveKind}:
+        raise DomainError("button.stale")
+    _data(context)["kind"] = kind
+    await answer(update, t(_lang(update, context), "leave.ask_dates"))
+    return Step.DATES
+
+
+async def receive_dates(update: Update, context: Ctx) -> int | None:
+    """Read a day range (12月3日至12月5日, 明天到后天) and echo both ends in full."""
+    assert update.message is not None
+    lang = _lang(update, context)
+    now = local_now(context)
+    found = parse_range(update.message.text or "", now)
+    if found is None:
+        await answer(update, t(lang, "leave.dates_unreadable"))
+        return None
+    first, last = found[0].date(), found[1].date()
+    if last < now.date():
+        await answer(update, t(lang, "leave.past"))
+        return None
+    _data(context).update(first=first.isoformat(), last=last.isoformat())
+    await answer(update, t(lang, "leave.dates_echo", span=span(first, last, lang, context.svc))
+                 + "\n" + t(lang, "leave.ask_reason"))
+    return Step.REASON
+
+
+async def receive_reason(update: Update, context: Ctx) -> int:
+    """Take the reason; show the request to submit."""
+    assert update.message is not None
+    lang = _lang(update, context)
+    data = _data(context)
+    data["reason"] = (update.message.text or "").strip()[:500]
+    first, last = dt.date.fromisoformat(data["first"]), dt.date.fromisoformat(data["last"])
+    await answer(update, t(lang, "leave.card", kind=t(lang, f"leave.kind.{data['kind']}"),
+                           span=span(first, last, lang, context.svc), reason=data["reason"]),
+                 markup=InlineKeyboardMarkup([[_button(t(lang, "leave.btn.submit"), "submit"),
+                                               _button(t(lang, "leave.btn.drop"), "drop")]]))
+    return Step.CONFIRM
+
+
+async def submit_leave(update: Update, context: Ctx) -> int:
+    """Save the request and send it to the approvers."""
+    await _ack(update)
+    data = _data(context)
+    _service(context).submit(
+        by=identify(update, context), by_name=display_name(update), kind=LeaveKind(data["kind"]),
+        first_day=dt.date.fromisoformat(data["first"]),
+        last_day=dt.date.fromisoformat(data["last"]), reason=data["reason"])
+    finish(context, update)
+    await answer(update, t(_lang(update, context), "leave.submitted"))
+    await context.bot_data.sender.tick()
+    return END
+
+
+async def drop_leave(update: Update, context: Ctx) -> int:
+    """Drop the request before it is submitted."""
+    await _ack(update)
+    finish(context, update)
+    await answer(update, t(_lang(update, context), "cancel.done"))
+    return END
+
+
+# -- deciding and reporting back ---------------------------------------------------------------
+
+
+async def approve_leave(update: Update, context: Ctx) -> None:
+    """批准: approve the request and tell the applicant."""
+    await _decide(update, context, approve=True)
+
+
+async def decline_leave(update: Update, context: Ctx) -> None:
+    """不批准: decline the request and tell the applicant."""
+    await _decide(update, context, approve=False)
+
+
+async def _decide(update: Update, context: Ctx, *, approve: bool) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    lang = _lang(update, context)
+    r = _service(context).decide(_id(update), by=identify(update, context),
+                                 by_name=display_name(update), approve=approve)
+    outcome = t(lang, f"leave.outcome.{r.state.value}", who=r.decided_by_name or "")
+    await query.edit_message_text(request_card(r, lang, context.svc) + "\n\n" + outcome)
+    await context.bot_data.sender.tick()
+
+
+async def report_back(update: Update, context: Ctx) -> None:
+    """已返岗: record the return (销假) and stop the nudges."""
+    await _ack(update)
+    lang = _lang(update, context)
+    r = _service(context).report_back(_id(update), by=identify(update, context))
+    await answer(update, t(lang, "leave.back_done", kind=t(lang, f"leave.kind.{r.kind.value}")))
+
+
+# -- notifications -----------------------------------------------------------------------------
+
+
+def _load(app: Any, note: Note) -> tuple[Services, LeaveView] | None:
+    svc: Services = app.bot_data.services
+    r = service_of(svc).get(int(note.payload["leave"]))
+    return None if r is None else (svc, r)
+
+
+@renders("leave.request")
+async def render_request(app: Any, note: Note, lang: str, brief: bool) -> Rendered | None:
+    loaded = _load(app, note)
+    if loaded is None or loaded[1].state != LeaveState.PENDING:
+        return None  # another approver has decided it already
+    svc, r = loaded
+    if brief:
+        return Rendered(t(lang, "leave.brief.request", name=r.user_name))
+    return Rendered(request_card(r, lang, svc), InlineKeyboardMarkup([[
+        _button(t(lang, "leave.btn.approve"), "ok", r.id),
+        _button(t(lang, "leave.btn.decline"), "no", r.id)]]))
+
+
+@renders("leave.decided")
+async def render_decided(app: Any, note: Note, lang: str, brief: bool) -> Rendered | None:
+    loaded = _load(app, note)
+    if loaded is None or loaded[1].state == LeaveState.PENDING:
+        return None
+    svc, r = loaded
+    return Rendered(t(lang, f"leave.decided.{r.state.value}", who=r.decided_by_name or "",
+                      kind=t(lang, f"leave.kind.{r.kind.value}"),
+                      span=span(r.first_day, r.last_day, lang, svc)))
+
+
+@renders("leave.nudge")
+async def render_nudge(app: Any, note: Note, lang: str, brief: bool) -> Rendered | None:
+    loaded = _load(app, note)
+    if loaded is None or loaded[1].state != LeaveState.APPROVED or loaded[1].returned_at:
+        return None
+    svc, r = loaded
+    following = service_of(svc).next_nudge(r)
+    kind = t(lang, f"leave.kind.{r.kind.value}")
+    if brief:
+        # A downtime summary does not plan `then`; keep the daily chain going ourselves.
+        svc.notify.plan([following])
+        return Rendered(t(lang, "leave.brief.nudge", kind=kind))
+    text = t(lang, "leave.nudge", kind=kind, span=span(r.first_day, r.last_day, lang, svc))
+    back = InlineKeyboardMarkup([[_button(t(lang, "leave.btn.back"), "back", r.id)]])
+    return Rendered(text, back, then=(following,))
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+
+def _cb(callback: Any, action: str) -> CallbackQueryHandler[Ctx, Any]:
+    return CallbackQueryHandler(callback, callbacks.pattern(FEATURE, action))
+
+
+def _msg(callback: Any) -> MessageHandler[Ctx, Any]:
+    return MessageHandler(filters.TEXT & ~filters.COMMAND, callback)
+
+
+FLOWS: list[Flow] = [Flow(FEATURE, {
+    Step.KIND: [_cb(pick_kind, "kind")],
+    Step.DATES: [_msg(receive_dates)],
+    Step.REASON: [_msg(receive_reason)],
+    Step.CONFIRM: [_cb(submit_leave, "submit"), _cb(drop_leave, "drop")],
+})]
+
+
+def commands() -> list[BaseHandler[Update, Ctx, Any]]:
+    return [CommandHandler("leave", request_leave, filters=filters.ChatType.PRIVATE)]
+
+
+def buttons() -> list[BaseHandler[Update, Ctx, Any]]:
+    return [_cb(approve_leave, "ok"), _cb(decline_leave, "no"), _cb(report_back, "back")]
+
+
+def messages() -> list[BaseHandler[Update, Ctx, Any]]:
     return []

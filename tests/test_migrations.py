@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 import storage.ledger
+import storage.meetings  # (and the meeting and leave tables)
 import storage.notify  # noqa: F401  (and the notification tables)
 from storage.db import Database
 from storage.migrate import current_revision, head_revision

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import storage.ledger
+import storage.meetings  # (and the meeting and leave tables)
 import storage.notify  # noqa: F401  (and the notification tables)
 from storage.models import Base
 

@@ -1,0 +1,224 @@
+"""Leave (请假): request, a leader's decision, then a 请销假 nudge each working day until back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.errors import DomainError
+from bot.services.membership import Identity
+from bot.services.notify import NotificationService, Planned
+from bot.workdays import WorkCalendar
+from storage.db import Database
+from storage.meetings import LeaveKind, LeaveRequest, LeaveState
+from storage.models import Member, Role, Unit
+
+# The first nudge on the last day of leave, then one each working day until reported back.
+LAST_DAY_AT = dt.time(17, 0)
+WORKDAY_AT = dt.time(9, 0)
+MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class LeaveView:
+    id: int
+    unit_id: int
+    unit_name: str
+    user_id: int
+    user_name: str
+    kind: LeaveKind
+    first_day: dt.date
+    last_day: dt.date
+    reason: str
+    state: LeaveState
+    decided_by_name: str | None
+    returned_at: dt.datetime | None
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+
+@dataclass(frozen=True)
+class Submitted:
+    request: LeaveView
+    approvers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who is away today and who should have been back already (approved, not reported back)."""
+
+    away: list[LeaveView]
+    late: list[LeaveView]
+
+
+def subject(request_id: int) -> str:
+    return f"leave:{request_id}"
+
+
+def _view(r: LeaveRequest, unit_name: str) -> LeaveView:
+    return LeaveView(r.id, r.unit_id, unit_name, r.user_id, r.user_name, r.kind, r.first_day,
+                     r.last_day, r.reason, r.state, r.decided_by_name, r.returned_at)
+
+
+class LeaveService:
+    def __init__(self, db: Database, clock: Clock, notify: NotificationService,
+                 calendar: WorkCalendar, tz: ZoneInfo, *, office_admins: Iterable[int] = ()
+                 ) -> None:
+        self.db = db
+        self.clock = clock
+        self.notify = notify
+        self.calendar = calendar
+        self.tz = tz
+        self.office_admins = frozenset(office_admins)
+
+    def today(self) -> dt.date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    # -- the request -------------------------------------------------------------------------
+
+    def submit(self, *, by: Identity, by_name: str, kind: LeaveKind, first_day: dt.date,
+               last_day: dt.date, reason: str) -> Submitted:
+        """Save a pending request and send it to the unit's leaders (else to the office)."""
+        if by.unit is None:
+            raise DomainError("leave.no_unit")
+        if last_day < first_day or last_day < self.today():
+            raise DomainError("leave.past")
+        now = self.clock.now()
+        with self.db.uow() as s:
+            approvers = self._approvers(s, by.unit.id, by.user_id)
+            if not approvers:
+                raise DomainError("leave.no_approver")
+            request = LeaveRequest(
+                unit_id=by.unit.id, user_id=by.user_id, user_name=by_name[:200], kind=kind,
+                first_day=first_day, last_day=last_day, reason=reason[:MAX_REASON],
+                state=LeaveState.PENDING, created_at=now)
+            s.add(request)
+            s.flush()
+            view = _view(request, by.unit.name)
+        self.notify.plan(Planned(f"leave{view.id}:ask:{uid}", uid, "leave.request", now,
+                                 {"leave": view.id}) for uid in approvers)
+        return Submitted(view, approvers)
+
+    def decide(self, request_id: int, *, by: Identity, by_name: str, approve: bool) -> LeaveView:
+        """Approve or decline; the applicant hears the outcome, approved leave gets its nudges."""
+        now = self.clock.now()
+        with self.db.uow() as s:
+            request, unit_name = self._load(s, request_id)
+            if by.user_id == request.user_id:
+                raise DomainError("leave.own")
+            same_unit = by.unit is not None and by.unit.id == request.unit_id
+            if not (by.role is Role.OFFICE or (by.role is Role.LEADER and same_unit)):
+                raise DomainError("leave.denied")
+            if request.state != LeaveState.PENDING:
+                raise DomainError("leave.decided_already", who=request.decided_by_name or "")
+            request.state = LeaveState.APPROVED if approve else LeaveState.DECLINED
+            request.decided_by, request.decided_by_name = by.user_id, by_name[:200]
+            request.decided_at = now
+            view = _view(request, unit_name)
+        plans = [Planned(f"leave{view.id}:decided", view.user_id, "leave.decided", now,
+                         {"leave": view.id})]
+        if approve:
+            first = dt.datetime.combine(view.last_day, LAST_DAY_AT, tzinfo=self.tz)
+            plans.append(self.nudge(view, max(first, now)))
+        self.notify.plan(plans)
+        return view
+
+    def report_back(self, request_id: int, *, by: Identity) -> LeaveView:
+        """销假: record the return and stop the nudges."""
+        with self.db.uow() as s:
+            request, unit_name = self._load(s, request_id)
+            if by.user_id != request.user_id:
+                raise DomainError("leave.not_yours")
+            if request.state != LeaveState.APPROVED:
+                raise DomainError("leave.not_approved")
+            if request.returned_at is not None:
+                raise DomainError("leave.back_already")
+            request.returned_at = self.clock.now()
+            view = _view(request, unit_name)
+        self.notify.cancel_subject(subject(view.id))
+        return view
+
+    # -- nudges ------------------------------------------------------------------------------
+
+    def nudge(self, request: LeaveView, due: dt.datetime) -> Planned:
+        day = due.astimezone(self.tz).date()
+        return Planned(f"leave{request.id}:nudge:{day:%Y%m%d}", request.user_id, "leave.nudge",
+                       due, {"leave": request.id}, subject=subject(request.id))
+
+    def next_nudge(self, request: LeaveView) -> Planned:
+        """Tomorrow's nudge: 09:00 on the next working day after today (holidays, 调休 included)."""
+        day = self.calendar.next_workday(self.today())
+        return self.nudge(request, dt.datetime.combine(day, WORKDAY_AT, tzinfo=self.tz))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, request_id: int) -> LeaveView | None:
+        """Load a request without any permission check (the sender's renderers use this)."""
+        with self.db.uow() as s:
+            try:
+                return _view(*self._load(s, request_id))
+            except DomainError:
+                return None
+
+    def mine(self, by: Identity) -> list[LeaveView]:
+        """My requests still waiting for a decision or not yet reported back."""
+        query = self._query().where(LeaveRequest.user_id == by.user_id).where(or_(
+            LeaveRequest.state == LeaveState.PENDING,
+            (LeaveRequest.state == LeaveState.APPROVED) & LeaveRequest.returned_at.is_(None)))
+        return self._list(query)
+
+    def roster(self, by: Identity) -> Roster | None:
+        """For leaders (their unit) and the office (every unit); None for anyone else."""
+        if by.role is Role.OFFICE:
+            unit_id = None
+        elif by.role is Role.LEADER and by.unit is not None:
+            unit_id = by.unit.id
+        else:
+            return None
+        today = self.today()
+        query = self._query().where(LeaveRequest.state == LeaveState.APPROVED,
+                                    LeaveRequest.returned_at.is_(None),
+                                    LeaveRequest.first_day <= today)
+        if unit_id is not None:
+            query = query.where(LeaveRequest.unit_id == unit_id)
+        out = self._list(query)
+        return Roster(away=[r for r in out if r.last_day >= today],
+                      late=[r for r in out if r.last_day < today])
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _query() -> Select[LeaveRequest, str]:
+        return select(LeaveRequest, Unit.name).join(Unit, Unit.id == LeaveRequest.unit_id)
+
+    def _list(self, query: Select[LeaveRequest, str]) -> list[LeaveView]:
+        with self.db.uow() as s:
+            rows = s.execute(query.order_by(LeaveRequest.last_day, LeaveRequest.id).limit(100))
+            return [_view(r, name) for r, name in rows]
+
+    @staticmethod
+    def _load(s: Session, request_id: int) -> tuple[LeaveRequest, str]:
+        row = s.execute(LeaveService._query().where(LeaveRequest.id == request_id)).first()
+        if row is None:
+            raise DomainError("leave.unknown")
+        return row[0], row[1]
+
+    def _approvers(self, s: Session, unit_id: int, applicant: int) -> tuple[int, ...]:
+        """The unit's leaders; a unit without one (or a lone leader asking) goes to the office."""
+        leaders = s.scalars(select(Member.user_id).where(
+            Member.unit_id == unit_id, Member.role == Role.LEADER).order_by(Member.id))
+        chosen = [uid for uid in leaders if uid != applicant]
+        if not chosen:
+            office = s.scalars(select(Member.user_id).where(Member.role == Role.OFFICE)
+                               .order_by(Member.id))
+            chosen = [uid for uid in dict.fromkeys([*sorted(self.office_admins), *office])
+                      if uid != applicant]
+        return tuple(chosen)
