@@ -27,10 +27,14 @@ from bot.config import Config
 from bot.context import App, BotData, Ctx, Services
 from bot.scheduler import Sender, instance_name, tick_job
 from bot.services.dialogs import DialogStore
+from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
+from bot.services.meetings import MeetingService
 from bot.services.membership import MembershipService
 from bot.services.notify import NotificationService
+from bot.services.office_hours import OfficeHoursService
 from bot.services.plans import DeadlinePlanner
+from bot.services.reminders import ReminderService
 from bot.texts import LANGS, t
 from bot.workdays import WorkCalendar
 from handlers import basics, export, filing, leave, ledger, meetings, notices, org, reminders
@@ -60,6 +64,11 @@ def build_services(config: Config, *, clock: Clock | None = None,
         config=config, clock=clock, db=db, membership=membership,
         ledger=LedgerService(db, clock, replan=planner.replan), dialogs=DialogStore(db, clock),
         calendar=calendar, notify=notify,
+        meetings=MeetingService(db, clock, notify, config.tz),
+        leave=LeaveService(db, clock, notify, calendar, config.tz,
+                           office_admins=config.office_admins),
+        reminders=ReminderService(notify, clock, config.tz),
+        office_hours=OfficeHoursService(db, clock, calendar, notify, config),
     )
 
 

@@ -10,9 +10,13 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.dialogs import DialogState, DialogStore
+from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
+from bot.services.meetings import MeetingService
 from bot.services.membership import Identity, MembershipService
 from bot.services.notify import NotificationService
+from bot.services.office_hours import OfficeHoursService
+from bot.services.reminders import ReminderService
 from bot.workdays import WorkCalendar
 from storage.db import Database
 
@@ -30,6 +34,10 @@ class Services:
     dialogs: DialogStore
     calendar: WorkCalendar
     notify: NotificationService
+    meetings: MeetingService
+    leave: LeaveService
+    reminders: ReminderService
+    office_hours: OfficeHoursService
 
 
 class BotData:

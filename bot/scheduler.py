@@ -144,7 +144,7 @@ class Sender:
             report.skipped += 1
             return True
         text = rendered.text
-        if self.svc.clock.now() - note.due_at > LATE_AFTER:
+        if self._late(note):
             text = t(lang, "notify.late_mark") + text
         await self._pace(note.chat_id)
         try:
@@ -178,15 +178,25 @@ class Sender:
         report.sent += 1
         return True
 
+    def _late(self, note: Note) -> bool:
+        """Held up by downtime, not by quiet hours (those hold messages on purpose)."""
+        config = self.svc.config
+        if self.svc.clock.now() - note.due_at <= LATE_AFTER:
+            return False
+        quiet = config.reminders.quiet_hours
+        return not in_quiet_hours(note.due_at.astimezone(config.tz), quiet.start, quiet.end)
+
     async def _summarise(self, chat_id: int, notes: list[Note], report: TickReport) -> None:
         """Fold what fell due long ago (downtime) into one message instead of a flood."""
         lang = self._lang(chat_id)
         lines = []
+        follow_ups: list[Planned] = []
         for note in notes[:20]:
             renderer = RENDERERS.get(note.kind)
             rendered = await renderer(self.app, note, lang, True) if renderer else None
             if rendered is not None:
                 lines.append("· " + rendered.text)
+                follow_ups.extend(rendered.then)
         if lines:
             more = len(notes) - 20
             text = t(lang, "notify.summary", count=len(notes)) + "\n" + "\n".join(lines)
@@ -204,6 +214,8 @@ class Sender:
                                                 error=repr(exc))
                 return
         self.svc.notify.mark_sent([n.id for n in notes], summarised=True)
+        if follow_ups:
+            self.svc.notify.plan(follow_ups)  # a daily nudge keeps going after downtime
         report.summarised += len(notes)
 
     async def _unreachable(self, note: Note, error: str) -> None:

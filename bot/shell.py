@@ -82,6 +82,8 @@ class Shell:
     async def _feed(self, data: dict[str, Any]) -> None:
         before = {(m.chat_id, m.message_id): (m.text, m.reply_markup) for m in self.sandbox.sent()}
         await self.app.process_update(self.sandbox.update(data, self.app.bot))
+        # The shell runs no JobQueue; deliver whatever fell due (reminders, notices) now.
+        await self.app.bot_data.sender.tick()
         changed = [m for m in self.sandbox.sent()
                    if before.get((m.chat_id, m.message_id)) != (m.text, m.reply_markup)]
         numbered: list[tuple[SentMessage, str]] = []

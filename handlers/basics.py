@@ -43,6 +43,7 @@ COMMANDS = (
     Command("export", Action.EXPORT),
     Command("remind", members_only=True),
     Command("reminders", members_only=True),
+    Command("officehours", members_only=True),
     Command("meeting", members_only=True),
     Command("leave", members_only=True),
     Command("invite", Action.INVITE_MEMBER),

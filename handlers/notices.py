@@ -77,12 +77,13 @@ async def render_overdue(app: App, note: Note, lang: str, brief: bool) -> Render
         return None
     text = t(lang, "nudge.overdue", number=problem.number, text=_short(problem.description),
              when=_when(app, problem, lang), days=_days_over(app, problem))
-    if brief:
-        return Rendered(text.split("\n")[0])
     services = app.bot_data.services
     tomorrow = services.clock.now().astimezone(services.config.tz).date() + dt.timedelta(days=1)
     morning = dt.time.fromisoformat(services.config.reminders.nudge_time)
+    # The chain goes on after a downtime summary too (brief), or the item would go quiet.
     follow = overdue_nudge(problem, note.chat_id, at_local(tomorrow, morning, services.config.tz))
+    if brief:
+        return Rendered(text.split("\n")[0], then=(follow,))
     return Rendered(text, _nudge_buttons(problem, note, lang), then=(follow,))
 
 
@@ -107,19 +108,18 @@ async def render_checkin(app: App, note: Note, lang: str, brief: bool) -> Render
     if problem is None or problem.status not in OPEN:
         return None
     text = t(lang, "nudge.checkin", number=problem.number, text=_short(problem.description))
-    if brief:
-        return Rendered(text)
     services = app.bot_data.services
     day = services.clock.now().astimezone(services.config.tz).date() + dt.timedelta(
         days=problem.checkin_days or 7)
     morning = dt.time.fromisoformat(services.config.reminders.nudge_time)
+    follow = checkin(problem.id, note.chat_id, at_local(day, morning, services.config.tz))
+    if brief:
+        return Rendered(text, then=(follow,))
     markup = InlineKeyboardMarkup([[
         _button(t(lang, "nudge.btn.holding"), "ongoing", "ok", problem.id),
         _button(t(lang, "nudge.btn.adjust"), "item", "progress", problem.id),
     ]])
-    return Rendered(text, markup,
-                    then=(checkin(problem.id, note.chat_id, at_local(day, morning,
-                                                                      services.config.tz)),))
+    return Rendered(text, markup, then=(follow,))
 
 
 @renders("chat.unreachable")

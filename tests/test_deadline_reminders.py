@@ -17,6 +17,12 @@ from tests.conftest import SHANGHAI
 CADRE, LEADER, LIAISON, OFFICE = 41, 42, 43, 900
 
 
+@pytest.fixture(autouse=True)
+def _no_daily_planners(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Office-hours reminders and the calendar warning come from a tick hook; tested elsewhere.
+    monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [])
+
+
 def local(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=SHANGHAI)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import update
 
 from bot.clock import FixedClock
@@ -16,6 +17,12 @@ from tests.chat import Chat, running_bot
 from tests.conftest import SHANGHAI
 
 LIAISON = 77
+
+
+@pytest.fixture(autouse=True)
+def _no_daily_planners(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Office-hours reminders and the calendar warning come from a tick hook; tested elsewhere.
+    monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [])
 
 
 def local(*args: int) -> dt.datetime:
