@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import build_application
-from bot.clock import FixedClock
+from bot.clock import Clock, FixedClock
 from bot.config import Config, parse_config
 from bot.context import App
 from bot.sandbox import BotApiSandbox, SandboxRequest
@@ -27,10 +27,12 @@ def temp_config(db_url: str | None = None) -> tuple[Config, Path]:
     return parse_config({"database": {"url": url}, "telegram": {"rate_limit": limits}}), folder
 
 
-def make_app(config: Config, sandbox: BotApiSandbox) -> tuple[App, Database, FixedClock]:
+def make_app(
+    config: Config, sandbox: BotApiSandbox, clock: Clock | None = None
+) -> tuple[App, Database, Clock]:
     database = Database.from_url(config.database.url)
     upgrade(database.engine)
-    clock = FixedClock(T0)
+    clock = clock or FixedClock(T0)
     app = build_application(config, request=SandboxRequest(sandbox), clock=clock,
                             token="123:bench", database=database)
     return app, database, clock

@@ -90,6 +90,7 @@ class Sender:
         self.batch = batch
         self.lease_ttl = lease_ttl
         self._last_to_chat: dict[int, float] = {}
+        self._next_slot = 0.0
 
     @property
     def svc(self) -> Services:
@@ -230,11 +231,23 @@ class Sender:
         )
 
     async def _pace(self, chat_id: int) -> None:
-        """Keep to Telegram's per-chat rate (about one message a second) during a fan-out."""
-        rate = self.svc.config.telegram.rate_limit.per_chat_per_second
+        """Space a fan-out evenly under Telegram's overall and per-chat rates.
+
+        python-telegram-bot's rate limiter lets a burst of 30 through at once and then drips;
+        a server counting any one-second window sees more than 30 and answers 429. Evenly
+        spaced sends, 1% under the limit, never trip it.
+        """
+        limits = self.svc.config.telegram.rate_limit
+        loop = asyncio.get_running_loop()
+        if limits.overall_per_second:
+            wait = self._next_slot - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._next_slot = max(loop.time(), self._next_slot) + 1 / (
+                limits.overall_per_second * 0.99)
+        rate = limits.per_chat_per_second
         if not rate:
             return
-        loop = asyncio.get_running_loop()
         last = self._last_to_chat.get(chat_id)
         if last is not None:
             wait = 1.0 / rate - (loop.time() - last)
