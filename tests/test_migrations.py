@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -20,7 +22,8 @@ def test_upgrade_reaches_head_and_matches_the_models(database: Database) -> None
     assert diff == []
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(database: Database) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    database = Database.from_url(f"sqlite:///{tmp_path / 'wal.db'}")
     with database.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
