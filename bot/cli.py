@@ -9,8 +9,11 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import Engine
 
 from bot.config import Config, ConfigError, load_config
 from bot.context import Services
@@ -45,7 +48,10 @@ def ensure_schema(config: Config) -> None:
         if current == head:
             return
         if current is None:
-            upgrade(engine)
+            with _migration_lock(engine):
+                # Another instance starting at the same moment may have done it meanwhile.
+                if current_revision(engine) is None:
+                    upgrade(engine)
             return
         raise ConfigError(
             f"the database schema is at revision {current}, this version needs {head}: "
@@ -53,6 +59,20 @@ def ensure_schema(config: Config) -> None:
         )
     finally:
         engine.dispose()
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema creation between instances starting together (PostgreSQL)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_advisory_lock(727401)")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(727401)")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -144,6 +144,13 @@ class RemindersConfig(_Model):
     claim_timeout_seconds: float = Field(120.0, gt=0)
     batch: int = Field(50, ge=1, le=1000)
 
+    @model_validator(mode="after")
+    def _claims_outlive_the_lease(self) -> RemindersConfig:
+        # A stalled sender loses its lease first; only later may its claims be taken over.
+        if self.claim_timeout_seconds <= self.lease_seconds:
+            raise ValueError("claim_timeout_seconds must be longer than lease_seconds")
+        return self
+
 
 class DigestConfig(_Model):
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"

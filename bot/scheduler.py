@@ -148,6 +148,12 @@ class Sender:
         if self._late(note):
             text = t(lang, "notify.late_mark") + text
         await self._pace(note.chat_id)
+        # Renew before every send: a sender that stalled past its lease must not send what a
+        # new holder may already have reclaimed.
+        if not notify.hold_lease(self.holder, self.lease_ttl):
+            notify.retry_later(note.id, after=dt.timedelta(0), error="lease lost",
+                               count_attempt=False)
+            return False
         try:
             await self.app.bot.send_message(note.chat_id, text, reply_markup=rendered.markup)
         except RetryAfter as exc:

@@ -5,6 +5,7 @@ import datetime as dt
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,12 +50,9 @@ def _postgres_reachable() -> bool:
 POSTGRES = _postgres_reachable()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database for one test: a SQLite file, or a new schema on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.db'}"
-        return
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A new, empty schema on the PostgreSQL server, dropped afterwards; yields its URL."""
     if not POSTGRES:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
     from sqlalchemy import create_engine, text
@@ -64,12 +62,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        # Every connection of the test sees only its own schema.
+        # Every connection made with this URL sees only its own schema.
         yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for one test: a SQLite file, or a new schema on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ telegram:
 reminders:
   tick_seconds: 0.2
   lease_seconds: 2
-  claim_timeout_seconds: 1
+  claim_timeout_seconds: 3
   batch: 5
   quiet_hours: {start: "00:00", end: "00:00"}
 """
