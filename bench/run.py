@@ -1,0 +1,95 @@
+"""All the figures in one run: a table on stdout and, with --json FILE, the same as JSON.
+
+Run: python bench/run.py [--json FILE] [--burst 5000] [--filings 200]
+Every figure is measured in this run on this machine; the echo bot is the baseline for the
+filing conversation, and Telegram's 30 messages/s is the baseline for the fan-out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import bench_filing, bench_ledger, bench_scheduler
+
+TARGETS: dict[str, tuple[str, float]] = {
+    "filing_updates_per_s": (">=", 1000), "latency_p99_ms": ("<", 20), "tick_ms_1m": ("<", 5),
+    "fanout_rate_ratio": (">=", 0.95), "fanout_429": ("<=", 0), "digest_1000_units_s": ("<", 5),
+    "export_100k_s": ("<", 20), "peak_rss_mb": ("<", 250),
+}
+
+
+def _digest() -> dict[str, float]:
+    try:
+        from bench import bench_digest
+    except ImportError:  # the digest bench arrives with the digest feature
+        return {}
+    measured: dict[str, float] = bench_digest.measure(units=1000, problems=100_000)
+    return measured
+
+
+def collect(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+
+    def step(name: str) -> float:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        return time.perf_counter()
+
+    step("filing conversation and echo baseline")
+    filing = bench_filing.measure(args.filings)
+    for key in ("filing_updates_per_s", "echo_updates_per_s", "latency_p50_ms",
+                "latency_p99_ms", "filing_vs_echo"):
+        results[key] = filing[key]
+    for rows, key in ((1_000, "tick_ms_1k"), (100_000, "tick_ms_100k"),
+                      (1_000_000, "tick_ms_1m")):
+        step(f"scheduler tick with {rows:,} future rows")
+        results[key] = bench_scheduler.tick_cost(rows)
+    step(f"fan-out burst of {args.burst}")
+    burst = asyncio.run(bench_scheduler.burst(args.burst))
+    results["fanout_rate_ratio"] = burst["fanout_rate_ratio"]
+    results["fanout_429"] = burst["fanout_429"]
+    results["fanout_rate_per_s"] = burst["fanout_rate_per_s"]
+    step("digests for 1,000 units")
+    results.update({k: v for k, v in _digest().items() if k.startswith("digest_")})
+    step("ledger of 100k rows: listing, export, memory")
+    ledger = bench_ledger.measure(100_000)
+    results["export_100k_s"] = ledger["load_all_rows_s"] + ledger["export_xlsx_s"]
+    results["export_100k_csv_s"] = ledger["load_all_rows_s"] + ledger["export_csv_s"]
+    results["list_unit_page_100k_ms"] = ledger["list_unit_page_ms"]
+    results["peak_rss_mb"] = ledger["peak_rss_mb"]
+    return results
+
+
+def _verdict(key: str, value: float) -> str:
+    if key not in TARGETS:
+        return ""
+    op, limit = TARGETS[key]
+    ok = {">=": value >= limit, "<": value < limit, "<=": value <= limit}[op]
+    return f"target {op} {limit:g}: {'met' if ok else 'NOT met'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--burst", type=int, default=5000)
+    parser.add_argument("--filings", type=int, default=200)
+    args = parser.parse_args()
+    results = collect(args)
+    for key, value in results.items():
+        print(f"{key:28s} {value:12.3f}  {_verdict(key, value)}")
+    missing = [k for k in TARGETS if k not in results]
+    if missing:
+        print(f"not measured: {', '.join(missing)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
