@@ -35,6 +35,8 @@ class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
     then: tuple[Planned, ...] = ()
+    photo: bytes | None = None  # sent with the text as caption (or after it, when too long)
+    document: tuple[str, bytes] | None = None  # (file name, content)
 
 
 # (app, note, lang, brief) -> message, or None when the subject no longer needs it.
@@ -53,6 +55,10 @@ def renders(kind: str) -> Callable[[Renderer], Renderer]:
         return renderer
 
     return register
+
+
+# Telegram's limit on a photo's or document's caption.
+CAPTION_LIMIT = 1024
 
 
 def instance_name() -> str:
@@ -155,7 +161,7 @@ class Sender:
                                count_attempt=False)
             return False
         try:
-            await self.app.bot.send_message(note.chat_id, text, reply_markup=rendered.markup)
+            await self._send(note.chat_id, text, rendered)
         except RetryAfter as exc:
             notify.retry_later(note.id, after=_seconds(exc.retry_after), error="429",
                                count_attempt=False)
@@ -184,6 +190,23 @@ class Sender:
             notify.plan(rendered.then)
         report.sent += 1
         return True
+
+    async def _send(self, chat_id: int, text: str, rendered: Rendered) -> None:
+        """Send text, a photo or a document; captions longer than Telegram allows go first."""
+        bot = self.app.bot
+        attachment = rendered.photo is not None or rendered.document is not None
+        if not attachment or len(text) > CAPTION_LIMIT:
+            await bot.send_message(chat_id, text, reply_markup=rendered.markup)
+            if not attachment:
+                return
+        caption = text if len(text) <= CAPTION_LIMIT else None
+        markup = rendered.markup if caption is not None else None
+        if rendered.photo is not None:
+            await bot.send_photo(chat_id, rendered.photo, caption=caption, reply_markup=markup)
+        if rendered.document is not None:
+            name, data = rendered.document
+            await bot.send_document(chat_id, data, filename=name, caption=caption,
+                                    reply_markup=markup)
 
     def _late(self, note: Note) -> bool:
         """Held up by downtime, not by quiet hours (those hold messages on purpose)."""

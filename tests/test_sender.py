@@ -151,3 +151,37 @@ async def test_two_instances_on_one_database_never_both_send(
         took_over = await second.app.bot_data.sender.tick()
         assert took_over.leader and took_over.sent == 20
     assert sorted(len(sandbox.sent(u)) for u in range(1, 21)) == [2] * 20
+
+
+async def test_photos_and_documents_go_with_their_captions(
+    chat: Chat, clock: FixedClock
+) -> None:
+    from bot.scheduler import RENDERERS, Rendered
+
+    async def attachment(app: object, n: object, lang: str, brief: bool) -> Rendered:
+        payload = n.payload  # type: ignore[attr-defined]
+        long = "长" * 1100 if payload["long"] else "图表"
+        if payload["what"] == "photo":
+            return Rendered(long, photo=b"\x89PNG\r\n\x1a\nfake")
+        return Rendered("汇总表", document=("汇总.xlsx", b"PK\x03\x04fake"))
+
+    RENDERERS["test.attachment"] = attachment
+    try:
+        chat.sandbox.add_user(1, "甲")
+        notify = chat.app.bot_data.services.notify
+        notify.plan([
+            Planned(key=f"att{n}", chat_id=1, kind="test.attachment", due_at=clock.now(),
+                    payload={"what": what, "long": long}, urgent=True)
+            for n, (what, long) in enumerate((("photo", False), ("photo", True), ("doc", False)))
+        ])
+        assert (await chat.app.bot_data.sender.tick()).sent == 3
+    finally:
+        del RENDERERS["test.attachment"]
+    sent = chat.sandbox.sent(1)
+    assert [(m.photo is not None, m.document is not None, (m.text or "")[:2]) for m in sent] == [
+        (True, False, "图表"),   # short text: the photo's caption
+        (False, False, "长长"),  # too long for a caption: the text first …
+        (True, False, ""),      # … then the photo alone
+        (False, True, "汇总"),
+    ]
+    assert sent[3].document == ("汇总.xlsx", b"PK\x03\x04fake")
