@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import math
 import mimetypes
@@ -25,6 +24,7 @@ from bot.sandbox_updates import (
     SandboxWorld,
     SentMessage,
     bad,
+    clone,
     visible_text,
 )
 
@@ -321,7 +321,7 @@ class BotApiSandbox(SandboxWorld):
 
         self._updates = [u for u in self._updates if wanted(u)]  # Telegram drops the rest
         limit = max(1, min(int(p.get("limit") or 100), 100))
-        return copy.deepcopy(self._updates[:limit])
+        return clone(self._updates[:limit])
 
     def _api_sendMessage(self, p: JSON, files: Files) -> JSON:
         chat = self._writable_chat(p)
@@ -381,7 +381,7 @@ class BotApiSandbox(SandboxWorld):
         return True
 
     def _api_getMyCommands(self, p: JSON, files: Files) -> list[JSON]:
-        return copy.deepcopy(self._commands.get(_commands_key(p), []))
+        return clone(self._commands.get(_commands_key(p), []))
 
     def _api_setChatMenuButton(self, p: JSON, files: Files) -> bool:
         self._menu_buttons[_chat_of(p)] = p.get("menu_button") or {"type": "default"}
@@ -441,7 +441,7 @@ class BotApiSandbox(SandboxWorld):
                 raise bad("message to be replied not found")
             reply_to = None
         message_id = self._next_message_id(chat)
-        media.update(reply_markup=copy.deepcopy(p.get("reply_markup")), date=self._now())
+        media.update(reply_markup=clone(p.get("reply_markup")), date=self._now())
         reply_to = None if reply_to is None else int(reply_to)
         sent = SentMessage(
             chat, message_id, text, parse_mode=p.get("parse_mode"), reply_to=reply_to, **media
@@ -464,7 +464,7 @@ class BotApiSandbox(SandboxWorld):
             text, parse_mode = str(p.get("text") or ""), p.get("parse_mode")
             self._check_text(text, parse_mode, "message")
         # Omitting reply_markup in an edit removes the inline keyboard, as on Telegram.
-        markup = copy.deepcopy(p.get("reply_markup"))
+        markup = clone(p.get("reply_markup"))
         if text == current.text and markup == _inline(current.reply_markup):
             raise bad(_NOT_MODIFIED)
         updated = replace(

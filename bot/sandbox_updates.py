@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
 import html
 import itertools
+import json
 import mimetypes
 import re
 import threading
@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, Update
 
@@ -40,6 +40,15 @@ _ADMIN_FLAGS = (  # noqa: SIM905 -- a word list reads better than a 12-line lite
 _GIFT_TYPES = (  # noqa: SIM905 -- as above
     "unlimited_gifts limited_gifts unique_gifts premium_subscription gifts_from_channels"
 ).split()
+
+
+_T = TypeVar("_T")
+
+
+def clone(value: _T) -> _T:
+    """Deep-copy Bot API JSON; a JSON round trip is several times faster than copy.deepcopy."""
+    copied: _T = json.loads(json.dumps(value))
+    return copied
 
 
 class SandboxApiError(Exception):
@@ -213,7 +222,7 @@ class SandboxWorld:
         with self._lock:
             self._users[user_id] = user_json(user_id, first_name, username, language_code)
             self._bot_status.setdefault(user_id, "member")
-            return copy.deepcopy(self._users[user_id])
+            return clone(self._users[user_id])
 
     def add_group(
         self, chat_id: int, title: str, admins: list[int], members: list[int] | None = None
@@ -305,7 +314,7 @@ class SandboxWorld:
         with self._lock:
             if key not in self._incoming:
                 raise LookupError(f"no incoming message {key[1]} in chat {key[0]}")
-            edited = copy.deepcopy(self._incoming[key])
+            edited = clone(self._incoming[key])
             self._set_text(edited, text)
             edited["edit_date"] = self._now()
             self._incoming[key] = edited
@@ -398,7 +407,7 @@ class SandboxWorld:
             return member_json(self._bot_user(), self._bot_status.get(chat_id, "left"))
         if user_id not in self._users:
             raise bad("user not found")
-        user = copy.deepcopy(self._users[user_id])
+        user = clone(self._users[user_id])
         if chat_id > 0:
             return member_json(user, "member" if user_id == chat_id else "left")
         group = self._groups[chat_id]
@@ -453,7 +462,7 @@ class SandboxWorld:
         update = {"update_id": next(self._update_ids), **payload}
         self._updates.append(update)
         self._notify()
-        return copy.deepcopy(update)
+        return clone(update)
 
     def _now(self) -> int:
         return int(self.clock().timestamp())
@@ -468,7 +477,7 @@ class SandboxWorld:
     def _ensure_user(self, user_id: int) -> JSON:
         if user_id not in self._users:
             self._users[user_id] = user_json(user_id, f"User {user_id}", None, "zh-hans")
-        return copy.deepcopy(self._users[user_id])
+        return clone(self._users[user_id])
 
     def _ensure_chat(self, chat_id: int, user_id: int) -> None:
         if 0 < chat_id != user_id:
@@ -520,7 +529,7 @@ class SandboxWorld:
             return self._message_json(sent, with_reply=False)
         if (incoming := self._incoming.get((chat_id, message_id))) is None:
             return None
-        return {k: copy.deepcopy(v) for k, v in incoming.items() if k != "reply_to_message"}
+        return {k: clone(v) for k, v in incoming.items() if k != "reply_to_message"}
 
     def _message_json(self, sent: SentMessage, *, with_reply: bool = True) -> JSON:
         msg: JSON = {"message_id": sent.message_id, "from": self._bot_user()}
@@ -538,7 +547,7 @@ class SandboxWorld:
         if sent.edit_date is not None:
             msg["edit_date"] = sent.edit_date
         if sent.reply_markup and "inline_keyboard" in sent.reply_markup:
-            msg["reply_markup"] = copy.deepcopy(sent.reply_markup)
+            msg["reply_markup"] = clone(sent.reply_markup)
         target = self._stored_json(sent.chat_id, sent.reply_to) if sent.reply_to else None
         if with_reply and target is not None:
             msg["reply_to_message"] = target
