@@ -27,6 +27,7 @@ from bot.config import Config
 from bot.context import App, BotData, Ctx, Services
 from bot.scheduler import Sender, instance_name, tick_job
 from bot.services.dialogs import DialogStore
+from bot.services.digest import DigestService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
@@ -37,7 +38,18 @@ from bot.services.plans import DeadlinePlanner
 from bot.services.reminders import ReminderService
 from bot.texts import LANGS, t
 from bot.workdays import WorkCalendar
-from handlers import basics, export, filing, leave, ledger, meetings, notices, org, reminders
+from handlers import (
+    basics,
+    digest,
+    export,
+    filing,
+    leave,
+    ledger,
+    meetings,
+    notices,
+    org,
+    reminders,
+)
 from handlers.dialog import DialogHandler
 from handlers.errors import on_error
 from storage.db import Database
@@ -69,6 +81,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
                            office_admins=config.office_admins),
         reminders=ReminderService(notify, clock, config.tz),
         office_hours=OfficeHoursService(db, clock, calendar, notify, config),
+        digest=DigestService(db, clock, notify, config, calendar),
     )
 
 
@@ -114,7 +127,7 @@ def start_scheduler(app: App) -> None:
 
 
 # Feature modules with the same shape: commands(), buttons(), messages() and FLOWS.
-FEATURES = (notices, meetings, leave, reminders)
+FEATURES = (notices, meetings, leave, reminders, digest)
 
 
 def _rate_limiter(config: Config) -> AIORateLimiter:

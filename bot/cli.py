@@ -123,6 +123,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="only what falls due within e.g. 30m, 12h, 1d, 2w")
     rem.add_argument("--failed", action="store_true", help="list failed messages instead")
 
+    dig = command("digest", "render a weekly digest now (city-wide, or one unit's)")
+    dig.add_argument("--unit", metavar="CODE", help="one unit (default: the city digest)")
+    how = dig.add_mutually_exclusive_group()
+    how.add_argument("--print", dest="send", action="store_false", default=False,
+                     help="print it to stdout (default)")
+    how.add_argument("--send", dest="send", action="store_true",
+                     help="queue it for the running bot to send now")
+
     shell = command("shell", "talk to the bot in this terminal, without Telegram or a token")
     shell.add_argument("--as", dest="as_user", type=int, metavar="USER_ID",
                        help="start as this Telegram user id (default 10001)")
@@ -205,6 +213,10 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         _export(services, args)
     elif args.command == "reminders":
         _reminders(services, args)
+    elif args.command == "digest":
+        from bot.services.digest import cli_digest
+
+        print(plain(cli_digest(services.digest, args.unit, args.send)))
     services.db.dispose()
     return 0
 

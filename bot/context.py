@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.dialogs import DialogState, DialogStore
+from bot.services.digest import DigestService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
@@ -38,6 +39,7 @@ class Services:
     leave: LeaveService
     reminders: ReminderService
     office_hours: OfficeHoursService
+    digest: DigestService
 
 
 class BotData:

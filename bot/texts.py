@@ -6,7 +6,7 @@ import html
 import string
 from typing import Any
 
-from bot import texts_meetings, texts_reminders
+from bot import texts_digest, texts_meetings, texts_reminders
 
 LANGS = ("zh", "en")
 
@@ -460,7 +460,7 @@ EN: dict[str, str] = {
 }
 
 # Feature catalogues live beside their features and join the main ones here.
-for _feature in (texts_meetings, texts_reminders):
+for _feature in (texts_meetings, texts_reminders, texts_digest):
     for _key in _feature.ZH.keys() & ZH.keys():
         raise ValueError(f"text key {_key!r} is defined twice")
     ZH.update(_feature.ZH)

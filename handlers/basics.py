@@ -46,6 +46,7 @@ COMMANDS = (
     Command("officehours", members_only=True),
     Command("meeting", members_only=True),
     Command("leave", members_only=True),
+    Command("stats", members_only=True),
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
     Command("lang"),

@@ -1,0 +1,500 @@
+"""Weekly digests: the unit's 公文-style summary, private overdue notes, the city table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from bot.clock import Clock
+from bot.config import Config, Phase
+from bot.errors import DomainError
+from bot.services.campaign import END_KIND, PHASE_KIND, Campaign, day_text, summary_workbook
+from bot.services.export import rate_text
+from bot.services.ledger import OPEN, view
+from bot.services.membership import Identity
+from bot.services.notify import LATE_AFTER, NotificationService, Planned
+from bot.services.stats import TrendPoint, UnitStats, Window, collect, trend
+from bot.texts import t
+from bot.workdays import WorkCalendar
+from storage.db import Database
+from storage.ledger import Problem, Status, Track
+from storage.models import GroupChat, Member, Role, Unit, User
+from storage.notify import Notification
+
+UNIT_KIND = "digest.unit"
+PRIVATE_KIND = "digest.private"
+CITY_KIND = "digest.city"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The city table in a chat message: longer lists keep the head and the tail (4096 characters).
+CITY_ROWS = 30
+TREND_WEEKS = 6
+PRIVATE_ITEMS = 30
+PRIVATE_NAMES = 60
+# The sender renders a week's digests one by one; within this long they share one city-wide
+# pass over the ledger instead of a handful of queries each (1,000 units: 0.4 s, not 15 s).
+SHARED_FOR = dt.timedelta(seconds=60)
+_STATUS_KEYS = {Status.PENDING: "pending", Status.IN_PROGRESS: "in_progress",
+                Status.AWAITING_SIGNOFF: "awaiting", Status.SIGNED_OFF: "signed"}
+_TRACK_KEYS = {Track.IMMEDIATE: "immediate", Track.DEADLINE: "deadline", Track.ONGOING: "ongoing"}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One ISO week's digest: its label and local send time."""
+
+    year: int
+    week: int
+    at: dt.datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+@dataclass(frozen=True)
+class OnDemand:
+    """What /stats answers: texts in order, and whether the city chart follows."""
+
+    texts: tuple[str, ...]
+    chart: bool = False
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int | None
+    stats: UnitStats
+
+
+def rank(units: Sequence[UnitStats]) -> list[Ranked]:
+    """Order by 整改率 (then fewer overdue); equal keys share a rank; no problems: no rank."""
+    ordered = sorted(units, key=lambda s: (*s.rate_key(), s.code))
+    out: list[Ranked] = []
+    for i, s in enumerate(ordered):
+        if s.total == 0:
+            out.append(Ranked(None, s))
+        elif out and out[-1].rank is not None and out[-1].stats.rate_key() == s.rate_key():
+            out.append(Ranked(out[-1].rank, s))
+        else:
+            out.append(Ranked(i + 1, s))
+    return out
+
+
+class DigestService:
+    def __init__(self, db: Database, clock: Clock, notify: NotificationService, config: Config,
+                 calendar: WorkCalendar | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.notify = notify
+        self.config = config
+        self.calendar = calendar
+        self.tz = config.tz
+        self.campaign = Campaign(config.campaign, config.tz)
+        self._planned: set[str] = set()
+        self._shared: tuple[dt.datetime | None, dt.datetime, dict[int, UnitStats]] | None = None
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def slot(self, now: dt.datetime | None = None) -> Slot:
+        """This ISO week's digest time (Monday-start weeks, in the deployment's zone)."""
+        local = (now or self.clock.now()).astimezone(self.tz)
+        year, week, weekday = local.isocalendar()
+        day = local.date() + dt.timedelta(days=WEEKDAYS.index(self.config.digest.weekday)
+                                          - (weekday - 1))
+        at = dt.datetime.combine(day, dt.time.fromisoformat(self.config.digest.time),
+                                 tzinfo=self.tz)
+        return Slot(year, week, at)
+
+    def window(self, at: dt.datetime | None = None) -> Window:
+        """Totals as of now; "this week" is the seven days up to the digest time `at`."""
+        now = self.clock.now()
+        until = at or now
+        return Window(now=now, since=until - dt.timedelta(days=7), until=until, tz=self.tz)
+
+    # -- figures -------------------------------------------------------------------------------
+
+    def unit_stats(self, unit_id: int, at: dt.datetime | None = None, *,
+                   shared: bool = False) -> UnitStats:
+        """One unit's figures; shared=True reads them from a recent city-wide pass (the sender)."""
+        if shared:
+            now = self.clock.now()
+            cached = self._shared
+            if cached is None or cached[0] != at or not now - SHARED_FOR <= cached[1] <= now:
+                cached = self._shared = (at, now, {s.unit_id: s for s in self.city_stats(at)})
+            if unit_id in cached[2]:
+                return cached[2][unit_id]
+        with self.db.read() as conn:
+            found = collect(conn, self.window(at), [unit_id])
+        if not found:
+            raise DomainError("stats.unknown_unit")
+        return found[0]
+
+    def city_stats(self, at: dt.datetime | None = None) -> list[UnitStats]:
+        with self.db.read() as conn:
+            return collect(conn, self.window(at))
+
+    def city_trend(self, at: dt.datetime | None = None) -> list[TrendPoint]:
+        end = at or self.clock.now()
+        ends = [end - dt.timedelta(weeks=n) for n in range(TREND_WEEKS - 1, -1, -1)]
+        with self.db.read() as conn:
+            return trend(conn, ends)
+
+    def find_unit(self, key: str) -> tuple[int, str]:
+        """(id, code) of a unit by code or name."""
+        key = key.strip()
+        with self.db.read() as conn:
+            row = conn.execute(select(Unit.id, Unit.code).where(
+                (Unit.code == key.upper()) | (Unit.name == key))).first()
+        if row is None:
+            raise DomainError("unit.unknown", code=key)
+        return row[0], row[1]
+
+    def group_unit(self, chat_id: int) -> int | None:
+        with self.db.read() as conn:
+            return conn.execute(select(GroupChat.unit_id).where(
+                GroupChat.chat_id == chat_id, GroupChat.active.is_(True))).scalar()
+
+    # -- texts ---------------------------------------------------------------------------------
+
+    def _today(self) -> dt.date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    def headline(self, s: UnitStats, lang: str) -> str:
+        return t(lang, "digest.headline", date=day_text(lang, self._today()), total=s.total,
+                 fixed=s.fixed, rate=s.rate, signed=s.signed, overdue=s.overdue)
+
+    def week_label(self, lang: str, at: dt.datetime | None = None) -> str:
+        year, week, _ = (at or self.clock.now()).astimezone(self.tz).isocalendar()
+        return t(lang, "digest.week", year=year, week=week)
+
+    def _body(self, s: UnitStats, lang: str) -> list[str]:
+        status = " · ".join(t(lang, f"stats.status.{_STATUS_KEYS[k]}", n=s.status[k])
+                            for k in Status)
+        track = " · ".join(t(lang, f"stats.track.{_TRACK_KEYS[k]}", n=s.track[k]) for k in Track)
+        lines = [
+            t(lang, "digest.by_status", counts=status),
+            t(lang, "digest.by_track", counts=track),
+            t(lang, "digest.this_week", filed=s.filed_week, fixed=s.fixed_week,
+              signed=s.signed_week),
+            t(lang, "digest.time_left", overdue=s.buckets[0], d10=s.buckets[1],
+              d20=s.buckets[2], more=s.buckets[3]),
+        ]
+        if s.meetings:
+            lines.append(t(lang, "digest.meetings", meetings=s.meetings, invited=s.invited,
+                           attended=s.attended, rate=_share(s.attended, s.invited),
+                           declined=s.declined, unanswered=s.unanswered))
+        else:
+            lines.append(t(lang, "digest.meetings_none"))
+        if s.leaves_ended:
+            lines.append(t(lang, "digest.leave", ended=s.leaves_ended, late=s.leaves_late))
+        else:
+            lines.append(t(lang, "digest.leave_none"))
+        return lines
+
+    def unit_text(self, unit_id: int, lang: str, at: dt.datetime | None = None, *,
+                  shared: bool = False) -> str:
+        """The weekly digest for a unit's group: figures only, never a person's name."""
+        s = self.unit_stats(unit_id, at, shared=shared)
+        lines = [t(lang, "digest.unit_title", unit=s.name, week=self.week_label(lang, at)),
+                 self.headline(s, lang)]
+        countdown = self.campaign.countdown(lang, self._today())
+        if countdown:
+            lines.append(countdown)
+        return "\n".join([*lines, "", *self._body(s, lang)])
+
+    def unit_brief(self, unit_id: int, lang: str) -> str:
+        s = self.unit_stats(unit_id)
+        return t(lang, "digest.brief", unit=s.name, headline=self.headline(s, lang))
+
+    def private_text(self, unit_id: int, lang: str) -> str | None:
+        """Overdue items with their owners, and who has filed nothing this phase; None if clean."""
+        now = self.clock.now()
+        today = now.astimezone(self.tz).date()
+        with self.db.read() as conn:
+            name = conn.execute(select(Unit.name).where(Unit.id == unit_id)).scalar_one()
+            overdue = conn.execute(
+                select(Problem.number, Problem.owner_name, Problem.description, Problem.deadline)
+                .where(Problem.unit_id == unit_id, Problem.status.in_(OPEN),
+                       Problem.deadline < now)
+                .order_by(Problem.deadline, Problem.id)).all()
+            silent, since_day = self._non_filers(conn, unit_id, today)
+        if not overdue and not silent:
+            return None
+        lines = [t(lang, "digest.private_title", unit=name)]
+        if overdue:
+            lines.append(t(lang, "digest.private_overdue", count=len(overdue)))
+            for number, owner, what, deadline in overdue[:PRIVATE_ITEMS]:
+                assert deadline is not None  # the query asks for deadline < now
+                days = max(1, (today - deadline.astimezone(self.tz).date()).days)
+                lines.append(t(lang, "digest.private_item", number=number, owner=owner,
+                               what=_short(what), days=days))
+            if len(overdue) > PRIVATE_ITEMS:
+                lines.append(t(lang, "digest.more", count=len(overdue) - PRIVATE_ITEMS))
+        else:
+            lines.append(t(lang, "digest.private_no_overdue"))
+        if silent:
+            names = "、".join(silent[:PRIVATE_NAMES])
+            if len(silent) > PRIVATE_NAMES:
+                names += t(lang, "digest.names_more", count=len(silent) - PRIVATE_NAMES)
+            lines.append(t(lang, "digest.private_silent", since=day_text(lang, since_day),
+                           count=len(silent), names=names))
+        return "\n".join(lines)
+
+    def _non_filers(self, conn: object, unit_id: int, today: dt.date) -> tuple[list[str], dt.date]:
+        window = self.campaign.filing_window(today)
+        first = window[0] if window else dt.date(1970, 1, 1)
+        if first > today:  # the campaign has not started: nobody is behind yet
+            return [], first
+        since = dt.datetime.combine(first, dt.time(0), tzinfo=self.tz)
+        filed = exists().where(Problem.created_by == Member.user_id, Problem.unit_id == unit_id,
+                               Problem.created_at >= since)
+        query = (select(User.display_name).select_from(Member)
+                 .join(User, User.id == Member.user_id)
+                 .where(Member.unit_id == unit_id, Member.role != Role.OFFICE, ~filed)
+                 .order_by(Member.role, User.display_name))
+        rows = conn.execute(query).scalars().all()  # type: ignore[attr-defined]
+        return [str(r) for r in rows], first
+
+    def city_text(self, lang: str, at: dt.datetime | None = None,
+                  limit: int | None = CITY_ROWS) -> str:
+        """The campaign office's weekly table: every unit's filed, fixed, 整改率, overdue, rank."""
+        units = self.city_stats(at)
+        total = UnitStats(0, "", "")
+        for s in units:
+            for status, n in s.status.items():
+                total.status[status] += n
+            total.buckets[0] += s.overdue
+            total.filed_week += s.filed_week
+            total.fixed_week += s.fixed_week
+            total.signed_week += s.signed_week
+        lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
+                   week=self.week_label(lang, at)), self.headline(total, lang)]
+        countdown = self.campaign.countdown(lang, self._today())
+        if countdown:
+            lines.append(countdown)
+        lines.append(t(lang, "digest.city_units", units=len(units),
+                       with_overdue=sum(1 for s in units if s.overdue), filed=total.filed_week,
+                       fixed=total.fixed_week, signed=total.signed_week))
+        points = self.city_trend(at)
+        if len(points) >= 2 and points[-1].filed:
+            lines.append(_trend_line(lang, points[-2], points[-1]))
+        lines += ["", t(lang, "digest.city_head")]
+        ranked = rank(units)
+        shown: list[Ranked | None] = list(ranked)
+        skipped = 0
+        if limit is not None and len(ranked) > limit:
+            head, skipped = limit // 2, len(ranked) - limit
+            shown = [*ranked[:head], None, *ranked[head + skipped:]]
+        for r in shown:
+            if r is None:
+                lines.append(t(lang, "digest.city_skipped", count=skipped))
+                continue
+            s = r.stats
+            lines.append(t(lang, "digest.city_row", rank=r.rank or "—", unit=s.name,
+                           total=s.total, fixed=s.fixed, rate=s.rate, overdue=s.overdue))
+        return "\n".join(lines)
+
+    def city_chart(self, lang: str, at: dt.datetime | None = None) -> bytes:
+        """The city chart as PNG: 整改率 by unit and the week-over-week trend."""
+        from bot.services.chart import city_chart
+
+        return city_chart(rank(self.city_stats(at)), self.city_trend(at), lang,
+                          title=t(lang, "digest.chart_title", week=self.week_label(lang, at)),
+                          tz=self.tz)
+
+    def end_book(self) -> bytes:
+        """The closing workbook: totals per unit and the 长期坚持 items handed over."""
+        with self.db.uow() as s:
+            ongoing = [view(p) for p in s.scalars(
+                select(Problem).join(Unit, Unit.id == Problem.unit_id)
+                .where(Problem.track == Track.ONGOING).order_by(Unit.code, Problem.seq))]
+        return summary_workbook(self.city_stats(), ongoing, title=self.config.campaign.name)
+
+    def end_text(self, lang: str) -> str:
+        units = self.city_stats()
+        total = sum(s.total for s in units)
+        fixed = sum(s.fixed for s in units)
+        ongoing = sum(s.track[Track.ONGOING] for s in units)
+        return t(lang, "campaign.ended", campaign=self.config.campaign.name,
+                 end=day_text(lang, self.campaign.end or self._today()), units=len(units),
+                 total=total, fixed=fixed, rate=rate_text(fixed, total), ongoing=ongoing)
+
+    # -- on demand -----------------------------------------------------------------------------
+
+    def on_demand(self, by: Identity, lang: str, *, unit: str | None = None,
+                  group: int | None = None) -> OnDemand:
+        """/stats: the scope `by` may see; names only in a private chat, to leaders and office."""
+        if by.role is None:
+            raise DomainError("stats.no_unit")
+        if group is not None:
+            unit_id = self.group_unit(group) or (by.unit.id if by.unit else None)
+            if unit_id is None:
+                return OnDemand((self.city_text(lang),)) if by.role is Role.OFFICE else \
+                    OnDemand((t(lang, "stats.no_unit"),))
+            return OnDemand((self.unit_text(unit_id, lang),))
+        if unit is not None:
+            unit_id, _ = self.find_unit(unit)
+            if by.role is not Role.OFFICE and (by.unit is None or by.unit.id != unit_id):
+                raise DomainError("stats.denied")
+        elif by.role is Role.OFFICE:
+            return OnDemand((self.city_text(lang),), chart=True)
+        elif by.unit is not None:
+            unit_id = by.unit.id
+        else:
+            raise DomainError("stats.no_unit")
+        texts = [self.unit_text(unit_id, lang)]
+        if by.role in (Role.OFFICE, Role.LEADER, Role.LIAISON):
+            private = self.private_text(unit_id, lang)
+            if private:
+                texts.append(private)
+        return OnDemand(tuple(texts))
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def _due(self, at: dt.datetime, now: dt.datetime) -> dt.datetime:
+        # Planned after downtime: due now, so the sender sends it in full instead of folding
+        # it into a "while the bot was stopped" summary. The payload keeps the real time.
+        return at if now - at <= LATE_AFTER else now
+
+    def office_chats(self) -> list[int]:
+        """Office admins (config and Role.OFFICE members) and the groups of the office's units."""
+        with self.db.read() as conn:
+            people = set(conn.execute(select(Member.user_id).where(
+                Member.role == Role.OFFICE)).scalars())
+            office_units = select(Member.unit_id).where(Member.role == Role.OFFICE)
+            groups = conn.execute(select(GroupChat.chat_id).where(
+                GroupChat.active.is_(True), GroupChat.unit_id.in_(office_units))).scalars()
+            return sorted(people | set(self.config.office_admins)) + sorted(groups)
+
+    def _unit_groups(self) -> list[tuple[int, int, str]]:
+        with self.db.read() as conn:
+            return [(c, u, code) for c, u, code in conn.execute(
+                select(GroupChat.chat_id, Unit.id, Unit.code)
+                .join(Unit, Unit.id == GroupChat.unit_id).where(GroupChat.active.is_(True))
+                .order_by(Unit.code, GroupChat.chat_id))]
+
+    def _overseers(self) -> list[tuple[int, int, str]]:
+        with self.db.read() as conn:
+            return [(p, u, code) for p, u, code in conn.execute(
+                select(Member.user_id, Unit.id, Unit.code).join(Unit, Unit.id == Member.unit_id)
+                .where(Member.role.in_((Role.LEADER, Role.LIAISON)))
+                .order_by(Unit.code, Member.user_id))]
+
+    def week_plan(self, slot: Slot, now: dt.datetime) -> list[Planned]:
+        """This week's digests: each bound group, each unit's leaders and liaisons, the office."""
+        due, at, label = self._due(slot.at, now), slot.at.isoformat(), slot.label
+        subject = f"digest:{label}"
+        plans = [Planned(key=f"digest:{code}:{label}:{chat}", chat_id=chat, kind=UNIT_KIND,
+                         due_at=due, payload={"unit_id": unit_id, "at": at}, subject=subject)
+                 for chat, unit_id, code in self._unit_groups()]
+        plans += [Planned(key=f"digest.private:{code}:{label}:{person}", chat_id=person,
+                          kind=PRIVATE_KIND, due_at=due, payload={"unit_id": unit_id, "at": at},
+                          subject=subject)
+                  for person, unit_id, code in self._overseers()]
+        plans += [Planned(key=f"digest.city:{label}:{chat}", chat_id=chat, kind=CITY_KIND,
+                          due_at=due, payload={"at": at}, subject=subject)
+                  for chat in self.office_chats()]
+        return plans
+
+    def _sent_before(self, at: dt.datetime) -> bool:
+        with self.db.read() as conn:
+            return conn.execute(select(Notification.id).where(
+                Notification.kind.in_((UNIT_KIND, PRIVATE_KIND, CITY_KIND)),
+                Notification.due_at < at).limit(1)).first() is not None
+
+    def phase_plan(self, phase: Phase, now: dt.datetime) -> list[Planned]:
+        due = self._due(self.campaign.at(phase.start), now)
+        chats = [c for c, _, _ in self._unit_groups()] + self.office_chats()
+        payload = {"phase": phase.name, "start": phase.start.isoformat()}
+        return [Planned(key=f"phase:{phase.name}:{phase.start.isoformat()}:{chat}",
+                        chat_id=chat, kind=PHASE_KIND, due_at=due, payload=payload,
+                        subject="campaign") for chat in dict.fromkeys(chats)]
+
+    def end_plan(self, now: dt.datetime) -> list[Planned]:
+        end = self.campaign.end
+        assert end is not None
+        due = self._due(self.campaign.at(end + dt.timedelta(days=1)), now)
+        return [Planned(key=f"campaign.end:{end.isoformat()}:{chat}", chat_id=chat,
+                        kind=END_KIND, due_at=due, payload={"end": end.isoformat()},
+                        subject="campaign") for chat in self.office_chats() if chat > 0]
+
+    def plan_due(self) -> int:
+        """Plan whatever digest, announcement or closing book has come due; idempotent by key.
+
+        Runs at every tick; each plan is made once per process (and once ever, by its keys).
+        """
+        now = self.clock.now()
+        planned = 0
+        slot = self.slot(now)
+        if now >= slot.at and slot.label not in self._planned:
+            # Late: downtime if the bot sent digests before, else a fresh start mid-week, which
+            # waits for the next regular digest rather than posting one out of the blue.
+            if now - slot.at <= LATE_AFTER or self._sent_before(slot.at):
+                planned += self.notify.plan(self.week_plan(slot, now))
+            self._planned.add(slot.label)
+        for phase in self.campaign.announcements_due(now):
+            marker = f"phase:{phase.name}:{phase.start}"
+            if marker not in self._planned:
+                planned += self.notify.plan(self.phase_plan(phase, now))
+                self._planned.add(marker)
+        if self.campaign.end_due(now) and "end" not in self._planned:
+            planned += self.notify.plan(self.end_plan(now))
+            self._planned.add("end")
+        return planned
+
+    def phase(self, name: str, start: str) -> Phase | None:
+        """The configured phase an announcement was planned for, if it is still configured."""
+        return next((p for p in self.campaign.phases
+                     if p.name == name and p.start.isoformat() == start), None)
+
+    # -- command line --------------------------------------------------------------------------
+
+    def cli(self, unit_code: str | None, send: bool, lang: str | None = None) -> str:
+        """`python -m bot digest [--unit CODE] [--print|--send]`: the text, or what was planned.
+
+        --send plans the messages due now under one-off keys; the running bot's sender delivers
+        them at its next tick (the command line never talks to Telegram itself).
+        """
+        lang = lang or self.config.language
+        unit = self.find_unit(unit_code) if unit_code else None
+        if not send:
+            if unit is None:
+                return self.city_text(lang, limit=None)
+            private = self.private_text(unit[0], lang)
+            return self.unit_text(unit[0], lang) + (f"\n\n{private}" if private else "")
+        now = self.clock.now()
+        year, week, _ = now.astimezone(self.tz).isocalendar()
+        slot = Slot(year, week, now)
+        stamp = f"manual{now.astimezone(self.tz):%Y%m%dT%H%M%S}"
+        plans = [Planned(key=p.key.replace(slot.label, stamp), chat_id=p.chat_id, kind=p.kind,
+                         due_at=now, payload=p.payload, subject=p.subject)
+                 for p in self.week_plan(slot, now)
+                 if unit is None or p.payload.get("unit_id") in (None, unit[0])]
+        if unit is not None:
+            plans = [p for p in plans if p.kind != CITY_KIND]
+        count = self.notify.plan(plans)
+        return t(lang, "digest.cli_planned", count=count)
+
+
+def cli_digest(digest: DigestService, unit_code: str | None, send: bool) -> str:
+    """The `digest` subcommand's work: HTML text (pass it through bot.cli.plain to print)."""
+    return digest.cli(unit_code, send)
+
+
+def _share(part: int, whole: int) -> str:
+    return rate_text(part, whole)
+
+
+def _short(text: str, limit: int = 24) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _trend_line(lang: str, before: TrendPoint, now: TrendPoint) -> str:
+    delta = now.rate_percent - before.rate_percent
+    return t(lang, "digest.city_trend", rate=f"{now.rate_percent:.1f}%",
+             delta=f"{delta:+.1f}", filed=now.filed_week, fixed=now.fixed_week)
+
+

@@ -1,0 +1,251 @@
+"""Digest statistics, aggregated in SQL: counts by status and track, time left, week, discipline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
+
+from bot.services.export import rate_text
+from bot.services.ledger import OPEN
+from storage.ledger import EventKind, Problem, ProblemEvent, Status, Track
+from storage.meetings import Answer, Attendee, LeaveRequest, LeaveState, Meeting, MeetingState
+from storage.models import Unit
+
+FIXED = (Status.AWAITING_SIGNOFF, Status.SIGNED_OFF)
+# Time left on open items with a deadline: 已超期 · ≤10天 · ≤20天 · >20天.
+BUCKET_DAYS = (10, 20)
+
+
+def _zero_status() -> dict[Status, int]:
+    return dict.fromkeys(Status, 0)
+
+
+def _zero_track() -> dict[Track, int]:
+    return dict.fromkeys(Track, 0)
+
+
+@dataclass
+class UnitStats:
+    """One unit's figures for a digest; names of people are never part of it."""
+
+    unit_id: int
+    code: str
+    name: str
+    status: dict[Status, int] = field(default_factory=_zero_status)
+    track: dict[Track, int] = field(default_factory=_zero_track)
+    # overdue, ≤10 days, ≤20 days, >20 days (open items with a deadline)
+    buckets: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    filed_week: int = 0
+    fixed_week: int = 0
+    signed_week: int = 0
+    meetings: int = 0
+    invited: int = 0
+    attended: int = 0
+    declined: int = 0
+    leaves_ended: int = 0
+    leaves_late: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.status.values())
+
+    @property
+    def fixed(self) -> int:
+        return sum(self.status[s] for s in FIXED)
+
+    @property
+    def signed(self) -> int:
+        return self.status[Status.SIGNED_OFF]
+
+    @property
+    def overdue(self) -> int:
+        return self.buckets[0]
+
+    @property
+    def unanswered(self) -> int:
+        return self.invited - self.attended - self.declined
+
+    @property
+    def rate(self) -> str:
+        return rate_text(self.fixed, self.total)
+
+    def rate_key(self) -> tuple[int, int, int]:
+        """Sort key for ranking: 整改率 first (no problems last), then fewer overdue, more fixed."""
+        if self.total == 0:
+            return (1, 0, 0)
+        # Exact comparison of fixed/total without floats: scaled to a common precision.
+        return (0, -(self.fixed * 1_000_000 // self.total), self.overdue)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a digest looks at: totals as of `now`, the week as [since, until)."""
+
+    now: dt.datetime
+    since: dt.datetime
+    until: dt.datetime
+    tz: ZoneInfo
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.since.astimezone(self.tz).date()
+
+    @property
+    def last_day(self) -> dt.date:
+        return (self.until.astimezone(self.tz) - dt.timedelta(microseconds=1)).date()
+
+
+def _where_units(column: Any, unit_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    return [] if unit_ids is None else [column.in_(list(unit_ids))]
+
+
+def collect(conn: Connection, window: Window,
+            unit_ids: Sequence[int] | None = None) -> list[UnitStats]:
+    """Every requested unit's figures (all units when None), in unit code order."""
+    units: dict[int, UnitStats] = {}
+    query = select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
+    for uid, code, name in conn.execute(query.where(*_where_units(Unit.id, unit_ids))):
+        units[uid] = UnitStats(uid, code, name)
+    if not units:
+        return []
+    _counts(conn, units, unit_ids)
+    _time_left(conn, units, unit_ids, window.now)
+    _week(conn, units, unit_ids, window)
+    _meetings(conn, units, unit_ids, window)
+    _leave(conn, units, unit_ids, window)
+    return list(units.values())
+
+
+def _counts(conn: Connection, units: dict[int, UnitStats],
+            unit_ids: Sequence[int] | None) -> None:
+    query = (select(Problem.unit_id, Problem.status, Problem.track, func.count())
+             .where(*_where_units(Problem.unit_id, unit_ids))
+             .group_by(Problem.unit_id, Problem.status, Problem.track))
+    for uid, status, track, n in conn.execute(query):
+        stats = units.get(uid)
+        if stats is not None:
+            stats.status[Status(status)] += n
+            stats.track[Track(track)] += n
+
+
+def _time_left(conn: Connection, units: dict[int, UnitStats],
+               unit_ids: Sequence[int] | None, now: dt.datetime) -> None:
+    near, far = (now + dt.timedelta(days=d) for d in BUCKET_DAYS)
+    deadline = Problem.deadline
+
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+        return func.sum(case((condition, 1), else_=0))
+
+    query = (select(Problem.unit_id, count_if(deadline < now),
+                    count_if(and_(deadline >= now, deadline <= near)),
+                    count_if(and_(deadline > near, deadline <= far)),
+                    count_if(deadline > far))
+             .where(Problem.status.in_(OPEN), deadline.is_not(None),
+                    *_where_units(Problem.unit_id, unit_ids))
+             .group_by(Problem.unit_id))
+    for uid, *buckets in conn.execute(query):
+        if uid in units:
+            units[uid].buckets = [int(b or 0) for b in buckets]
+
+
+def _week(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
+          window: Window) -> None:
+    kinds = (EventKind.FILED, EventKind.DONE, EventKind.APPROVED)
+    query = (select(Problem.unit_id, ProblemEvent.kind, func.count(distinct(Problem.id)))
+             .join(Problem, Problem.id == ProblemEvent.problem_id)
+             .where(ProblemEvent.kind.in_(kinds), ProblemEvent.at >= window.since,
+                    ProblemEvent.at < window.until, *_where_units(Problem.unit_id, unit_ids))
+             .group_by(Problem.unit_id, ProblemEvent.kind))
+    for uid, kind, n in conn.execute(query):
+        stats = units.get(uid)
+        if stats is None:
+            continue
+        if kind == EventKind.FILED:
+            stats.filed_week = n
+        elif kind == EventKind.DONE:
+            stats.fixed_week = n
+        else:
+            stats.signed_week = n
+
+
+def _meetings(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
+              window: Window) -> None:
+    held = and_(Meeting.state == MeetingState.SCHEDULED, Meeting.starts_at >= window.since,
+                Meeting.starts_at < window.until, *_where_units(Meeting.unit_id, unit_ids))
+    for uid, n in conn.execute(select(Meeting.unit_id, func.count()).where(held)
+                               .group_by(Meeting.unit_id)):
+        if uid in units:
+            units[uid].meetings = n
+    query = (select(Meeting.unit_id, Attendee.answer, func.count())
+             .join(Meeting, Meeting.id == Attendee.meeting_id).where(held)
+             .group_by(Meeting.unit_id, Attendee.answer))
+    for uid, answer, n in conn.execute(query):
+        stats = units.get(uid)
+        if stats is None:
+            continue
+        stats.invited += n
+        if answer == Answer.ATTEND:
+            stats.attended += n
+        elif answer == Answer.DECLINE:
+            stats.declined += n
+
+
+def _leave(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
+           window: Window) -> None:
+    """Leave that ended in the week, and how much of it was not reported back by its last day."""
+    query = (select(LeaveRequest.unit_id, LeaveRequest.last_day, LeaveRequest.returned_at)
+             .where(LeaveRequest.state == LeaveState.APPROVED,
+                    LeaveRequest.last_day >= window.first_day,
+                    LeaveRequest.last_day <= window.last_day,
+                    *_where_units(LeaveRequest.unit_id, unit_ids)))
+    # Few rows (a week's leave); the "by the end of the last local day" test needs the zone.
+    for uid, last_day, returned_at in conn.execute(query):
+        stats = units.get(uid)
+        if stats is None:
+            continue
+        stats.leaves_ended += 1
+        if returned_at is None or returned_at.astimezone(window.tz).date() > last_day:
+            stats.leaves_late += 1
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The city at one week's end: problems filed and fixed so far, and the week's new ones."""
+
+    end: dt.datetime
+    filed: int
+    fixed: int
+    filed_week: int
+    fixed_week: int
+
+    @property
+    def rate_percent(self) -> float:
+        return 100.0 * self.fixed / self.filed if self.filed else 0.0
+
+
+def trend(conn: Connection, ends: Sequence[dt.datetime]) -> list[TrendPoint]:
+    """Cumulative filed/fixed at each end, rebuilt from the event history in one pass.
+
+    Fixed so far = 完成 events − 驳回 events (each rejection takes one 完成 back); 销号 keeps an
+    item fixed. Weekly figures are differences between consecutive ends.
+    """
+    kinds = (EventKind.FILED, EventKind.DONE, EventKind.REJECTED)
+    # One end more, a week before the first, so the first week has its own new figures too.
+    cuts = [ends[0] - dt.timedelta(days=7), *ends] if ends else []
+    columns = [func.sum(case((ProblemEvent.at < cut, 1), else_=0)) for cut in cuts]
+    if not columns:
+        return []
+    rows = conn.execute(select(ProblemEvent.kind, *columns)
+                        .where(ProblemEvent.kind.in_(kinds)).group_by(ProblemEvent.kind)).all()
+    by_kind = {kind: [int(v or 0) for v in values] for kind, *values in rows}
+    zero = [0] * len(cuts)
+    filed = by_kind.get(EventKind.FILED, zero)
+    fixed = [d - r for d, r in zip(by_kind.get(EventKind.DONE, zero),
+                                   by_kind.get(EventKind.REJECTED, zero), strict=True)]
+    return [TrendPoint(end, filed[i + 1], fixed[i + 1], filed[i + 1] - filed[i],
+                       fixed[i + 1] - fixed[i]) for i, end in enumerate(ends)]
