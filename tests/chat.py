@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.app import build_application
-from bot.clock import Clock
+from bot.clock import Clock, FixedClock
 from bot.config import Config
-from bot.context import App
+from bot.context import App, Services
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from bot.sandbox_updates import SentMessage
 from storage.db import Database
+from storage.models import Role
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Chat:
@@ -71,3 +76,29 @@ async def running_bot(
         await app.post_init(app)
         yield Chat(app, sandbox)
     assert sandbox.untaught == [], f"methods the sandbox was not taught: {sandbox.untaught}"
+
+
+def join(services: Services, chat: Chat, unit: str, user: int, role: Role, name: str) -> None:
+    """Make `user` a member of `unit` with `role`, known to the sandbox by `name`."""
+    m = services.membership
+    code = m.create_invite(unit=unit, role=role, by=None).code
+    m.redeem_invite(code, user_id=user, display_name=name, username=None)
+    chat.sandbox.add_user(user, name)
+
+
+def local(*args: int) -> dt.datetime:
+    """A wall-clock time in the deployment's zone (Asia/Shanghai)."""
+    return dt.datetime(*args, tzinfo=SHANGHAI)
+
+
+def texts_with(chat: Chat, user: int, needle: str) -> list[str]:
+    """The texts sent to `user` that contain `needle`."""
+    return [m.text or "" for m in chat.sandbox.sent(user) if needle in (m.text or "")]
+
+
+async def deliver_at(chat: Chat, clock: FixedClock, at: dt.datetime) -> None:
+    """Move the clock and run one sender tick."""
+    clock.set(at)
+    # The test clock jumps hours or days while real time stands still; forget per-chat pacing.
+    chat.app.bot_data.sender._last_to_chat.clear()
+    await chat.app.bot_data.sender.tick()

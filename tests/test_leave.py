@@ -12,8 +12,7 @@ from bot.errors import DomainError
 from handlers.leave import service_of
 from storage.meetings import LeaveKind, LeaveState
 from storage.models import Role
-from tests.chat import Chat
-from tests.conftest import SHANGHAI
+from tests.chat import Chat, deliver_at, join, local, texts_with
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, CADRE2, LONER, OFFICE = (
     31, 32, 33, 34, 35, 36, 37, 900)
@@ -21,11 +20,6 @@ NUDGE = "<b>请销假</b>"
 NAMES = {CADRE: "张三", LIAISON: "王联络", CADRE2: "孙干部"}
 
 
-def _join(services: Services, chat: Chat, unit: str, user: int, role: Role, name: str) -> None:
-    m = services.membership
-    code = m.create_invite(unit=unit, role=role, by=None).code
-    m.redeem_invite(code, user_id=user, display_name=name, username=None)
-    chat.sandbox.add_user(user, name)
 
 
 @pytest.fixture
@@ -33,30 +27,21 @@ def org(services: Services, chat: Chat) -> Services:
     services.membership.add_unit("市教育局", code="EDU")
     services.membership.add_unit("市财政局", code="FIN")
     services.membership.add_unit("市审计局", code="AUD")  # no leader: the office decides
-    _join(services, chat, "EDU", CADRE, Role.MEMBER, "张三")
-    _join(services, chat, "EDU", LEADER, Role.LEADER, "李局长")
-    _join(services, chat, "EDU", LIAISON, Role.LIAISON, "王联络")
-    _join(services, chat, "EDU", CADRE2, Role.MEMBER, "孙干部")
-    _join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
-    _join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
-    _join(services, chat, "AUD", LONER, Role.MEMBER, "周审计")
+    join(services, chat, "EDU", CADRE, Role.MEMBER, "张三")
+    join(services, chat, "EDU", LEADER, Role.LEADER, "李局长")
+    join(services, chat, "EDU", LIAISON, Role.LIAISON, "王联络")
+    join(services, chat, "EDU", CADRE2, Role.MEMBER, "孙干部")
+    join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
+    join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
+    join(services, chat, "AUD", LONER, Role.MEMBER, "周审计")
     chat.sandbox.add_user(OFFICE, "办公室")
     return services
 
 
-def _local(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
-def _with(chat: Chat, user: int, needle: str) -> list[str]:
-    return [m.text or "" for m in chat.sandbox.sent(user) if needle in (m.text or "")]
 
 
-async def _deliver_at(chat: Chat, clock: FixedClock, at: dt.datetime) -> None:
-    clock.set(at)
-    # The test clock jumps days while real time stands still; forget the per-chat pacing.
-    chat.app.bot_data.sender._last_to_chat.clear()
-    await chat.app.bot_data.sender.tick()
 
 
 async def _request(chat: Chat, user: int, days: str, kind: str = "病假") -> None:
@@ -80,7 +65,7 @@ def _leave(org: Services, user: int, first: dt.date, last: dt.date, approve: boo
 async def test_request_approve_then_nudge_each_working_day_until_back(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:
-    clock.set(_local(2026, 9, 25, 10, 0))
+    clock.set(local(2026, 9, 25, 10, 0))
     [ask_kind] = await chat.send(CADRE, "/leave")
     assert [b for row in chat.sandbox.buttons(ask_kind) for b, _ in row] == [
         "事假", "病假", "年休假", "公出", "其他"]
@@ -98,32 +83,33 @@ async def test_request_approve_then_nudge_each_working_day_until_back(
     request = chat.sandbox.last(LEADER)
     assert "请假申请" in (request.text or "") and "张三" in (request.text or "")
     assert [b for b, _ in chat.sandbox.buttons(request)[0]] == ["批准", "不批准"]
-    assert _with(chat, OTHER_LEADER, "请假申请") == [] and _with(chat, CADRE2, "请假申请") == []
+    assert texts_with(chat, OTHER_LEADER, "请假申请") == []
+    assert texts_with(chat, CADRE2, "请假申请") == []
     [approved] = await chat.click(LEADER, "批准")
     assert approved.edited and "✅ 已批准（李局长）" in (approved.text or "")
     assert "已获批准（李局长）" in chat.last_text(CADRE)
 
     nudges = [
-        _local(2026, 9, 30, 17, 0),  # the last day of leave
-        _local(2026, 10, 8, 9, 0),  # after the National Day holiday (and its weekend)
-        _local(2026, 10, 9, 9, 0),
-        _local(2026, 10, 10, 9, 0),  # a Saturday made a working day (调休)
-        _local(2026, 10, 12, 9, 0),  # Monday: Sunday 10-11 is skipped
+        local(2026, 9, 30, 17, 0),  # the last day of leave
+        local(2026, 10, 8, 9, 0),  # after the National Day holiday (and its weekend)
+        local(2026, 10, 9, 9, 0),
+        local(2026, 10, 10, 9, 0),  # a Saturday made a working day (调休)
+        local(2026, 10, 12, 9, 0),  # Monday: Sunday 10-11 is skipped
     ]
-    quiet = [_local(2026, 9, 30, 16, 59), _local(2026, 10, 1, 9, 0), _local(2026, 10, 7, 9, 0),
-             _local(2026, 10, 11, 9, 0)]
+    quiet = [local(2026, 9, 30, 16, 59), local(2026, 10, 1, 9, 0), local(2026, 10, 7, 9, 0),
+             local(2026, 10, 11, 9, 0)]
     for at in sorted([*nudges, *quiet]):
-        before = len(_with(chat, CADRE, NUDGE))
-        await _deliver_at(chat, clock, at)
-        assert len(_with(chat, CADRE, NUDGE)) == before + (at in nudges), at
+        before = len(texts_with(chat, CADRE, NUDGE))
+        await deliver_at(chat, clock, at)
+        assert len(texts_with(chat, CADRE, NUDGE)) == before + (at in nudges), at
     assert "病假（2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共 3 天））已到期" in (
-        _with(chat, CADRE, NUDGE)[0])
+        texts_with(chat, CADRE, NUDGE)[0])
 
     [back] = await chat.click(CADRE, "已返岗")
     assert "已销假（病假）" in (back.text or "")
-    await _deliver_at(chat, clock, _local(2026, 10, 13, 9, 0))
-    await _deliver_at(chat, clock, _local(2026, 10, 14, 9, 0))
-    assert len(_with(chat, CADRE, NUDGE)) == len(nudges)
+    await deliver_at(chat, clock, local(2026, 10, 13, 9, 0))
+    await deliver_at(chat, clock, local(2026, 10, 14, 9, 0))
+    assert len(texts_with(chat, CADRE, NUDGE)) == len(nudges)
     assert org.notify.listing(subject_prefix="leave:") == []
 
 
@@ -164,9 +150,9 @@ async def test_declined_leave_gets_no_nudge(
     [declined] = await chat.click(LEADER, "不批准")
     assert "❌ 未批准（李局长）" in (declined.text or "")
     assert "未获批准" in chat.last_text(CADRE)
-    for at in (_local(2026, 11, 30, 17, 0), _local(2026, 12, 1, 9, 0)):
-        await _deliver_at(chat, clock, at)
-    assert _with(chat, CADRE, NUDGE) == []
+    for at in (local(2026, 11, 30, 17, 0), local(2026, 12, 1, 9, 0)):
+        await deliver_at(chat, clock, at)
+    assert texts_with(chat, CADRE, NUDGE) == []
     assert org.notify.listing(subject_prefix="leave:") == []
 
 
@@ -174,7 +160,7 @@ async def test_leaders_see_who_is_away_and_who_is_late_back(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:
     now = clock.now()
-    clock.set(_local(2026, 11, 20, 10, 0))
+    clock.set(local(2026, 11, 20, 10, 0))
     _leave(org, CADRE2, dt.date(2026, 11, 23), dt.date(2026, 11, 25), approve=True)
     back = _leave(org, LIAISON, dt.date(2026, 11, 23), dt.date(2026, 11, 24), approve=True)
     service_of(org).report_back(back, by=org.membership.identify(LIAISON))
@@ -207,9 +193,9 @@ async def test_leaders_see_who_is_away_and_who_is_late_back(
 async def test_a_nudge_folded_into_a_downtime_summary_still_plans_the_next(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:
-    clock.set(_local(2026, 9, 25, 10, 0))
+    clock.set(local(2026, 9, 25, 10, 0))
     _leave(org, CADRE, dt.date(2026, 9, 28), dt.date(2026, 9, 30), approve=True)
-    await _deliver_at(chat, clock, _local(2026, 10, 2, 10, 0))  # the bot was down two days
+    await deliver_at(chat, clock, local(2026, 10, 2, 10, 0))  # the bot was down two days
     assert "请销假：您的事假已到期" in chat.last_text(CADRE)
     [following] = org.notify.listing(subject_prefix="leave:")
-    assert (following.kind, following.due_at) == ("leave.nudge", _local(2026, 10, 8, 9, 0))
+    assert (following.kind, following.due_at) == ("leave.nudge", local(2026, 10, 8, 9, 0))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from bot.clock import FixedClock
@@ -12,47 +10,32 @@ from bot.errors import DomainError
 from handlers.meetings import service_of
 from storage.meetings import MeetingState
 from storage.models import Role
-from tests.chat import Chat
-from tests.conftest import SHANGHAI
+from tests.chat import Chat, deliver_at, join, local, texts_with
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, CADRE2, OFFICE = 31, 32, 33, 34, 35, 36, 900
 ATTENDEES = (CADRE, LEADER, CADRE2)  # the whole unit but the organiser (the liaison)
 NOTICE = "<b>会议通知</b>"
 
 
-def _join(services: Services, chat: Chat, unit: str, user: int, role: Role, name: str) -> None:
-    m = services.membership
-    code = m.create_invite(unit=unit, role=role, by=None).code
-    m.redeem_invite(code, user_id=user, display_name=name, username=None)
-    chat.sandbox.add_user(user, name)
 
 
 @pytest.fixture
 def org(services: Services, chat: Chat) -> Services:
     services.membership.add_unit("市教育局", code="EDU")
     services.membership.add_unit("市财政局", code="FIN")
-    _join(services, chat, "EDU", CADRE, Role.MEMBER, "张三")
-    _join(services, chat, "EDU", LEADER, Role.LEADER, "李局长")
-    _join(services, chat, "EDU", LIAISON, Role.LIAISON, "王联络")
-    _join(services, chat, "EDU", CADRE2, Role.MEMBER, "孙干部")
-    _join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
-    _join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
+    join(services, chat, "EDU", CADRE, Role.MEMBER, "张三")
+    join(services, chat, "EDU", LEADER, Role.LEADER, "李局长")
+    join(services, chat, "EDU", LIAISON, Role.LIAISON, "王联络")
+    join(services, chat, "EDU", CADRE2, Role.MEMBER, "孙干部")
+    join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
+    join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
     return services
 
 
-def _local(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=SHANGHAI)
 
 
-def _with(chat: Chat, user: int, needle: str) -> list[str]:
-    return [m.text or "" for m in chat.sandbox.sent(user) if needle in (m.text or "")]
 
 
-async def _deliver_at(chat: Chat, clock: FixedClock, at: dt.datetime) -> None:
-    clock.set(at)
-    # The test clock jumps hours while real time stands still; forget the per-chat pacing.
-    chat.app.bot_data.sender._last_to_chat.clear()
-    await chat.app.bot_data.sender.tick()
 
 
 async def _call(chat: Chat, when: str = "下周一上午10点", title: str = "作风整顿推进会") -> None:
@@ -88,7 +71,7 @@ async def test_notice_reaches_every_attendee_and_the_organiser_sees_who_has_not_
         assert "会议通知" in (notice.text or "") and "三楼会议室" in (notice.text or "")
         assert "2026年11月30日 周一 10:00" in (notice.text or "")
         assert [label for label, _ in chat.sandbox.buttons(notice)[0]] == ["参加", "请假"]
-    assert _with(chat, OTHER_CADRE, NOTICE) == _with(chat, LIAISON, NOTICE) == []
+    assert texts_with(chat, OTHER_CADRE, NOTICE) == texts_with(chat, LIAISON, NOTICE) == []
 
     [attending] = await chat.click(CADRE, "参加")
     assert "已确认参加" in (attending.text or "")
@@ -120,8 +103,8 @@ async def test_picking_people_invites_only_them(chat: Chat, org: Services) -> No
     [card] = await chat.click(LEADER, "完成")
     assert "参会人员（1人）：张三" in (card.text or "")
     await chat.click(LEADER, "确认")
-    assert _with(chat, CADRE, "专题学习会") and not _with(chat, CADRE2, "专题学习会")
-    assert not _with(chat, LIAISON, "专题学习会")
+    assert texts_with(chat, CADRE, "专题学习会") and not texts_with(chat, CADRE2, "专题学习会")
+    assert not texts_with(chat, LIAISON, "专题学习会")
 
 
 async def test_reminders_the_day_before_and_30_minutes_before_skip_who_declined(
@@ -130,18 +113,18 @@ async def test_reminders_the_day_before_and_30_minutes_before_skip_who_declined(
     await _call(chat)
     await chat.click(CADRE2, "请假")
     await chat.send(CADRE2, "出差")
-    await _deliver_at(chat, clock, _local(2026, 11, 29, 8, 59))
-    assert all(_with(chat, u, "会议提醒") == [] for u in ATTENDEES)
-    await _deliver_at(chat, clock, _local(2026, 11, 29, 9, 0))
+    await deliver_at(chat, clock, local(2026, 11, 29, 8, 59))
+    assert all(texts_with(chat, u, "会议提醒") == [] for u in ATTENDEES)
+    await deliver_at(chat, clock, local(2026, 11, 29, 9, 0))
     for user in (CADRE, LEADER):
-        [reminder] = _with(chat, user, "会议提醒")
+        [reminder] = texts_with(chat, user, "会议提醒")
         assert "作风整顿推进会" in reminder and "2026年11月30日 周一 10:00" in reminder
-    await _deliver_at(chat, clock, _local(2026, 11, 30, 9, 29))
-    assert all(_with(chat, u, "分钟开始") == [] for u in ATTENDEES)
-    await _deliver_at(chat, clock, _local(2026, 11, 30, 9, 30))
+    await deliver_at(chat, clock, local(2026, 11, 30, 9, 29))
+    assert all(texts_with(chat, u, "分钟开始") == [] for u in ATTENDEES)
+    await deliver_at(chat, clock, local(2026, 11, 30, 9, 30))
     for user in (CADRE, LEADER):
-        assert len(_with(chat, user, "会议还有 30 分钟开始")) == 1
-    assert _with(chat, CADRE2, "会议提醒") == [] and _with(chat, CADRE2, "分钟开始") == []
+        assert len(texts_with(chat, user, "会议还有 30 分钟开始")) == 1
+    assert texts_with(chat, CADRE2, "会议提醒") == [] and texts_with(chat, CADRE2, "分钟开始") == []
 
 
 async def test_coming_back_to_attend_brings_the_reminders_back(
@@ -151,8 +134,8 @@ async def test_coming_back_to_attend_brings_the_reminders_back(
     await chat.click(CADRE2, "请假")
     await chat.send(CADRE2, "出差")
     await chat.click(CADRE2, "参加")
-    await _deliver_at(chat, clock, _local(2026, 11, 29, 9, 0))
-    assert len(_with(chat, CADRE2, "会议提醒")) == 1
+    await deliver_at(chat, clock, local(2026, 11, 29, 9, 0))
+    assert len(texts_with(chat, CADRE2, "会议提醒")) == 1
 
 
 async def test_reschedule_moves_the_reminders_and_tells_everyone(
@@ -168,27 +151,27 @@ async def test_reschedule_moves_the_reminders_and_tells_everyone(
     assert "已改到 <b>2026年12月1日 周二 15:00</b>" in (moved.text or "")
     assert "已通知 3 位" in (moved.text or "")
     for user in ATTENDEES:
-        [notice] = _with(chat, user, "会议改期")
+        [notice] = texts_with(chat, user, "会议改期")
         assert "原定：2026年11月30日 周一 10:00" in notice
         assert "改为：<b>2026年12月1日 周二 15:00</b>" in notice
     # The old reminders are gone; the new ones are for the two who still come.
     pending = org.notify.listing(subject_prefix="meeting:")
     assert sorted((n.chat_id, n.due_at) for n in pending) == sorted(
         (user, at) for user in (CADRE, LEADER)
-        for at in (_local(2026, 11, 30, 9, 0), _local(2026, 12, 1, 14, 30)))
+        for at in (local(2026, 11, 30, 9, 0), local(2026, 12, 1, 14, 30)))
 
-    await _deliver_at(chat, clock, _local(2026, 11, 29, 9, 0))  # the old day-before time
-    assert all(_with(chat, u, "会议提醒") == [] for u in ATTENDEES)
-    await _deliver_at(chat, clock, _local(2026, 11, 30, 9, 0))  # the new one
+    await deliver_at(chat, clock, local(2026, 11, 29, 9, 0))  # the old day-before time
+    assert all(texts_with(chat, u, "会议提醒") == [] for u in ATTENDEES)
+    await deliver_at(chat, clock, local(2026, 11, 30, 9, 0))  # the new one
     for user in (CADRE, LEADER):
-        [reminder] = _with(chat, user, "会议提醒")
+        [reminder] = texts_with(chat, user, "会议提醒")
         assert "2026年12月1日 周二 15:00" in reminder
-    await _deliver_at(chat, clock, _local(2026, 11, 30, 9, 30))  # the old 30-minute time
-    assert all(_with(chat, u, "分钟开始") == [] for u in ATTENDEES)
-    await _deliver_at(chat, clock, _local(2026, 12, 1, 14, 30))
+    await deliver_at(chat, clock, local(2026, 11, 30, 9, 30))  # the old 30-minute time
+    assert all(texts_with(chat, u, "分钟开始") == [] for u in ATTENDEES)
+    await deliver_at(chat, clock, local(2026, 12, 1, 14, 30))
     for user in (CADRE, LEADER):
-        assert len(_with(chat, user, "会议还有 30 分钟开始")) == 1
-    assert _with(chat, CADRE2, "会议提醒") == [] and _with(chat, CADRE2, "分钟开始") == []
+        assert len(texts_with(chat, user, "会议还有 30 分钟开始")) == 1
+    assert texts_with(chat, CADRE2, "会议提醒") == [] and texts_with(chat, CADRE2, "分钟开始") == []
 
 
 async def test_cancel_tells_everyone_and_no_reminder_follows(
@@ -201,11 +184,12 @@ async def test_cancel_tells_everyone_and_no_reminder_follows(
     [done] = await chat.click(LIAISON, "确定取消会议")
     assert "已取消“作风整顿推进会”，已通知 3 位" in (done.text or "")
     for user in ATTENDEES:
-        [notice] = _with(chat, user, "会议取消")
+        [notice] = texts_with(chat, user, "会议取消")
         assert "作风整顿推进会" in notice and "2026年11月30日 周一 10:00" in notice
-    await _deliver_at(chat, clock, _local(2026, 11, 29, 9, 0))
-    await _deliver_at(chat, clock, _local(2026, 11, 30, 9, 30))
-    assert all(_with(chat, u, "会议提醒") + _with(chat, u, "分钟开始") == [] for u in ATTENDEES)
+    await deliver_at(chat, clock, local(2026, 11, 29, 9, 0))
+    await deliver_at(chat, clock, local(2026, 11, 30, 9, 30))
+    for u in ATTENDEES:
+        assert texts_with(chat, u, "会议提醒") + texts_with(chat, u, "分钟开始") == []
     [refused] = await chat.click(CADRE, "参加")
     assert "已取消" in (refused.text or "")
 
@@ -224,7 +208,7 @@ async def test_only_the_organiser_or_the_office_may_cancel(chat: Chat, org: Serv
     assert "只有会议召集人" in (refused.text or "")
     still = meetings.get(meeting.id)
     assert still is not None and still.state == MeetingState.SCHEDULED
-    assert _with(chat, CADRE, "会议取消") == []
+    assert texts_with(chat, CADRE, "会议取消") == []
     office = org.membership.identify(OFFICE)
     assert meetings.cancel(meeting.id, by=office).state == MeetingState.CANCELLED
 
@@ -249,6 +233,6 @@ async def test_a_meeting_soon_gets_no_reminder_already_past(
     await _call(chat, when="今天下午3点40分")
     due = [n.due_at for n in org.notify.listing(subject_prefix="meeting:")]
     # Only the 30-minute reminders (15:10): yesterday 09:00 is gone.
-    assert due == [_local(2026, 11, 28, 15, 10)] * 3
+    assert due == [local(2026, 11, 28, 15, 10)] * 3
     await chat.click(CADRE, "参加")
     assert len(org.notify.listing(subject_prefix="meeting:")) == 3

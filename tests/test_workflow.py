@@ -11,16 +11,11 @@ from bot.errors import DomainError
 from bot.services.ledger import Draft
 from storage.ledger import EventKind, Status
 from storage.models import Role
-from tests.chat import Chat
+from tests.chat import Chat, join
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, OFFICE = 31, 32, 33, 34, 35, 900
 
 
-def _join(services: Services, chat: Chat, unit: str, user: int, role: Role, name: str) -> None:
-    m = services.membership
-    code = m.create_invite(unit=unit, role=role, by=None).code
-    m.redeem_invite(code, user_id=user, display_name=name, username=None)
-    chat.sandbox.add_user(user, name)
 
 
 def _file(services: Services, owner: int = CADRE, deadline_days: int = 6) -> int:
@@ -37,11 +32,11 @@ def _file(services: Services, owner: int = CADRE, deadline_days: int = 6) -> int
 def org(services: Services, chat: Chat) -> Services:
     services.membership.add_unit("市教育局", code="EDU")
     services.membership.add_unit("市财政局", code="FIN")
-    _join(services, chat, "EDU", CADRE, Role.MEMBER, "张三")
-    _join(services, chat, "EDU", LEADER, Role.LEADER, "李局长")
-    _join(services, chat, "EDU", LIAISON, Role.LIAISON, "王联络")
-    _join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
-    _join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
+    join(services, chat, "EDU", CADRE, Role.MEMBER, "张三")
+    join(services, chat, "EDU", LEADER, Role.LEADER, "李局长")
+    join(services, chat, "EDU", LIAISON, Role.LIAISON, "王联络")
+    join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
+    join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
     chat.sandbox.add_user(OFFICE, "办公室")
     return services
 
@@ -122,7 +117,7 @@ async def test_another_unit_cannot_see_or_touch_an_item(chat: Chat, org: Service
 
 
 async def test_members_update_only_their_own_items(chat: Chat, org: Services) -> None:
-    _join(org, chat, "EDU", 36, Role.MEMBER, "孙干部")
+    join(org, chat, "EDU", 36, Role.MEMBER, "孙干部")
     item = _file(org)
     with pytest.raises(DomainError) as info:
         org.ledger.add_progress(item, by=org.membership.identify(36), by_name="孙", text="x")
