@@ -27,12 +27,19 @@ TARGETS: dict[str, tuple[str, float]] = {
 
 
 def _digest() -> dict[str, float]:
-    try:
-        from bench import bench_digest
-    except ImportError:  # the digest bench arrives with the digest feature
-        return {}
-    measured: dict[str, float] = bench_digest.measure(units=1000, problems=100_000)
-    return measured
+    """Seed 1,000 units and 100k problems, then time every digest, each in its own process."""
+    import json as _json
+    import tempfile
+
+    from bench import bench_digest
+
+    url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='digest-bench-')) / 'b.db'}"
+    bench_digest._child("--child", "seed", "--db", url, "--units", "1000",
+                        "--problems", "100000")
+    r = _json.loads(bench_digest._child("--child", "measure", "--db", url))
+    total = sum(r[k] for k in ("unit_digests_s", "private_notes_s", "city_text_s", "chart_s"))
+    return {"digest_1000_units_s": total, "digest_unit_texts_s": r["unit_digests_s"],
+            "digest_chart_s": r["chart_s"], "digest_peak_rss_mb": r["maxrss_mb"]}
 
 
 def collect(args: argparse.Namespace) -> dict[str, Any]:
