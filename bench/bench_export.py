@@ -76,7 +76,8 @@ def _runner(op: str, rows: Sequence[ProblemView], folder: Path) -> Callable[[], 
 def measure(rows: int, *, trace: bool = True) -> dict[str, float]:
     """Time each export untraced, then rerun it under tracemalloc for the peak it allocates.
 
-    Tracing slows openpyxl about fourfold: trace=False skips the rerun (peak reported as 0).
+    Tracing slows the export several-fold: trace=False skips the rerun (peak reported as 0).
+    cpu is the process CPU time of the timed run, steadier than wall time on a shared host.
     """
     data = synthetic(rows)
     result: dict[str, float] = {"rows": float(rows)}
@@ -85,12 +86,14 @@ def measure(rows: int, *, trace: bool = True) -> dict[str, float]:
         for op in OPERATIONS:
             run = _runner(op, data, folder)
             gc.collect()
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             run()
             seconds = time.perf_counter() - start
+            cpu = time.process_time() - cpu_start
             peak = _traced_peak(run) if trace else 0
             size = (folder / ("ledger.csv" if op == "csv" else f"{op}.xlsx")).stat().st_size
             result[f"{op}_s"] = seconds
+            result[f"{op}_cpu_s"] = cpu
             result[f"{op}_rows_per_s"] = rows / seconds
             result[f"{op}_peak_mb"] = peak / 2**20
             result[f"{op}_file_mb"] = size / 2**20
@@ -133,19 +136,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", default="10000,100000", help="comma-separated sizes")
     parser.add_argument("--no-trace", action="store_true",
-                        help="skip the tracemalloc rerun (4x slower); peak MB shows 0")
+                        help="skip the tracemalloc rerun (several-fold slower); peak MB shows 0")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child, trace=not args.no_trace)))
         return
-    print(f"{'rows':>8} {'export':>14} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} "
-          f"{'file MB':>8}")
+    print(f"{'rows':>8} {'export':>14} {'seconds':>8} {'cpu s':>8} {'rows/s':>9} "
+          f"{'peak MB':>8} {'file MB':>8}")
     for size in (int(s) for s in args.rows.split(",")):
         r = _in_subprocess(size, not args.no_trace)
         for op in OPERATIONS:
-            print(f"{size:>8} {op:>14} {r[f'{op}_s']:>8.2f} {r[f'{op}_rows_per_s']:>9.0f} "
-                  f"{r[f'{op}_peak_mb']:>8.1f} {r[f'{op}_file_mb']:>8.1f}")
+            print(f"{size:>8} {op:>14} {r[f'{op}_s']:>8.2f} {r[f'{op}_cpu_s']:>8.2f} "
+                  f"{r[f'{op}_rows_per_s']:>9.0f} {r[f'{op}_peak_mb']:>8.1f} "
+                  f"{r[f'{op}_file_mb']:>8.1f}")
         base = _baseline_rss_mb(size)
         print(f"{size:>8} {'process maxrss':>14} {r['maxrss_mb']:.0f} MB "
               f"(rows alone: {base:.0f} MB)")

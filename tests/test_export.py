@@ -100,6 +100,12 @@ def _values(ws: Any) -> list[list[Any]]:
     return [["" if v is None else v for v in row] for row in ws.iter_rows(values_only=True)]
 
 
+def _fill(cell: Any) -> str | None:
+    # A solid fill's colour as RGB: writers differ on the alpha byte (00 or FF), Excel ignores it.
+    fill = cell.fill
+    return fill.fgColor.rgb[-6:] if fill.fill_type == "solid" else None
+
+
 def _renumber(expected: list[list[Any]]) -> list[list[Any]]:
     return [[i, *row[1:]] for i, row in enumerate(expected, 1)]
 
@@ -142,13 +148,13 @@ def test_xlsx_styling(rows: list[ProblemView], tmp_path: Path) -> None:
     ws = load_workbook(path)["问题台账"]
 
     assert all(c.font.b for c in ws[1])
-    assert {c.fill.fgColor.rgb for c in ws[1]} == {"00D9E1F2"}
+    assert {_fill(c) for c in ws[1]} == {"D9E1F2"}
     assert ws.column_dimensions["A"].width == 6
     assert ws.column_dimensions["F"].width >= 36
     assert ws["F2"].alignment.wrap_text and ws["G2"].alignment.wrap_text
     assert not ws["B2"].alignment.wrap_text
     # Row 3 is the overdue item: every cell filled; the others have no fill.
-    assert {c.fill.fgColor.rgb for c in ws[3]} == {"00FFC7CE"}
+    assert {_fill(c) for c in ws[3]} == {"FFC7CE"}
     assert all(c.fill.fill_type is None for r in (2, 4, 5, 6, 7) for c in ws[r])
 
 
@@ -185,7 +191,7 @@ def test_per_unit_workbook(rows: list[ProblemView], tmp_path: Path) -> None:
         assert table[1:] == _renumber(expected), name
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:R{len(expected) + 1}"
-    assert {c.fill.fgColor.rgb for c in wb["市教育局"][3]} == {"00FFC7CE"}
+    assert {_fill(c) for c in wb["市教育局"][3]} == {"FFC7CE"}
 
 
 def test_per_unit_with_clashing_names(rows: list[ProblemView], tmp_path: Path) -> None:
@@ -261,3 +267,14 @@ def test_csv_to_a_stream(rows: list[ProblemView]) -> None:
     table = list(csv.reader(io.StringIO(text.removeprefix(BOM), newline="")))
     assert table[1:] == [[str(v) for v in row] for row in EXPECTED[:2]]
     assert table[2][12] == "整改中（已超期）"
+
+
+def test_rich_text_shaped_user_text_stays_text(rows: list[ProblemView], tmp_path: Path) -> None:
+    # XlsxWriter copies a string shaped like <r>…</r> into the sheet XML as rich text; user
+    # text must never be able to inject cells (here a formula in Z2).
+    evil = ('<r><t>a</t></r></is></c><c r="Z2" t="str"><f>1+1</f></c>'
+            '<c r="Z3" t="inlineStr"><is><r><t>b</t></r>')
+    path = tmp_path / "rich.xlsx"
+    write_xlsx([replace(rows[0], description=evil, goal=evil)], path, tz=SHANGHAI, now=NOW)
+    ws = load_workbook(path)["问题台账"]
+    assert (ws["F2"].value, ws["H2"].value, ws["Z2"].value) == (evil, evil, None)

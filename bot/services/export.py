@@ -5,17 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter import Workbook
 
 from bot.services.ledger import ProblemView
 from storage.ledger import Level, Source, Status, Track
@@ -56,7 +53,7 @@ SOURCE_NAMES: dict[Source, str] = {
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M"
 _OVERDUE_MARK = "（已超期）"
-# Characters XML 1.0 cannot carry; openpyxl raises on them, and a pasted message may hold one.
+# Characters XML 1.0 cannot carry (a pasted message may hold one): dropped from every cell.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Spreadsheet apps run a CSV cell starting with these as a formula (CSV injection).
 _CSV_TRIGGERS = frozenset("=+-@\t\r")
@@ -73,14 +70,6 @@ _WRAPPED = frozenset(
     COLUMNS.index(name) for name in ("问题描述", "整改措施", "整改进展", "完成情况(佐证)")
 )
 _SUMMARY_WIDTHS = (12, 24, 10, 10, 10, 10, 10, 10, 10)
-
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill(fill_type="solid", fgColor="D9E1F2")
-_HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
-# Excel's own "light red fill", so an overdue row looks like conditional formatting would.
-_OVERDUE_FILL = PatternFill(fill_type="solid", fgColor="FFC7CE")
-_WRAP = Alignment(wrap_text=True)
-
 
 # -- cell values ------------------------------------------------------------------------------
 
@@ -122,18 +111,17 @@ def _remarks(row: ProblemView) -> str:
     return "；".join(parts)
 
 
-def _clean(value: str | None) -> str:
-    return _ILLEGAL.sub("", value) if value else ""
-
-
 def _cells(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[str | int]:
-    texts = (
+    texts = [text or "" for text in (
         row.number, row.unit_name, _source(row), row.category, row.description,
         _measures(row.measures), row.goal, TRACK_NAMES[row.track], row.leader_name,
         row.owner_name, _deadline(row, tz), _status(row, overdue), row.progress,
         _completion(row), _when(row.signed_off_at, tz), row.reviewer_name, _remarks(row),
-    )
-    return [index, *(_clean(text) for text in texts)]
+    )]
+    # One search over the whole row: a character to drop is rare, a regex call per cell is not.
+    if _ILLEGAL.search("".join(texts)):
+        texts = [_ILLEGAL.sub("", text) for text in texts]
+    return [index, *texts]
 
 
 def row_values(
@@ -167,7 +155,8 @@ def _fit(base: str, suffix: str) -> str:
     room = _SHEET_MAX - _utf16_len(suffix)
     while _utf16_len(base) > room:
         base = base[:-1]
-    return base + suffix
+    # A cut can leave an apostrophe at the end, which Excel (and XlsxWriter) refuse there.
+    return base.rstrip("'") + suffix
 
 
 def _utf16_len(text: str) -> int:
@@ -223,108 +212,156 @@ def _totals(units: Sequence[_Unit]) -> list[str | int]:
 
 # -- xlsx -------------------------------------------------------------------------------------
 
+# XlsxWriter's own switches that turn a plain str into a formula, URL or number; cells here are
+# written with write_string, which never does, and these stay off in case that ever changes.
+_WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,  # one row in memory per sheet; each sheet streams to a temp file
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+# Excel's cap on a cell's text, in UTF-16 units.
+_TEXT_MAX = 32767
+# Pixels per character of Calibri 11, the default font, as XlsxWriter counts them.
+_PX_PER_CHAR = 7
 
-class _Painter:
-    """Makes one sheet's cells, each style resolved once rather than once per cell."""
+_HEADER_FORMAT: dict[str, Any] = {
+    "bold": True, "pattern": 1, "fg_color": "#D9E1F2",
+    "align": "center", "valign": "vcenter", "text_wrap": True,
+}
+# Excel's own "light red fill", so an overdue row looks like conditional formatting would.
+_OVERDUE_FORMAT: dict[str, Any] = {"pattern": 1, "fg_color": "#FFC7CE"}
 
-    def __init__(self, ws: Any) -> None:
-        self.ws = ws
-        self.header = self._style(font=_BOLD, fill=_HEADER_FILL, alignment=_HEADER_ALIGN)
-        self.bold = self._style(font=_BOLD)
-        wrap = self._style(alignment=_WRAP)
-        overdue = self._style(fill=_OVERDUE_FILL)
-        overdue_wrap = self._style(fill=_OVERDUE_FILL, alignment=_WRAP)
-        self.normal = [wrap if i in _WRAPPED else None for i in range(len(COLUMNS))]
-        self.overdue = [overdue_wrap if i in _WRAPPED else overdue for i in range(len(COLUMNS))]
 
-    def _style(self, **attrs: Any) -> Any:
-        template = WriteOnlyCell(self.ws)
-        for name, value in attrs.items():
-            setattr(template, name, value)
-        # Assigning a style hashes every attribute to find it in the workbook's tables; done per
-        # cell that tripled the time at 100k rows, so new cells copy these resolved ids instead.
-        return template._style
+class _Styles:
+    """The workbook's cell formats, made once; the per-column lists run in COLUMNS order."""
 
-    def cell(self, value: str | int, style: Any = None) -> Cell:
-        cell = Cell(self.ws, row=1, column=1, value=value, style_array=style)
-        if isinstance(value, str):
-            # User text such as "=SUM(…)" or "#N/A" must stay text, not become a formula or error.
-            cell.data_type = "s"
-        return cell
-
-    def plain(self, value: str | int) -> Any:
-        if isinstance(value, str) and value.startswith(("=", "#")):
-            return self.cell(value)
-        return value
-
-    def ledger_row(self, values: list[str | int], overdue: bool) -> list[Any]:
-        if overdue:  # the fill must cover empty cells too, so every cell is written
-            return [self.cell(v, s) for v, s in zip(values, self.overdue, strict=True)]
-        return [
-            None if v == "" else self.plain(v) if s is None else self.cell(v, s)
-            for v, s in zip(values, self.normal, strict=True)
+    def __init__(self, wb: Workbook) -> None:
+        self.header = wb.add_format(_HEADER_FORMAT)
+        self.bold = wb.add_format({"bold": True})
+        wrap = wb.add_format({"text_wrap": True})
+        overdue = wb.add_format(_OVERDUE_FORMAT)
+        overdue_wrap = wb.add_format({**_OVERDUE_FORMAT, "text_wrap": True})
+        self.normal: list[Any] = [wrap if i in _WRAPPED else None for i in range(len(COLUMNS))]
+        self.overdue: list[Any] = [
+            overdue_wrap if i in _WRAPPED else overdue for i in range(len(COLUMNS))
         ]
 
-    def header_row(self, names: Sequence[str], widths: Sequence[float]) -> None:
-        # Write-only sheets emit sheet properties, views and column widths with the first row,
-        # so all of these must be set before it.
-        self.ws.freeze_panes = "A2"
-        for i, width in enumerate(widths, 1):
-            self.ws.column_dimensions[get_column_letter(i)].width = width
-        self.ws.append([self.cell(name, self.header) for name in names])
+
+def _write_text(ws: Any, row: int, col: int, text: str, style: Any) -> None:
+    # Always write_string: user text such as "=SUM(…)" or "#N/A" must stay text.
+    if "\r" in text:
+        # XlsxWriter would store a CR as "_x000D_", which Excel shows as a line break but other
+        # readers (openpyxl, a re-import) take literally; XML reads a raw CR as a newline anyway.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if len(text) > _TEXT_MAX // 2 and _utf16_len(text) > _TEXT_MAX:
+        text = text.encode("utf-16-le")[: 2 * _TEXT_MAX].decode("utf-16-le", "ignore")
+    if text.startswith("<r>") and text.endswith("</r>"):
+        # XlsxWriter copies a string shaped like this verbatim into the sheet XML as
+        # pre-built rich text; split into plain runs it is escaped like any other text.
+        runs = (text[:1], text[1:-1], text[-1:])
+        ws.write_rich_string(row, col, *runs, *([style] if style is not None else []))
+    else:
+        ws.write_string(row, col, text, style)
+
+
+def _write_row(
+    ws: Any, row: int, values: Sequence[str | int], styles: Sequence[Any], *, blanks: bool,
+) -> None:
+    """One row; with `blanks` its empty cells are written too, so a fill covers the row."""
+    for col, (value, style) in enumerate(zip(values, styles, strict=True)):
+        if isinstance(value, int):
+            ws.write_number(row, col, value, style)
+        elif value:
+            _write_text(ws, row, col, value, style)
+        elif blanks:
+            ws.write_blank(row, col, None, style)
+
+
+def _header(ws: Any, names: Sequence[str], widths: Sequence[float], style: Any) -> None:
+    ws.freeze_panes(1, 0)
+    for col, width in enumerate(widths):
+        # In pixels: set_column would add Excel's cell padding to the stored width, and these
+        # widths are meant as stored (openpyxl's meaning), e.g. 6 for the 序号 column.
+        ws.set_column_pixels(col, col, round(width * _PX_PER_CHAR))
+    for col, name in enumerate(names):
+        ws.write_string(0, col, name, style)
+
+
+def _release(ws: Any) -> None:
+    """Close a finished sheet's temp file; XlsxWriter reopens it when the workbook is saved.
+
+    Without this every sheet holds an open file until then, one per unit in a city's workbook.
+    """
+    close = getattr(ws, "_opt_close", None)
+    if close is not None:
+        close()
 
 
 def _ledger_sheet(
-    wb: Workbook, title: str, rows: Iterable[ProblemView], tz: ZoneInfo, now: dt.datetime,
+    wb: Workbook, styles: _Styles, title: str, rows: Iterable[ProblemView], tz: ZoneInfo,
+    now: dt.datetime,
 ) -> None:
-    ws = wb.create_sheet(title)
+    ws = wb.add_worksheet(title)
     # Offices print the ledger: landscape, one page wide, header repeated on every page.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    painter = _Painter(ws)
-    painter.header_row(COLUMNS, [_WIDTHS[name] for name in COLUMNS])
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    _header(ws, COLUMNS, [_WIDTHS[name] for name in COLUMNS], styles.header)
     count = 0
     for count, row in enumerate(rows, 1):
         overdue = row.overdue(now)
-        ws.append(painter.ledger_row(_cells(row, count, tz, overdue), overdue))
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{count + 1}"
-    # Close now so a workbook of many units never holds one open temp file per sheet.
-    ws.close()
+        cells = _cells(row, count, tz, overdue)
+        if overdue:
+            _write_row(ws, count, cells, styles.overdue, blanks=True)
+        else:
+            _write_row(ws, count, cells, styles.normal, blanks=False)
+    ws.autofilter(0, 0, count, len(COLUMNS) - 1)
+    _release(ws)
 
 
-def _summary_sheet(wb: Workbook, units: Sequence[_Unit]) -> None:
-    ws = wb.create_sheet(SUMMARY_SHEET)
-    painter = _Painter(ws)
-    painter.header_row(SUMMARY_COLUMNS, _SUMMARY_WIDTHS)
-    for unit in units:
-        ws.append([painter.plain(v) for v in unit.cells()])
-    ws.append([painter.cell(v, painter.bold) for v in _totals(units)])
-    ws.close()
+def _summary_sheet(wb: Workbook, styles: _Styles, units: Sequence[_Unit]) -> None:
+    ws = wb.add_worksheet(SUMMARY_SHEET)
+    _header(ws, SUMMARY_COLUMNS, _SUMMARY_WIDTHS, styles.header)
+    plain = [None] * len(SUMMARY_COLUMNS)
+    for n, unit in enumerate(units, 1):
+        _write_row(ws, n, unit.cells(), plain, blanks=False)
+    bold = [styles.bold] * len(SUMMARY_COLUMNS)
+    _write_row(ws, len(units) + 1, _totals(units), bold, blanks=True)
+    _release(ws)
 
 
 def write_xlsx(
     rows: Iterable[ProblemView], target: str | Path | BinaryIO, *, tz: ZoneInfo,
     now: dt.datetime, per_unit: bool = False, title: str = "问题台账",
 ) -> None:
-    """Write the ledger as xlsx, streaming (write-only mode) so 100k rows keep memory flat.
+    """Write the ledger as xlsx, streaming (XlsxWriter's constant_memory) so 100k rows keep
+    memory flat; `target` is a path or a binary stream such as BytesIO.
 
     per_unit=False: one sheet named `title`. per_unit=True: a "汇总" sheet with counts and
     整改率 per unit, then one sheet per unit named after it. Dates are text in `tz`.
     """
-    wb = Workbook(write_only=True)
-    wb.properties.title = title
-    taken: set[str] = set()
-    if per_unit:
-        taken.add(SUMMARY_SHEET.casefold())
-        units = _by_unit(rows, now)
-        _summary_sheet(wb, units)
-        for unit in units:
-            _ledger_sheet(wb, sheet_name(unit.name, taken), unit.rows, tz, now)
-    else:
-        _ledger_sheet(wb, sheet_name(title, taken), rows, tz, now)
-    wb.save(target)
+    # Sheets stream their rows to temp files until close() zips them into `target`; a private
+    # folder for those files is removed however the export ends.
+    with tempfile.TemporaryDirectory(prefix="ledger-xlsx-") as tmp:
+        wb = Workbook(target, {**_WORKBOOK_OPTIONS, "tmpdir": tmp})
+        try:
+            wb.set_properties({"title": title})
+            styles = _Styles(wb)
+            taken: set[str] = set()
+            if per_unit:
+                taken.add(SUMMARY_SHEET.casefold())
+                units = _by_unit(rows, now)
+                _summary_sheet(wb, styles, units)
+                for unit in units:
+                    _ledger_sheet(wb, styles, sheet_name(unit.name, taken), unit.rows, tz, now)
+            else:
+                _ledger_sheet(wb, styles, sheet_name(title, taken), rows, tz, now)
+            wb.close()
+        finally:
+            if not wb.fileclosed:  # failed before or while saving: nothing left open
+                for ws in wb.worksheets():
+                    _release(ws)
 
 
 # -- csv --------------------------------------------------------------------------------------
