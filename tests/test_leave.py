@@ -20,8 +20,6 @@ NUDGE = "<b>请销假</b>"
 NAMES = {CADRE: "张三", LIAISON: "王联络", CADRE2: "孙干部"}
 
 
-
-
 @pytest.fixture
 def org(services: Services, chat: Chat) -> Services:
     services.membership.add_unit("市教育局", code="EDU")
@@ -36,12 +34,6 @@ def org(services: Services, chat: Chat) -> Services:
     join(services, chat, "AUD", LONER, Role.MEMBER, "周审计")
     chat.sandbox.add_user(OFFICE, "办公室")
     return services
-
-
-
-
-
-
 
 
 async def _request(chat: Chat, user: int, days: str, kind: str = "病假") -> None:

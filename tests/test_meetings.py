@@ -17,8 +17,6 @@ ATTENDEES = (CADRE, LEADER, CADRE2)  # the whole unit but the organiser (the lia
 NOTICE = "<b>会议通知</b>"
 
 
-
-
 @pytest.fixture
 def org(services: Services, chat: Chat) -> Services:
     services.membership.add_unit("市教育局", code="EDU")
@@ -30,12 +28,6 @@ def org(services: Services, chat: Chat) -> Services:
     join(services, chat, "FIN", OTHER_LEADER, Role.LEADER, "赵局长")
     join(services, chat, "FIN", OTHER_CADRE, Role.MEMBER, "钱干部")
     return services
-
-
-
-
-
-
 
 
 async def _call(chat: Chat, when: str = "下周一上午10点", title: str = "作风整顿推进会") -> None:

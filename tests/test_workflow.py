@@ -16,8 +16,6 @@ from tests.chat import Chat, join
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, OFFICE = 31, 32, 33, 34, 35, 900
 
 
-
-
 def _file(services: Services, owner: int = CADRE, deadline_days: int = 6) -> int:
     who = services.membership.identify(owner)
     now = services.clock.now()
