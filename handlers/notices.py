@@ -15,7 +15,7 @@ from bot.errors import DomainError
 from bot.scheduler import Rendered, renders
 from bot.services.ledger import OPEN, ProblemView
 from bot.services.notify import Note, Planned
-from bot.services.plans import at_local, checkin, overdue_nudge
+from bot.services.plans import morning_after, next_checkin, overdue_nudge
 from bot.texts import t
 from handlers.common import answer, display_name, identify, lang_of
 from handlers.dialog import Flow
@@ -78,10 +78,9 @@ async def render_overdue(app: App, note: Note, lang: str, brief: bool) -> Render
     text = t(lang, "nudge.overdue", number=problem.number, text=_short(problem.description),
              when=_when(app, problem, lang), days=_days_over(app, problem))
     services = app.bot_data.services
-    tomorrow = services.clock.now().astimezone(services.config.tz).date() + dt.timedelta(days=1)
-    morning = dt.time.fromisoformat(services.config.reminders.nudge_time)
     # The chain goes on after a downtime summary too (brief), or the item would go quiet.
-    follow = overdue_nudge(problem, note.chat_id, at_local(tomorrow, morning, services.config.tz))
+    follow = overdue_nudge(problem, note.chat_id,
+                           morning_after(services.config, services.clock.now(), 1))
     if brief:
         return Rendered(text.split("\n")[0], then=(follow,))
     return Rendered(text, _nudge_buttons(problem, note, lang), then=(follow,))
@@ -109,10 +108,7 @@ async def render_checkin(app: App, note: Note, lang: str, brief: bool) -> Render
         return None
     text = t(lang, "nudge.checkin", number=problem.number, text=_short(problem.description))
     services = app.bot_data.services
-    day = services.clock.now().astimezone(services.config.tz).date() + dt.timedelta(
-        days=problem.checkin_days or 7)
-    morning = dt.time.fromisoformat(services.config.reminders.nudge_time)
-    follow = checkin(problem.id, note.chat_id, at_local(day, morning, services.config.tz))
+    follow = next_checkin(services.config, services.clock.now(), problem)
     if brief:
         return Rendered(text, then=(follow,))
     markup = InlineKeyboardMarkup([[
@@ -168,11 +164,9 @@ async def snooze(update: Update, context: Ctx) -> None:
     if choice not in SNOOZE:
         raise DomainError("button.stale")
     now = context.svc.clock.now()
-    when = now + SNOOZE[choice]
-    if choice != "h1":
-        morning = dt.time.fromisoformat(context.svc.config.reminders.nudge_time)
-        when = at_local(when.astimezone(context.svc.config.tz).date(), morning,
-                        context.svc.config.tz)
+    delay = SNOOZE[choice]
+    # An hour is an hour; "tomorrow" and "in 3 days" mean that day's morning nudge time.
+    when = now + delay if delay.days == 0 else morning_after(context.svc.config, now, delay.days)
     context.svc.notify.plan([Planned(
         key=f"{note.key}:snooze:{now:%Y%m%d%H%M%S}", chat_id=note.chat_id, kind=note.kind,
         due_at=when, payload=note.payload, subject=note.subject)])

@@ -24,6 +24,22 @@ def at_local(day: dt.date, time: dt.time, tz: ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=tz).astimezone(dt.UTC)
 
 
+def morning(config: Config, day: dt.date) -> dt.datetime:
+    """The nudge time (reminders.nudge_time, local) of a day, in UTC."""
+    return at_local(day, dt.time.fromisoformat(config.reminders.nudge_time), config.tz)
+
+
+def morning_after(config: Config, now: dt.datetime, days: int) -> dt.datetime:
+    """The nudge time `days` local days after `now`."""
+    return morning(config, now.astimezone(config.tz).date() + dt.timedelta(days=days))
+
+
+def next_checkin(config: Config, now: dt.datetime, problem: ProblemView) -> Planned:
+    """The next "still holding?" question of a 长期坚持 item, checkin_days from now."""
+    return checkin(problem.id, problem.owner_user_id or problem.created_by,
+                   morning_after(config, now, problem.checkin_days or 7))
+
+
 class DeadlinePlanner:
     """Rebuild an item's reminders whenever it changes; an item no longer open gets none."""
 
@@ -31,7 +47,6 @@ class DeadlinePlanner:
         self.config = config
         self.clock = clock
         self.notify = notify
-        self.morning = dt.time.fromisoformat(config.reminders.nudge_time)
 
     def replan(self, conn: Connection, problem: ProblemView) -> int:
         """Replace the item's pending reminders, inside the caller's transaction."""
@@ -42,7 +57,7 @@ class DeadlinePlanner:
         if problem.status not in OPEN:
             return []
         if problem.track == Track.ONGOING:
-            return self._checkin(problem)
+            return [next_checkin(self.config, self.clock.now(), problem)]
         if problem.deadline is None:
             return []
         return self._deadline(conn, problem)
@@ -63,26 +78,20 @@ class DeadlinePlanner:
                     kind=kind, due_at=when, payload={**base, **extra}, subject=subject_of(p.id)))
 
         for days in r.deadline_days_before:
-            add("deadline.before", owner, at_local(day - dt.timedelta(days=days), self.morning, tz),
+            add("deadline.before", owner, morning(self.config, day - dt.timedelta(days=days)),
                 days=days)
-        morning = at_local(day, self.morning, tz)
-        if morning < p.deadline:
-            add("deadline.today", owner, morning)
+        on_the_day = morning(self.config, day)
+        if on_the_day < p.deadline:
+            add("deadline.today", owner, on_the_day)
         # The first overdue nudge; each one plans the next while the item stays open.
-        add("deadline.overdue", owner, at_local(day + dt.timedelta(days=1), self.morning, tz))
-        escalate = at_local(day + dt.timedelta(days=r.escalate_after_days), self.morning, tz)
+        add("deadline.overdue", owner, morning(self.config, day + dt.timedelta(days=1)))
+        escalate = morning(self.config, day + dt.timedelta(days=r.escalate_after_days))
         for leader in self._leaders(conn, p):
             add("deadline.escalate", leader, escalate)
-        office = at_local(day + dt.timedelta(days=r.escalate_office_after_days), self.morning, tz)
+        office = morning(self.config, day + dt.timedelta(days=r.escalate_office_after_days))
         for admin in self._office(conn):
             add("deadline.escalate_office", admin, office)
         return items
-
-    def _checkin(self, p: ProblemView) -> list[Planned]:
-        days = p.checkin_days or 7
-        tz = self.config.tz
-        day = self.clock.now().astimezone(tz).date() + dt.timedelta(days=days)
-        return [checkin(p.id, p.owner_user_id or p.created_by, at_local(day, self.morning, tz))]
 
     def _leaders(self, conn: Connection, p: ProblemView) -> Iterable[int]:
         leaders = set(conn.execute(select(Member.user_id).where(
