@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -102,3 +103,12 @@ async def deliver_at(chat: Chat, clock: FixedClock, at: dt.datetime) -> None:
     # The test clock jumps hours or days while real time stands still; forget per-chat pacing.
     chat.app.bot_data.sender._last_to_chat.clear()
     await chat.app.bot_data.sender.tick()
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    """Wait for another process to act; bounded, never a timing assertion."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox import BotApiSandbox
 from bot.sandbox_http import SandboxServer, serve
+from tests.chat import wait_for
+
+# Each step of the conversation gets at most 20 s.
+wait = functools.partial(wait_for, timeout=20.0)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123:abc"
-
-
-def _wait(condition: Callable[[], object], what: str, timeout: float = 20.0) -> None:
-    """Wait for another process to act; bounded, never a timing assertion."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def _cli(*args: str, cwd: Path, env: dict[str, str]) -> str:
@@ -60,20 +56,20 @@ def test_polling_bot_answers_joins_files_and_stops_on_sigterm(
         user = 501
         sandbox.add_user(user, "张三")
         sandbox.message(user, "/start")
-        _wait(lambda: sandbox.sent(user), "the answer to /start")
+        wait(lambda: sandbox.sent(user), "the answer to /start")
         assert "您还没有加入任何单位" in (sandbox.sent(user)[0].text or "")
         sandbox.message(user, "/help")
-        _wait(lambda: len(sandbox.sent(user)) >= 2, "the answer to /help")
+        wait(lambda: len(sandbox.sent(user)) >= 2, "the answer to /help")
         assert "查看帮助" in (sandbox.sent(user)[1].text or "")
         sandbox.message(user, f"/start {code}")
-        _wait(lambda: len(sandbox.sent(user)) >= 3, "the answer to /start CODE")
+        wait(lambda: len(sandbox.sent(user)) >= 3, "the answer to /start CODE")
         assert "已加入<b>市教育局</b>" in (sandbox.sent(user)[2].text or "")
         # A one-message filing with everything given goes straight to the card.
         sandbox.message(user, "问题：会议室空调长期开着 类别：执行落实漂浮 层级：单位 "
                               "措施：安装定时器 责任人：张三 责任领导：李局长 时限：2099年12月31日")
-        _wait(lambda: "请核对登记内容" in (sandbox.last(user).text or ""), "the confirm card")
+        wait(lambda: "请核对登记内容" in (sandbox.last(user).text or ""), "the confirm card")
         sandbox.click(user, sandbox.last(user), "确认")
-        _wait(lambda: "已保存" in (sandbox.last(user).text or ""), "the saved notice")
+        wait(lambda: "已保存" in (sandbox.last(user).text or ""), "the saved notice")
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0

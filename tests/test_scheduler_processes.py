@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from bot.sandbox_http import SandboxServer, serve
 from bot.services.notify import NotificationService, Planned
 from storage.db import Database
 from storage.migrate import upgrade
+from tests.chat import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """\
@@ -36,12 +37,6 @@ reminders:
 """
 
 
-def _wait(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -95,7 +90,7 @@ def test_killed_mid_fan_out_then_restarted_delivers_each_exactly_once(
     sandbox.fail("sendMessage", "timeout", chat_id=15)
     first = _start(workdir, server)
     try:
-        _wait(lambda: any(call.fault and call.params.get("chat_id") == 15
+        wait_for(lambda: any(call.fault and call.params.get("chat_id") == 15
                           for call in sandbox.calls_to("sendMessage")), "the hung send")
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
@@ -106,7 +101,7 @@ def test_killed_mid_fan_out_then_restarted_delivers_each_exactly_once(
     assert 0 < before < 30, "the kill should land in the middle of the fan-out"
     second = _start(workdir, server)
     try:
-        _wait(lambda: all(n >= 1 for n in _received(sandbox, chats)), "every chat served")
+        wait_for(lambda: all(n >= 1 for n in _received(sandbox, chats)), "every chat served")
         time.sleep(1.5)  # a few more ticks: anything sent twice would show now
     finally:
         second.send_signal(signal.SIGTERM)
@@ -125,7 +120,7 @@ def test_two_processes_on_one_database_send_nothing_twice_and_survive_a_death(
     procs = [_start(workdir, server), _start(workdir, server)]
     try:
         _plan(workdir, first_batch, "a")
-        _wait(lambda: all(n >= 1 for n in _received(sandbox, first_batch)), "the first batch")
+        wait_for(lambda: all(n >= 1 for n in _received(sandbox, first_batch)), "the first batch")
         time.sleep(1.0)
         assert _received(sandbox, first_batch) == [1] * 40
         # Kill whichever holds the lease; the other must take over.
@@ -136,7 +131,7 @@ def test_two_processes_on_one_database_send_nothing_twice_and_survive_a_death(
         leader.send_signal(signal.SIGKILL)
         leader.wait(timeout=10)
         _plan(workdir, second_batch, "b")
-        _wait(lambda: all(n >= 1 for n in _received(sandbox, second_batch)), "the takeover")
+        wait_for(lambda: all(n >= 1 for n in _received(sandbox, second_batch)), "the takeover")
         time.sleep(1.0)
         assert _received(sandbox, second_batch) == [1] * 20
         assert _received(sandbox, first_batch) == [1] * 40

@@ -25,6 +25,7 @@ from bot.services.notify import NotificationService, Planned
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import Role
+from tests.chat import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-token"
@@ -36,12 +37,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait(condition: Callable[[], object], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -108,7 +103,7 @@ def test_any_instance_takes_any_update_and_reminders_go_once(
     procs = [_start(_config(tmp_path, f"i{n}", postgres_url, port), server)
              for n, port in enumerate(ports)]
     try:
-        _wait(lambda: all(_up(p) for p in ports), "both webhook servers")
+        wait_for(lambda: all(_up(p) for p in ports), "both webhook servers")
         user = 801
         sandbox.add_user(user, "张三")
         # One person's conversation, its updates alternating between the two instances.
@@ -127,7 +122,7 @@ def test_any_instance_takes_any_update_and_reminders_go_once(
         ]
         for index, (make, expected) in enumerate(steps):
             _post(ports[index % 2], make())
-            _wait(lambda expected=expected: _newest(sandbox, user, expected),  # type: ignore[misc]
+            wait_for(lambda expected=expected: _newest(sandbox, user, expected),  # type: ignore[misc]
                   f"{expected!r} after step {index}")
         assert "整改措施" in (sandbox.last(user).text or "")
         notify = NotificationService(db, SystemClock(), late_window=dt.timedelta(hours=1))
@@ -137,7 +132,7 @@ def test_any_instance_takes_any_update_and_reminders_go_once(
         now = SystemClock().now()
         notify.plan(Planned(key=f"w{c}", chat_id=c, kind="chat.unreachable", due_at=now,
                             payload={"chat_id": 5}) for c in chats)
-        _wait(lambda: all(sandbox.sent(c) for c in chats), "the first batch of reminders")
+        wait_for(lambda: all(sandbox.sent(c) for c in chats), "the first batch of reminders")
         time.sleep(1.0)
         assert [len(sandbox.sent(c)) for c in chats] == [1] * 40
         with db.read() as conn:
@@ -151,9 +146,9 @@ def test_any_instance_takes_any_update_and_reminders_go_once(
             sandbox.add_user(chat, f"u{chat}")
         notify.plan(Planned(key=f"w{c}", chat_id=c, kind="chat.unreachable",
                             due_at=SystemClock().now(), payload={"chat_id": 5}) for c in more)
-        _wait(lambda: all(sandbox.sent(c) for c in more), "the survivor to take over")
+        wait_for(lambda: all(sandbox.sent(c) for c in more), "the survivor to take over")
         _post(survivor, sandbox.message(user, "安排午间轮值"))
-        _wait(lambda: _newest(sandbox, user, "已记录1条措施"), "the survivor to answer")
+        wait_for(lambda: _newest(sandbox, user, "已记录1条措施"), "the survivor to answer")
         time.sleep(1.0)
         assert [len(sandbox.sent(c)) for c in [*chats, *more]] == [1] * 60
     finally:
