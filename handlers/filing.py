@@ -28,6 +28,7 @@ from handlers.common import (
 )
 from handlers.dialog import END, Flow, begin, finish
 from storage.ledger import Level, Source, Track
+from storage.models import Role
 
 FLOW = "file"
 MAX_TEXT = 2000
@@ -188,8 +189,8 @@ async def ask_track(update: Update, context: Ctx, lang: str) -> None:
 async def ask_leader(update: Update, context: Ctx, lang: str) -> None:
     ident = identify(update, context)
     assert ident.unit is not None
-    leaders = [p for p in context.svc.ledger.unit_people(ident.unit.id) if p.role.value == "leader"]
-    buttons = [_button(p.name, "leader", p.user_id) for p in leaders[:8]]
+    leaders = context.svc.ledger.unit_people(ident.unit.id, role=Role.LEADER, limit=8)
+    buttons = [_button(p.name, "leader", p.user_id) for p in leaders]
     buttons.append(_button(t(lang, "file.skip"), "leader", "skip"))
     await answer(update, t(lang, "file.ask_leader"), markup=InlineKeyboardMarkup(_rows(buttons, 2)))
 
@@ -197,10 +198,9 @@ async def ask_leader(update: Update, context: Ctx, lang: str) -> None:
 async def ask_owner(update: Update, context: Ctx, lang: str) -> None:
     ident = identify(update, context)
     assert ident.unit is not None
-    people = [p for p in context.svc.ledger.unit_people(ident.unit.id)
-              if p.user_id != ident.user_id]
+    people = context.svc.ledger.unit_people(ident.unit.id, limit=9, exclude=ident.user_id)
     buttons = [_button(t(lang, "file.owner_me"), "owner", "me")]
-    buttons += [_button(p.name, "owner", p.user_id) for p in people[:9]]
+    buttons += [_button(p.name, "owner", p.user_id) for p in people]
     await answer(update, t(lang, "file.ask_owner"), markup=InlineKeyboardMarkup(_rows(buttons, 2)))
 
 
@@ -426,10 +426,10 @@ async def type_owner(update: Update, context: Ctx) -> int | None:
 def _unit_person(update: Update, context: Ctx, user_id: int) -> tuple[int, str]:
     ident = identify(update, context)
     assert ident.unit is not None
-    for p in context.svc.ledger.unit_people(ident.unit.id):
-        if p.user_id == user_id:
-            return p.user_id, p.name
-    raise DomainError("button.stale")
+    person = context.svc.ledger.unit_person(ident.unit.id, user_id)
+    if person is None:
+        raise DomainError("button.stale")
+    return person.user_id, person.name
 
 
 async def type_deadline(update: Update, context: Ctx) -> int | None:

@@ -208,6 +208,14 @@ def test_per_unit_with_clashing_names(rows: list[ProblemView], tmp_path: Path) -
     assert _values(wb["汇总"])[-1] == ["合计", "", 3, 2, 0, 0, 1, 0, "33.3%"]
 
 
+def test_per_unit_refuses_rows_out_of_unit_order(rows: list[ProblemView], tmp_path: Path) -> None:
+    # Sheets stream one unit at a time: a unit seen again later would need a second sheet.
+    shuffled = [rows[0], rows[3], rows[1]]
+    assert shuffled[0].unit_id == shuffled[2].unit_id != shuffled[1].unit_id
+    with pytest.raises(ValueError, match="rows together"):
+        write_xlsx(shuffled, tmp_path / "bad.xlsx", tz=SHANGHAI, now=NOW, per_unit=True)
+
+
 def test_empty_export(tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     write_xlsx([], path, tz=SHANGHAI, now=NOW, per_unit=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -168,16 +169,16 @@ def _utf16_len(text: str) -> int:
 
 @dataclass
 class _Unit:
+    """A unit's counts for the 汇总 sheet, kept while its rows stream past (not the rows)."""
+
     code: str
     name: str
-    rows: list[ProblemView] = field(default_factory=list)
     counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
     overdue: int = 0
 
-    def add(self, row: ProblemView, now: dt.datetime) -> None:
-        self.rows.append(row)
+    def add(self, row: ProblemView, overdue: bool) -> None:
         self.counts[row.status] += 1
-        self.overdue += row.overdue(now)
+        self.overdue += overdue
 
     def cells(self) -> list[str | int]:
         c = self.counts
@@ -188,17 +189,6 @@ class _Unit:
             c[Status.AWAITING_SIGNOFF], c[Status.SIGNED_OFF], self.overdue,
             rate_text(fixed, total),
         ]
-
-
-def _by_unit(rows: Iterable[ProblemView], now: dt.datetime) -> list[_Unit]:
-    """Group rows per unit, units in the order they first appear (LedgerService.rows: by code)."""
-    units: dict[int, _Unit] = {}
-    for row in rows:
-        unit = units.get(row.unit_id)
-        if unit is None:
-            unit = units[row.unit_id] = _Unit(row.unit_code, row.unit_name)
-        unit.add(row, now)
-    return list(units.values())
 
 
 def _totals(units: Sequence[_Unit]) -> list[str | int]:
@@ -300,7 +290,7 @@ def _release(ws: Any) -> None:
 
 def _ledger_sheet(
     wb: Workbook, styles: _Styles, title: str, rows: Iterable[ProblemView], tz: ZoneInfo,
-    now: dt.datetime,
+    now: dt.datetime, tally: _Unit | None = None,
 ) -> None:
     ws = wb.add_worksheet(title)
     # Offices print the ledger: landscape, one page wide, header repeated on every page.
@@ -311,6 +301,8 @@ def _ledger_sheet(
     count = 0
     for count, row in enumerate(rows, 1):
         overdue = row.overdue(now)
+        if tally is not None:
+            tally.add(row, overdue)
         cells = _cells(row, count, tz, overdue)
         if overdue:
             _write_row(ws, count, cells, styles.overdue, blanks=True)
@@ -320,9 +312,27 @@ def _ledger_sheet(
     _release(ws)
 
 
-def _summary_sheet(wb: Workbook, styles: _Styles, units: Sequence[_Unit]) -> None:
-    ws = wb.add_worksheet(SUMMARY_SHEET)
-    _header(ws, SUMMARY_COLUMNS, _SUMMARY_WIDTHS, styles.header)
+def _unit_sheets(
+    wb: Workbook, styles: _Styles, rows: Iterable[ProblemView], tz: ZoneInfo, now: dt.datetime,
+    taken: set[str],
+) -> list[_Unit]:
+    """One sheet per unit, written in a single pass; each unit's rows must come together."""
+    units: list[_Unit] = []
+    seen: set[int] = set()
+    for unit_id, group in itertools.groupby(rows, key=lambda row: row.unit_id):
+        if unit_id in seen:
+            raise ValueError("a per-unit export needs each unit's rows together "
+                             "(LedgerService.iter_rows orders them so)")
+        seen.add(unit_id)
+        first = next(group)
+        unit = _Unit(first.unit_code, first.unit_name)
+        unit_rows = itertools.chain([first], group)  # noqa: B031 - the group is read once
+        _ledger_sheet(wb, styles, sheet_name(unit.name, taken), unit_rows, tz, now, tally=unit)
+        units.append(unit)
+    return units
+
+
+def _summary_rows(ws: Any, styles: _Styles, units: Sequence[_Unit]) -> None:
     plain = [None] * len(SUMMARY_COLUMNS)
     for n, unit in enumerate(units, 1):
         _write_row(ws, n, unit.cells(), plain, blanks=False)
@@ -350,11 +360,13 @@ def write_xlsx(
             styles = _Styles(wb)
             taken: set[str] = set()
             if per_unit:
+                # 汇总 is the first tab but is filled last: the unit sheets stream first and
+                # leave only their counts behind, so no unit's rows are held in memory.
                 taken.add(SUMMARY_SHEET.casefold())
-                units = _by_unit(rows, now)
-                _summary_sheet(wb, styles, units)
-                for unit in units:
-                    _ledger_sheet(wb, styles, sheet_name(unit.name, taken), unit.rows, tz, now)
+                summary = wb.add_worksheet(SUMMARY_SHEET)
+                _header(summary, SUMMARY_COLUMNS, _SUMMARY_WIDTHS, styles.header)
+                units = _unit_sheets(wb, styles, rows, tz, now, taken)
+                _summary_rows(summary, styles, units)
             else:
                 _ledger_sheet(wb, styles, sheet_name(title, taken), rows, tz, now)
             wb.close()
