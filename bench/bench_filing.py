@@ -51,6 +51,8 @@ async def filing(filings: int) -> dict[str, float]:
         sandbox.add_user(user, f"干部{user}")
     latencies: list[float] = []
     async with app:
+        assert app.post_init is not None
+        await app.post_init(app)  # start-up as `run` does it
         for user in users:
             for kind, value in SCRIPT:
                 if kind == "send":

@@ -10,6 +10,7 @@ from telegram.ext import Application, BaseHandler
 
 from bot.context import Ctx
 from bot.services.dialogs import DialogState
+from bot.services.membership import Identity
 
 END = -1
 
@@ -36,6 +37,7 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
         super().__init__(self._never_called)
         self.flows = {flow.name: flow for flow in flows}
         self._store: Any = None
+        self._membership: Any = None
 
     @staticmethod
     async def _never_called(update: Update, context: Ctx) -> None:
@@ -43,6 +45,7 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
 
     def bind(self, application: Application[Any, Ctx, Any, Any, Any, Any]) -> None:
         self._store = application.bot_data.services.dialogs
+        self._membership = application.bot_data.services.membership
 
     def check_update(self, update: object) -> Any:
         if not isinstance(update, Update) or self._store is None:
@@ -50,22 +53,25 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or update.edited_message is not None:
             return None
-        dialog: DialogState | None = self._store.get(chat.id, user.id)
-        if dialog is None or dialog.flow not in self.flows:
+        found: tuple[DialogState, Identity] | None = self._store.get_with_identity(
+            chat.id, user.id, self._membership)
+        if found is None or found[0].flow not in self.flows:
             return None
+        dialog, identity = found
         flow = self.flows[dialog.flow]
         for handler in (*flow.states.get(dialog.state, ()), *flow.fallbacks):
             check = handler.check_update(update)
             if check is not None and check is not False:
-                return dialog, handler, check
+                return dialog, identity, handler, check
         return None
 
     async def handle_update(
         self, update: Update, application: Application[Any, Ctx, Any, Any, Any, Any],
         check_result: Any, context: Ctx,
     ) -> None:
-        dialog, handler, check = check_result
+        dialog, identity, handler, check = check_result
         context.dialog = dialog
+        context.identity = identity  # read with the dialog: handlers need not look it up again
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None and user is not None
         result = await handler.handle_update(update, application, check, context)

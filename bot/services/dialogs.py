@@ -8,6 +8,12 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from bot.clock import Clock
+from bot.services.membership import (
+    IDENTITY_COLUMNS,
+    Identity,
+    MembershipService,
+    join_identity,
+)
 from storage.db import Database
 from storage.models import Dialog
 
@@ -19,8 +25,13 @@ class DialogState:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-_GET = select(Dialog.flow, Dialog.state, Dialog.data).where(
-    Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user"))
+_WHERE = (Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user"))
+_GET = select(Dialog.flow, Dialog.state, Dialog.data).where(*_WHERE)
+# The step and who is talking in one round trip: both are needed on every step of a flow.
+_GET_WITH_IDENTITY = join_identity(
+    select(Dialog.flow, Dialog.state, Dialog.data, *IDENTITY_COLUMNS).select_from(Dialog),
+    Dialog.user_id,
+).where(*_WHERE)
 
 
 _VALUES = {"flow": bindparam("p_flow"), "state": bindparam("p_state"),
@@ -42,6 +53,17 @@ class DialogStore:
         with self.db.read() as conn:
             row = conn.execute(_GET, {"chat": chat_id, "user": user_id}).first()
         return DialogState(row[0], row[1], dict(row[2])) if row else None
+
+    def get_with_identity(
+        self, chat_id: int, user_id: int, membership: MembershipService,
+    ) -> tuple[DialogState, Identity] | None:
+        """Read a conversation and its person together; None when there is no conversation."""
+        with self.db.read() as conn:
+            row = conn.execute(_GET_WITH_IDENTITY, {"chat": chat_id, "user": user_id}).first()
+        if row is None:
+            return None
+        return (DialogState(row[0], row[1], dict(row[2])),
+                membership.identity_from(user_id, tuple(row[3:])))
 
     def save(self, chat_id: int, user_id: int, dialog: DialogState) -> None:
         params = {"chat": chat_id, "user": user_id, "p_flow": dialog.flow,

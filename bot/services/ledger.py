@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -134,6 +135,28 @@ class DoneReport:
     reviewers: tuple[int, ...]
 
 
+_RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
+_ROLE_RANK = case(_RANK, value=Member.role)
+
+
+@functools.cache
+def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, str, Role]:
+    """Build each shape of the people query once: it runs on two steps of every filing."""
+    query = _PEOPLE.order_by(_ROLE_RANK, User.display_name, Member.user_id)
+    if by_role:
+        query = query.where(Member.role == bindparam("role"))
+    if excluding:
+        query = query.where(Member.user_id != bindparam("exclude"))
+    if limited:
+        query = query.limit(bindparam("limit"))
+    return query
+
+
+_NEXT_SEQ = select(func.coalesce(func.max(Problem.seq), 0) + 1).where(
+    Problem.unit_id == bindparam("unit"))
+_INSERT_PROBLEM = insert(Problem).returning(Problem.id)
+_INSERT_EVENT = insert(ProblemEvent)
+
 _PEOPLE = (
     select(Member.user_id, User.display_name, Member.role)
     .join(User, User.id == Member.user_id).where(Member.unit_id == bindparam("unit"))
@@ -194,26 +217,39 @@ class LedgerService:
         deadline = draft.deadline_at
         if deadline is not None and deadline <= now:
             raise DomainError("deadline.past")
-        with self.db.uow() as s:
-            unit = s.get_one(Unit, by.unit.id)
-            seq = (s.scalar(select(func.max(Problem.seq)).where(Problem.unit_id == unit.id))
-                   or 0) + 1
-            problem = Problem(
-                unit=unit, seq=seq, number=f"{unit.code}-{seq:04d}",
-                level=Level(draft.level) if draft.level else None,
-                source=Source(draft.source), category=draft.category,
-                description=draft.description, measures=list(draft.measures), goal=draft.goal,
-                track=Track(draft.track), leader_name=draft.leader_name,
-                leader_user_id=draft.leader_user_id, owner_name=draft.owner_name,
-                owner_user_id=draft.owner_user_id, deadline=deadline,
-                checkin_days=draft.checkin_days if draft.track == Track.ONGOING else None,
-                status=Status.PENDING, evidence=[], tags=[], rework_count=0,
-                created_by=by.user_id, created_at=now, updated_at=now,
+        unit = by.unit
+        values: dict[str, Any] = {
+            "unit_id": unit.id, "level": Level(draft.level) if draft.level else None,
+            "source": Source(draft.source), "category": draft.category,
+            "description": draft.description, "measures": list(draft.measures),
+            "goal": draft.goal, "track": Track(draft.track), "leader_name": draft.leader_name,
+            "leader_user_id": draft.leader_user_id, "owner_name": draft.owner_name,
+            "owner_user_id": draft.owner_user_id, "deadline": deadline,
+            "checkin_days": draft.checkin_days if draft.track == Track.ONGOING else None,
+            "status": Status.PENDING, "progress": None, "completion": None, "evidence": [],
+            "tags": [], "rework_count": 0, "signed_off_at": None, "reviewer_name": None,
+            "remarks": None, "created_by": by.user_id, "created_at": now, "updated_at": now,
+        }
+        # Core statements, not the ORM: filing is the hottest write, and a new row needs no
+        # identity map. The unique (unit, seq) index still guards the numbering.
+        with self.db.write() as conn:
+            seq = conn.execute(_NEXT_SEQ, {"unit": unit.id}).scalar_one()
+            values.update(seq=seq, number=f"{unit.code}-{seq:04d}")
+            problem_id = conn.execute(_INSERT_PROBLEM, values).scalar_one()
+            conn.execute(_INSERT_EVENT, {
+                "problem_id": problem_id, "at": now, "actor_id": by.user_id,
+                "actor_name": by_name[:200], "kind": EventKind.FILED, "from_status": None,
+                "to_status": Status.PENDING, "note": None, "attachment": None, "details": None,
+            })
+            values.pop("tags")
+            values.pop("seq")
+            current = ProblemView(
+                id=problem_id, unit_code=unit.code, unit_name=unit.name,
+                **{**values, "measures": tuple(draft.measures), "evidence": ()},
             )
-            s.add(problem)
-            s.flush()
-            self._event(s, problem, by.user_id, by_name, EventKind.FILED, None, Status.PENDING)
-            return self._replanned(s, problem)
+            if self.replan is not None:
+                self.replan(conn, current)
+            return current
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -271,13 +307,25 @@ class LedgerService:
             )
             return Page(tuple(view(p) for p in rows), total, page, pages)
 
-    def unit_people(self, unit_id: int) -> list[Person]:
+    def unit_people(
+        self, unit_id: int, *, role: Role | None = None, limit: int | None = None,
+        exclude: int | None = None,
+    ) -> list[Person]:
         """List a unit's members, leaders first, for picking a leader or an owner."""
-        order = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
+        params = {"unit": unit_id, "role": role, "limit": limit, "exclude": exclude}
         with self.db.read() as conn:
-            rows = conn.execute(_PEOPLE, {"unit": unit_id}).all()
+            rows = conn.execute(_people_query(role is not None, limit is not None,
+                                              exclude is not None), params).all()
         people = [Person(uid, name, role) for uid, name, role in rows]
-        return sorted(people, key=lambda p: (order[p.role], p.name))
+        # The database's collation may order names differently; show them one way everywhere.
+        return sorted(people, key=lambda p: (_RANK[p.role], p.name))
+
+    def unit_person(self, unit_id: int, user_id: int) -> Person | None:
+        """Find one member of a unit (a button's choice, checked again when pressed)."""
+        with self.db.read() as conn:
+            row = conn.execute(_PEOPLE.where(Member.user_id == user_id),
+                               {"unit": unit_id}).first()
+        return Person(row[0], row[1], row[2]) if row else None
 
     # -- workflow ----------------------------------------------------------------------------
 

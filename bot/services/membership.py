@@ -9,9 +9,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.clock import Clock
 from bot.errors import DomainError
@@ -63,9 +64,25 @@ class ImportReport:
 
 
 _PARENT = aliased(Unit)
+# What identifies a person: read by itself, or joined onto another hot read (a dialog's row).
+IDENTITY_COLUMNS = (User.lang, Member.role, Unit.id, Unit.code, Unit.name, _PARENT.code)
+
+
+def join_identity(
+    query: Select[Any], user_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> Select[Any]:
+    """Join the tables IDENTITY_COLUMNS come from onto a query, for the person `user_id`."""
+    return (
+        query.outerjoin(User, User.id == user_id)
+        .outerjoin(Member, Member.user_id == User.id)
+        .outerjoin(Unit, Unit.id == Member.unit_id)
+        .outerjoin(_PARENT, _PARENT.id == Unit.parent_id)
+    )
+
+
 # Built once: a statement rebuilt per call would also miss SQLAlchemy's compiled cache.
 _IDENTIFY = (
-    select(User.lang, Member.role, Unit.id, Unit.code, Unit.name, _PARENT.code)
+    select(*IDENTITY_COLUMNS)
     .select_from(User)
     .outerjoin(Member, Member.user_id == User.id)
     .outerjoin(Unit, Unit.id == Member.unit_id)
@@ -162,6 +179,10 @@ class MembershipService:
         """Tell who a Telegram user is to the campaign (one query: it runs on every update)."""
         with self.db.read() as conn:
             row = conn.execute(_IDENTIFY, {"uid": user_id}).first()
+        return self.identity_from(user_id, tuple(row) if row is not None else None)
+
+    def identity_from(self, user_id: int, row: tuple[Any, ...] | None) -> Identity:
+        """Build an Identity from IDENTITY_COLUMNS read by this or another query."""
         lang, role, unit = None, None, None
         if row is not None:
             lang, role = row[0], row[1]
@@ -209,7 +230,7 @@ class MembershipService:
             if unit is not None:
                 target = self._find_unit(s, unit)
                 if target is None:
-                    raise DomainError("unit.unknown", code=unit)
+                    raise DomainError("unit.unknown", code=_echo(unit))
             else:
                 assert by is not None and by.unit is not None
                 target = s.get_one(Unit, by.unit.id)
@@ -267,7 +288,7 @@ class MembershipService:
             if unit is not None:
                 target = self._find_unit(s, unit)
                 if target is None:
-                    raise DomainError("unit.unknown", code=unit)
+                    raise DomainError("unit.unknown", code=_echo(unit))
             elif by.unit is not None:
                 target = s.get_one(Unit, by.unit.id)
             else:
@@ -359,6 +380,11 @@ def _read_sheet(path: Path) -> list[tuple[str, str, str]]:
         for row in table[1:]
         if _cell(row, index["name"])
     ]
+
+
+def _echo(typed: str, limit: int = 40) -> str:
+    """What the person typed, cut short enough to quote back in a refusal."""
+    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
 
 
 def _cell(row: Sequence[str], i: int | None) -> str:
