@@ -112,3 +112,9 @@ def services(config: Config, clock: FixedClock, database: Database) -> Services:
 async def chat(config: Config, clock: FixedClock, database: Database) -> AsyncIterator[Chat]:
     async with running_bot(config, clock, database) as driver:
         yield driver
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import figures
+
+    figures.dump()
