@@ -6,7 +6,7 @@ import json
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import Ctx
 from bot.errors import DomainError
@@ -14,6 +14,10 @@ from bot.texts import t
 from handlers.common import lang_of
 
 log = logging.getLogger(__name__)
+
+# What the person is told when the database refused the use case (nothing of it was saved:
+# one transaction per use case). A lost connection reads as "busy": the next try reconnects.
+_STORAGE_TEXTS = {"busy": "error.busy", "lost": "error.busy", "full": "error.storage_full"}
 
 
 async def on_error(update: object, context: Ctx) -> None:
@@ -31,20 +35,51 @@ async def on_error(update: object, context: Ctx) -> None:
         if chat_id is not None:
             await context.bot.send_message(chat_id, t(lang, error.key, **error.params))
         return
+    fault = context.svc.db.fault(error)
+    if isinstance(error, Forbidden):
+        # Blocked by the person or removed from the group: there is no one left to tell.
+        log.warning("cannot answer in chat %s: %s", chat_id, error)
+        return
+    if fault is not None and fault != "full":
+        # Transient: the person is asked to try again; nothing for the admin chat to act on.
+        log.warning("database %s while handling an update: %s", fault, _describe(update)[:500],
+                    exc_info=error)
+        await _tell(context, chat_id, t(lang, _STORAGE_TEXTS[fault]))
+        return
+    if _transient_telegram(error):
+        log.warning("Telegram unreachable while handling an update: %r", error)
+        await _tell(context, chat_id, t(lang, "error.network"))
+        return
     log.error("error while handling an update: %s", _describe(update), exc_info=error)
-    if chat_id is not None:
-        try:
-            await context.bot.send_message(chat_id, t(lang, "error.generic"))
-        except TelegramError:
-            log.warning("could not apologise in chat %s", chat_id, exc_info=True)
+    text = t(lang, _STORAGE_TEXTS[fault]) if fault is not None else t(lang, "error.generic")
+    await _tell(context, chat_id, text)
     admin_chat = context.svc.config.telegram.admin_chat
     if admin_chat is not None:
+        # Both parts are cut so the report stays under Telegram's 4096 characters: a database
+        # error quotes its statement and parameters, which may hold a whole filing.
         report = t(context.svc.config.language, "error.admin_report",
-                   error=f"{type(error).__name__}: {error}", update=_describe(update)[:3000])
+                   error=f"{type(error).__name__}: {error}"[:1000],
+                   update=_describe(update)[:2500])
         try:
             await context.bot.send_message(admin_chat, report)
         except TelegramError:
             log.warning("could not report to the admin chat", exc_info=True)
+
+
+def _transient_telegram(error: object) -> bool:
+    """A timeout, a dropped connection, a 5xx or a flood wait: trying again later may work."""
+    if isinstance(error, RetryAfter):
+        return True
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+async def _tell(context: Ctx, chat_id: int | None, text: str) -> None:
+    if chat_id is None:
+        return
+    try:
+        await context.bot.send_message(chat_id, text)
+    except TelegramError:
+        log.warning("could not tell chat %s what went wrong", chat_id, exc_info=True)
 
 
 def _describe(update: object) -> str:

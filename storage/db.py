@@ -2,37 +2,92 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import enum
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger(__name__)
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+T = TypeVar("T")
+
+# How long a SQLite writer waits for another writer's lock before giving up (seconds).
+BUSY_TIMEOUT = 30.0
+
+
+def make_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIMEOUT) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    A server database gets pool_pre_ping: a connection the server dropped while it sat in the
+    pool (a restart, an administrator's terminate) is replaced before a use case gets it.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
+        millis = max(0, int(busy_timeout * 1000))
+
+        def pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection, millis)
+
+        event.listen(engine, "connect", pragmas)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_millis: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; NORMAL sync is safe under WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_millis}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+class StorageFault(enum.StrEnum):
+    """Why the database refused a unit of work, when the cause is the database, not the data."""
+
+    BUSY = "busy"  # another writer held the lock past the busy timeout
+    LOST = "lost"  # the server dropped the connection (restart, terminate, network)
+    FULL = "full"  # the disk or the database's size limit is full
+
+
+# SQLSTATE classes: 08 connection exception, 57P0x server shutting down or terminating us.
+_LOST_STATES = ("08", "57P01", "57P02", "57P03")
+_LOST_WORDS = ("terminating connection", "server closed the connection", "connection is closed",
+               "connection already closed", "consuming input failed", "connection refused",
+               "the connection is lost", "ssl connection has been closed")
+_FULL_WORDS = ("database or disk is full", "disk is full", "no space left on device",
+               "could not extend file")
+_BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
+
+
+def classify(error: BaseException | None) -> StorageFault | None:
+    """Name the storage fault behind an error, or None for anything else (bugs, bad data)."""
+    if not isinstance(error, DBAPIError):
+        return None
+    if error.connection_invalidated:
+        return StorageFault.LOST
+    orig = error.orig
+    state = str(getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None) or "")
+    text = str(orig).lower()
+    if state == "53100" or any(word in text for word in _FULL_WORDS):
+        return StorageFault.FULL
+    if state.startswith(_LOST_STATES) or any(word in text for word in _LOST_WORDS):
+        return StorageFault.LOST
+    if state in ("55P03", "40P01") or any(word in text for word in _BUSY_WORDS):
+        return StorageFault.BUSY
+    return None
 
 
 class Database:
@@ -43,8 +98,9 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False) -> Database:
-        return cls(make_engine(url, echo=echo))
+    def from_url(cls, url: str, *, echo: bool = False,
+                 busy_timeout: float = BUSY_TIMEOUT) -> Database:
+        return cls(make_engine(url, echo=echo, busy_timeout=busy_timeout))
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
@@ -63,6 +119,28 @@ class Database:
         """A plain transaction for a hot write of Core statements; commits on success."""
         with self.engine.begin() as conn:
             yield conn
+
+    @staticmethod
+    def fault(error: BaseException | None) -> StorageFault | None:
+        """The storage fault behind an error (see `classify`), for callers above storage."""
+        return classify(error)
+
+    def retrying(self, work: Callable[[], T], *, attempts: int = 3) -> T:
+        """Run an idempotent unit of work; run it again on a fresh connection if the server
+        dropped the one it had. Bounded: a server that stays away is the caller's to handle.
+
+        Only a lost connection is retried: its transaction was rolled back with it. A busy
+        SQLite file has already been waited for (the busy timeout), a full disk stays full.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return work()
+            except DBAPIError as exc:
+                if attempt == attempts or classify(exc) is not StorageFault.LOST:
+                    raise
+                log.warning("database connection lost (attempt %d of %d); retrying: %s",
+                            attempt, attempts, exc.orig)
+        raise AssertionError("unreachable")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -22,6 +22,10 @@ from storage.notify import Lease, NoteState, Notification
 
 # Sent this long after its due time, a message counts (and reads) as late.
 LATE_AFTER = dt.timedelta(minutes=5)
+# In a payload: how many parts of a multi-part message (text, photo, document) went out,
+# and that a message is due in a downtime summary (its retry must not be sent on its own).
+SENT_PARTS = "sent_parts"
+SUMMARISE = "summarise"
 
 
 @dataclass(frozen=True)
@@ -141,8 +145,12 @@ class NotificationService:
             return bool(result.rowcount)
 
     def get(self, note_id: int) -> Note | None:
-        with self.db.read() as conn:
-            row = conn.execute(select(*_NOTE_COLUMNS).where(Notification.id == note_id)).first()
+        def read() -> Any:
+            with self.db.read() as conn:
+                return conn.execute(select(*_NOTE_COLUMNS)
+                                    .where(Notification.id == note_id)).first()
+
+        row = self.db.retrying(read)
         return _note(row) if row else None
 
     def listing(
@@ -158,14 +166,19 @@ class NotificationService:
             query = query.where(Notification.subject.startswith(subject_prefix))
         if due_before is not None:
             query = query.where(Notification.due_at <= due_before)
-        with self.db.read() as conn:
-            rows = conn.execute(query.order_by(Notification.due_at).limit(limit)).all()
-        return [_note(r) for r in rows]
+        def read() -> list[Any]:
+            with self.db.read() as conn:
+                return list(conn.execute(query.order_by(Notification.due_at).limit(limit)))
+
+        return [_note(r) for r in self.db.retrying(read)]
 
     # -- the lease ---------------------------------------------------------------------------
 
     def hold_lease(self, holder: str, ttl: dt.timedelta, name: str = "scheduler") -> bool:
         """Take or renew the sender's lease; only one holder per database sends."""
+        return self.db.retrying(lambda: self._hold_lease(holder, ttl, name))
+
+    def _hold_lease(self, holder: str, ttl: dt.timedelta, name: str) -> bool:
         now = self.clock.now()
         with self.db.write() as conn:
             taken = conn.execute(update(Lease).where(
@@ -192,8 +205,12 @@ class NotificationService:
         """Claim due messages for sending; during quiet hours only urgent ones.
 
         A claim is committed before anything is sent. Claims older than claim_timeout were
-        left by a sender that died; they are due again.
+        left by a sender that died; they are due again. A claim whose transaction died with
+        its connection was rolled back, so it is simply made again.
         """
+        return self.db.retrying(lambda: self._claim(holder, limit=limit, quiet=quiet))
+
+    def _claim(self, holder: str, *, limit: int, quiet: bool) -> Claim:
         now = self.clock.now()
         due = and_(Notification.state == NoteState.PENDING, Notification.due_at <= now)
         abandoned = and_(Notification.state == NoteState.SENDING,
@@ -214,7 +231,8 @@ class NotificationService:
         fresh: list[Note] = []
         stale: dict[int, list[Note]] = {}
         for note in notes:
-            if not note.urgent and now - note.due_at > self.late_window:
+            if not note.urgent and (now - note.due_at > self.late_window
+                                    or note.payload.get(SUMMARISE)):
                 stale.setdefault(note.chat_id, []).append(note)
             else:
                 fresh.append(note)
@@ -222,50 +240,92 @@ class NotificationService:
 
     def mark_sent(self, note_ids: Iterable[int], *, summarised: bool = False) -> None:
         now = self.clock.now()
-        with self.db.write() as conn:
-            for note_id in note_ids:
-                conn.execute(update(Notification).where(Notification.id == note_id).values(
-                    state=NoteState.SUMMARISED if summarised else NoteState.SENT, sent_at=now,
-                    late=Notification.due_at < now - LATE_AFTER,
-                ))
+        ids = list(note_ids)
+
+        def write() -> None:
+            with self.db.write() as conn:
+                for note_id in ids:
+                    conn.execute(update(Notification).where(Notification.id == note_id).values(
+                        state=NoteState.SUMMARISED if summarised else NoteState.SENT,
+                        sent_at=now, late=Notification.due_at < now - LATE_AFTER,
+                    ))
+
+        self.db.retrying(write)
+
+    def release(self, note_ids: Iterable[int], holder: str) -> None:
+        """Hand back claimed messages that were never tried, due as they were (no attempt)."""
+        ids = list(note_ids)
+
+        def write() -> None:
+            with self.db.write() as conn:
+                conn.execute(update(Notification).where(
+                    Notification.id.in_(ids), Notification.state == NoteState.SENDING,
+                    Notification.claimed_by == holder,
+                ).values(state=NoteState.PENDING, claimed_by=None, claimed_at=None))
+
+        if ids:
+            self.db.retrying(write)
 
     def mark_skipped(self, note_id: int) -> None:
         """The subject no longer needs this message (item signed off, meeting over)."""
-        with self.db.write() as conn:
-            conn.execute(update(Notification).where(Notification.id == note_id)
-                         .values(state=NoteState.CANCELLED))
+        def write() -> None:
+            with self.db.write() as conn:
+                conn.execute(update(Notification).where(Notification.id == note_id)
+                             .values(state=NoteState.CANCELLED))
+
+        self.db.retrying(write)
 
     def retry_later(self, note_id: int, *, after: dt.timedelta, error: str,
-                    count_attempt: bool = True) -> bool:
-        """Put a message back for later; False once it has used up its attempts (failed)."""
+                    count_attempt: bool = True, remember: dict[str, Any] | None = None) -> bool:
+        """Put a message back for later; False once it has used up its attempts (failed).
+
+        `remember` is merged into the payload: how many parts of a multi-part message went out
+        (SENT_PARTS, so the retry sends only the rest), or that it belongs in a summary
+        (SUMMARISE: the retry of a downtime summary stays one summary, not a flood).
+        """
         now = self.clock.now()
         with self.db.write() as conn:
-            attempts = conn.execute(select(Notification.attempts).where(
-                Notification.id == note_id)).scalar_one() + (1 if count_attempt else 0)
+            attempts, payload = conn.execute(select(
+                Notification.attempts, Notification.payload,
+            ).where(Notification.id == note_id)).one()
+            attempts += 1 if count_attempt else 0
             failed = attempts >= self.max_attempts
-            conn.execute(update(Notification).where(Notification.id == note_id).values(
-                attempts=attempts, last_error=error[:500],
-                state=NoteState.FAILED if failed else NoteState.PENDING,
-                due_at=now if failed else now + after,
-            ))
+            values: dict[str, Any] = {
+                "attempts": attempts, "last_error": error[:500],
+                "state": NoteState.FAILED if failed else NoteState.PENDING,
+                "due_at": now if failed else now + after,
+            }
+            if remember:
+                values["payload"] = {**payload, **remember}
+            conn.execute(update(Notification).where(Notification.id == note_id).values(values))
             return not failed
 
     def fail(self, note_id: int, error: str) -> None:
-        with self.db.write() as conn:
-            conn.execute(update(Notification).where(Notification.id == note_id).values(
-                state=NoteState.FAILED, last_error=error[:500],
-                attempts=Notification.attempts + 1))
+        """Give a message up for good (visible in `reminders --failed`), with the reason."""
+        def write() -> None:
+            with self.db.write() as conn:
+                conn.execute(update(Notification).where(
+                    Notification.id == note_id, Notification.state != NoteState.FAILED,
+                ).values(state=NoteState.FAILED, last_error=error[:500],
+                         attempts=Notification.attempts + 1))
+
+        self.db.retrying(write)
 
     def fail_chat(self, chat_id: int, error: str) -> int:
         """A chat that blocked the bot gets nothing more: fail its pending messages at once."""
-        with self.db.write() as conn:
-            return int(conn.execute(update(Notification).where(
-                Notification.chat_id == chat_id,
-                Notification.state.in_([NoteState.PENDING, NoteState.SENDING]),
-            ).values(state=NoteState.FAILED, last_error=error[:500])).rowcount)
+        def write() -> int:
+            with self.db.write() as conn:
+                return int(conn.execute(update(Notification).where(
+                    Notification.chat_id == chat_id,
+                    Notification.state.in_([NoteState.PENDING, NoteState.SENDING]),
+                ).values(state=NoteState.FAILED, last_error=error[:500])).rowcount)
+
+        return self.db.retrying(write)
 
     def counts(self) -> dict[str, int]:
-        with self.db.read() as conn:
-            rows = conn.execute(select(Notification.state, func.count())
-                                .group_by(Notification.state)).all()
-        return {str(state): n for state, n in rows}
+        def read() -> list[Any]:
+            with self.db.read() as conn:
+                return list(conn.execute(select(Notification.state, func.count())
+                                         .group_by(Notification.state)))
+
+        return {str(state): n for state, n in self.db.retrying(read)}
