@@ -49,6 +49,7 @@ from handlers import (
     meetings,
     notices,
     org,
+    privacy,
     reminders,
 )
 from handlers.dialog import DialogHandler
@@ -156,6 +157,7 @@ def register_handlers(app: App) -> None:
     app.add_handler(CommandHandler("ledger", ledger.unit_ledger, filters=private))
     app.add_handler(CommandHandler("item", ledger.show_item, filters=private))
     app.add_handler(CommandHandler("export", export.export_ledger, filters=private))
+    app.add_handler(CommandHandler("mydata", privacy.send_my_data, filters=private))
     for feature in FEATURES:
         for handler in feature.commands():
             app.add_handler(handler)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.clock import Clock
 from bot.config import Config, ConfigError, load_config
 from bot.context import Services
 from bot.errors import DomainError
@@ -131,6 +132,35 @@ def _parser() -> argparse.ArgumentParser:
     how.add_argument("--send", dest="send", action="store_true",
                      help="queue it for the running bot to send now")
 
+    aud = command("audit", "print every recorded change to the ledger, oldest first")
+    aud.add_argument("--unit", metavar="CODE", help="one unit (default: every unit)")
+    aud.add_argument("--since", metavar="DATE",
+                     help="from this time on: an ISO date (2026-11-01) or a phrase (上周一, 昨天)")
+    aud.add_argument("--format", choices=["text", "csv"], default="text",
+                     help="text: readable columns (default); csv: every field, notes in full")
+    aud.add_argument("--limit", type=_positive, metavar="N", help="at most N changes")
+
+    bak = command("backup", "write a consistent copy of the database to FILE (while the bot runs)")
+    bak.add_argument("file", metavar="FILE")
+    res = command("restore", "load a backup FILE into the configured database")
+    res.add_argument("file", metavar="FILE")
+    res.add_argument("--force", action="store_true",
+                     help="replace a database that already holds data")
+
+    mem = command("member", "a member's personal data: export it, or remove it")
+    mem_sub = mem.add_subparsers(dest="member_command", required=True, metavar="ACTION")
+    mexp = mem_sub.add_parser("export", help="everything stored about a person, as JSON",
+                              parents=[leaf])
+    mexp.add_argument("user_id", type=int, metavar="USER_ID")
+    mexp.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    mrem = mem_sub.add_parser(
+        "remove", parents=[leaf],
+        help="delete a person's personal rows; ledger rows stay, renamed as configured")
+    mrem.add_argument("user_id", type=int, metavar="USER_ID")
+    mrem.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    mrem.add_argument("--by", metavar="NAME", default=None,
+                      help="who removes it, for the ledger history (default: 系统管理员)")
+
     shell = command("shell", "talk to the bot in this terminal, without Telegram or a token")
     shell.add_argument("--as", dest="as_user", type=int, metavar="USER_ID",
                        help="start as this Telegram user id (default 10001)")
@@ -140,7 +170,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; `clock` replaces the wall clock (tests)."""
     # Opt into python-telegram-bot's timedelta API now, so that a 429 does not log a
     # deprecation warning on every RetryAfter.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -152,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.file}: ok{note}")
             return 0
         config = resolve_config(args.config)
-        return _dispatch(args, config)
+        return _dispatch(args, config, clock)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -164,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _dispatch(args: argparse.Namespace, config: Config) -> int:
+def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None = None) -> int:
     if args.command == "run":
         from bot.runner import run
 
@@ -184,10 +215,20 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         engine.dispose()
         return 0
 
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(config, args)
+
     from bot.app import build_services
 
     ensure_schema(config)
-    services = build_services(config)
+    services = build_services(config, clock=clock)
+    try:
+        return _command(args, config, services)
+    finally:
+        services.db.dispose()
+
+
+def _command(args: argparse.Namespace, config: Config, services: Services) -> int:
     membership = services.membership
     if args.command == "unit" and args.unit_command == "add":
         unit = membership.add_unit(args.name, parent=args.parent, code=args.code)
@@ -217,7 +258,118 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         from bot.services.digest import cli_digest
 
         print(plain(cli_digest(services.digest, args.unit, args.send)))
-    services.db.dispose()
+    elif args.command == "audit":
+        try:
+            _audit(services, args)
+        except DomainError as exc:
+            print(f"error: {plain(t(config.language, exc.key, **exc.params))}", file=sys.stderr)
+            return 2
+    elif args.command == "member":
+        return _member(services, args)
+    return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of 1 or more")
+    return int(text)
+
+
+def _audit(services: Services, args: argparse.Namespace) -> None:
+    from bot.services.audit import AuditService, render_csv, render_text
+    from bot.texts import CATALOGUES
+
+    config = services.config
+    unit = services.membership.find_unit(args.unit) if args.unit else None
+    if args.unit and unit is None:
+        raise DomainError("unit.unknown", code=args.unit)
+    audit = AuditService(services.db, services.clock, config.tz)
+    since = audit.read_since(args.since) if args.since else None
+    entries = audit.entries(unit_id=unit.id if unit else None, since=since, limit=args.limit)
+    labels = CATALOGUES[config.language]
+    shown = 0
+
+    def counted() -> Iterator[object]:
+        nonlocal shown
+        for entry in entries:
+            shown += 1
+            yield entry
+
+    if args.format == "csv":
+        for chunk in render_csv(counted(), config.tz, labels):  # type: ignore[arg-type]
+            sys.stdout.write(chunk)
+    else:
+        for line in render_text(counted(), config.tz, labels):  # type: ignore[arg-type]
+            print(line)
+    scope = f"unit {unit.code}" if unit else "every unit"
+    start = f" since {since.astimezone(config.tz):%Y-%m-%d %H:%M}" if since else ""
+    print(f"({shown} changes, {scope}{start})", file=sys.stderr)
+
+
+def _backup_or_restore(config: Config, args: argparse.Namespace) -> int:
+    from bot.services.backup import BackupError, backup, restore
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    path = Path(args.file)
+    try:
+        if args.command == "backup":
+            report = backup(config.database.url, path, say=say)
+            say(f"wrote {report.path}: {report.size:,} bytes, schema revision "
+                f"{report.revision or '?'}")
+        else:
+            from storage.migrate import head_revision
+
+            report = restore(config.database.url, path, force=args.force, say=say)
+            say(f"restored {path} ({report.size:,} bytes), schema revision {report.revision}")
+            if report.revision != head_revision():
+                say(f"note: this version needs schema revision {head_revision()}: "
+                    "run `python -m bot migrate`")
+    except BackupError as exc:
+        say(f"error: {exc}")
+        return 2 if exc.refused else 1
+    total = sum(report.rows.values())
+    say(f"{total:,} rows in {len(report.rows)} tables: " + ", ".join(
+        f"{name} {n:,}" for name, n in sorted(report.rows.items()) if n))
+    return 0
+
+
+def _member(services: Services, args: argparse.Namespace) -> int:
+    from bot.services.privacy import SYSTEM_ACTOR, PrivacyService
+
+    privacy = PrivacyService(services.db, services.clock, services.config)
+    if args.member_command == "export":
+        data = privacy.export_json(args.user_id)
+        if args.output:
+            out = Path(args.output)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+            print(f"{out}: {len(data):,} bytes", file=sys.stderr)
+        else:
+            sys.stdout.write(data.decode("utf-8") + "\n")
+        return 0
+    found = privacy.export(args.user_id)
+    name = (found["user"] or {}).get("display_name") or "?"
+    summary = ", ".join(f"{key} {len(rows)}" for key, rows in found.items()
+                        if isinstance(rows, list) and rows)
+    print(f"user {args.user_id} ({name}): {summary}", file=sys.stderr)
+    if not args.yes:
+        try:
+            answer = input("remove this person's personal data? type yes: ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() != "yes":
+            print("nothing removed", file=sys.stderr)
+            return 1
+    report = privacy.remove(args.user_id, by_name=args.by or SYSTEM_ACTOR)
+    mode = services.config.privacy.ledger_names
+    print(f"removed user {args.user_id}: deleted " + (", ".join(
+        f"{k} {v}" for k, v in report.deleted.items()) or "nothing") + "; ledger kept ("
+        + mode + "): " + (", ".join(f"{k} {v}" for k, v in report.anonymised.items()) or "none"))
+    if report.office_admin:
+        print(f"note: {args.user_id} is listed in office_admins in the config: remove it there "
+              "too", file=sys.stderr)
     return 0
 
 

@@ -164,6 +164,16 @@ class CalendarConfig(_Model):
     holidays: tuple[dt.date, ...] = ()
 
 
+class PrivacyConfig(_Model):
+    """What the ledger keeps of a member whose personal data was removed (`member remove`)."""
+
+    # placeholder: their name becomes removed_member_name on the ledger rows and history they
+    # appear in; keep_name: the ledger keeps the name as written (an official record). Either
+    # way the link to their Telegram account (the user id) is removed.
+    ledger_names: Literal["placeholder", "keep_name"] = "placeholder"
+    removed_member_name: str = Field("已离职人员", min_length=1, max_length=100)
+
+
 class Config(_Model):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
@@ -175,6 +185,7 @@ class Config(_Model):
     reminders: RemindersConfig = RemindersConfig()
     digest: DigestConfig = DigestConfig()
     calendar: CalendarConfig = CalendarConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     invite_valid_days: int = Field(7, ge=1, le=365)
 
     @field_validator("timezone")

@@ -156,9 +156,13 @@ _RELATIVE_DAYS: Final[dict[str, tuple[int, str | None]]] = {
     "今天": (0, None), "今日": (0, None), "明天": (1, None), "明日": (1, None),
     "后天": (2, None), "大后天": (3, None), "今晚": (0, "晚上"), "明晚": (1, "晚上"),
     "今早": (0, "上午"), "明早": (1, "上午"), "明晨": (1, "上午"),
+    # Past days: callers that need a future time refuse them ("in the past"), `audit --since`
+    # reads them.
+    "昨天": (-1, None), "昨日": (-1, None), "前天": (-2, None),
 }  # fmt: skip
 _SHIFTS: Final[dict[str | None, int]] = {
     None: 0, "本": 0, "这": 0, "这个": 0, "下": 1, "下个": 1, "下下": 2, "下下个": 2,
+    "上": -1, "上个": -1, "上上": -2, "上上个": -2,
 }  # fmt: skip
 _WEEKDAYS: Final = (
     {c: i for i, c in enumerate("一二三四五六日")} | {"天": 6} | {str(i + 1): i for i in range(7)}
@@ -222,7 +226,7 @@ _DAY_RULES: Final[tuple[_Rule, ...]] = (
     (re.compile("|".join(sorted(_RELATIVE_DAYS, key=len, reverse=True))), _relative_day),
     (
         re.compile(
-            r"(?P<wk>下下个?|下个?|本|这个?)?(?:周|星期|礼拜)"
+            r"(?P<wk>上上个?|上个?|下下个?|下个?|本|这个?)?(?:周|星期|礼拜)"
             rf"(?:(?P<wd>[一二三四五六日天1-7])|{_WITHIN})"
         ),
         _week,

@@ -57,6 +57,9 @@ class DeadlinePlanner:
         if problem.status not in OPEN:
             return []
         if problem.track == Track.ONGOING:
+            # An owner whose data was removed (id 0) gets no check-ins.
+            if not (problem.owner_user_id or problem.created_by):
+                return []
             return [next_checkin(self.config, self.clock.now(), problem)]
         if problem.deadline is None:
             return []
@@ -72,7 +75,7 @@ class DeadlinePlanner:
         items: list[Planned] = []
 
         def add(kind: str, chat: int, when: dt.datetime, **extra: object) -> None:
-            if when > now:
+            if when > now and chat:  # chat 0: an owner whose data was removed
                 items.append(Planned(
                     key=f"p{p.id}:{kind}:{chat}:{when:%Y%m%d%H%M}:{stamp}", chat_id=chat,
                     kind=kind, due_at=when, payload={**base, **extra}, subject=subject_of(p.id)))

@@ -1,0 +1,150 @@
+"""The audit trail: every recorded change to the ledger, oldest first, filtered by unit and time."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.clock import Clock
+from bot.dates import END_OF_DAY, parse_when
+from bot.errors import DomainError
+from storage.db import Database
+from storage.ledger import EventKind, Problem, ProblemEvent, Status
+from storage.models import Unit
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    unit_code: str
+    unit_name: str
+    number: str
+    actor_id: int
+    actor_name: str
+    kind: EventKind
+    from_status: Status | None
+    to_status: Status | None
+    note: str | None
+
+
+class AuditService:
+    def __init__(self, db: Database, clock: Clock, tz: ZoneInfo) -> None:
+        self.db = db
+        self.clock = clock
+        self.tz = tz
+
+    def read_since(self, text: str) -> dt.datetime:
+        """Read `--since`: ISO date or time, or a phrase (上周一, 昨天); a day starts at 00:00."""
+        now = self.clock.now().astimezone(self.tz)
+        when: dt.datetime | None
+        try:
+            when = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            when = parse_when(text, now)
+            # A phrase naming only a day means that day's end for deadlines; here its start.
+            if when is not None and when.time() == END_OF_DAY:
+                when = when.replace(hour=0, minute=0)
+        else:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=self.tz)
+        if when is None:
+            raise DomainError("audit.bad_since", text=text)
+        if when > now:
+            raise DomainError("audit.future_since", text=text,
+                              when=when.astimezone(self.tz).strftime("%Y-%m-%d %H:%M"))
+        return when
+
+    def entries(
+        self, *, unit_id: int | None = None, since: dt.datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[AuditEntry]:
+        """Stream the recorded changes, oldest first (ties in the order they were written)."""
+        query = (
+            select(ProblemEvent.id, ProblemEvent.at, Unit.code, Unit.name, Problem.number,
+                   ProblemEvent.actor_id, ProblemEvent.actor_name, ProblemEvent.kind,
+                   ProblemEvent.from_status, ProblemEvent.to_status, ProblemEvent.note)
+            .join(Problem, Problem.id == ProblemEvent.problem_id)
+            .join(Unit, Unit.id == Problem.unit_id)
+            .order_by(ProblemEvent.at, ProblemEvent.id)
+        )
+        if unit_id is not None:
+            query = query.where(Problem.unit_id == unit_id)
+        if since is not None:
+            query = query.where(ProblemEvent.at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.db.read() as conn:
+            for row in conn.execution_options(yield_per=2000).execute(query):
+                yield AuditEntry(*row)
+
+
+# -- rendering (the CLI prints these) -------------------------------------------------------
+
+HEADER = ("time", "unit", "number", "actor", "actor_id", "kind", "from", "to", "note")
+
+
+def _cells(e: AuditEntry, tz: ZoneInfo, labels: dict[str, str]) -> list[str]:
+    def status(s: Status | None) -> str:
+        return labels.get(f"status.{s.value}", s.value) if s else ""
+
+    return [
+        f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}", e.unit_code, e.number, e.actor_name,
+        str(e.actor_id) if e.actor_id else "-", labels.get(f"event.{e.kind.value}", e.kind.value),
+        status(e.from_status), status(e.to_status), e.note or "",
+    ]
+
+
+def width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
+def render_text(
+    entries: Iterable[AuditEntry], tz: ZoneInfo, labels: dict[str, str], *,
+    note_width: int = 60,
+) -> Iterator[str]:
+    """Readable columns: time, unit, number, actor (id), kind, status change, note."""
+    rows = []
+    for e in entries:
+        cells = _cells(e, tz, labels)
+        change = f"{cells[6]} → {cells[7]}" if cells[6] else cells[7]
+        note = " ".join(cells[8].split())
+        if width(note) > note_width:
+            while width(note) > note_width - 1:
+                note = note[:-1]
+            note += "…"
+        rows.append([cells[0], cells[1], cells[2], f"{cells[3]} ({cells[4]})", cells[5],
+                     change, note])
+    if not rows:
+        return
+    widths = [max(width(r[i]) for r in rows) for i in range(6)]
+    for r in rows:
+        yield "  ".join(_pad(cell, widths[i]) for i, cell in enumerate(r[:6])) + "  " + r[6]
+
+
+def render_csv(
+    entries: Iterable[AuditEntry], tz: ZoneInfo, labels: dict[str, str]
+) -> Iterator[str]:
+    """One CSV line at a time, with a header; the note in full."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    for e in entries:
+        writer.writerow(_cells(e, tz, labels))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        yield buffer.getvalue()
