@@ -17,7 +17,7 @@ from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.context import Services
 from bot.sandbox import BotApiSandbox
-from bot.services.digest import DigestService
+from bot.services.digest import PRIVATE_ITEMS, DigestService
 from bot.services.ledger import Draft
 from bot.services.notify import Planned
 from storage.db import Database
@@ -223,6 +223,25 @@ def test_private_note_golden(digest: DigestService, services: Services, lang: st
     assert text is not None
     golden(f"digest_private.{lang}.txt", text)
     assert "张三" in text and "赵六" in text
+
+
+def test_private_note_lists_the_oldest_overdue_items_and_counts_the_rest(
+    digest: DigestService, services: Services, clock: FixedClock,
+) -> None:
+    now = clock.now()
+    for i in range(PRIVATE_ITEMS + 2):
+        file_at(services, clock, local(2026, 11, 20, 9, i), f"逾期事项{i:02d}",
+                local(2026, 11, 21, 9, i))
+    clock.set(now)
+    text = digest.private_text(unit_id(services, "EDU"), "zh")
+    assert text is not None
+    lines = text.splitlines()
+    total = PRIVATE_ITEMS + 3  # the seed's one overdue item and the new ones
+    assert f"逾期事项{total}个：" in lines
+    items = [line for line in lines if line.startswith("· ")]
+    assert len(items) == PRIVATE_ITEMS
+    assert "逾期事项00" in items[0] and "窗口午休无人值守" not in text  # oldest deadline first
+    assert f"……另有{total - PRIVATE_ITEMS}个" in lines
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
