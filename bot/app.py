@@ -144,6 +144,8 @@ def _rate_limiter(config: Config) -> AIORateLimiter:
 def register_handlers(app: App) -> None:
     """Attach every handler. Order matters: the first matching handler in a group wins."""
     private = filters.ChatType.PRIVATE
+    # Before everything: an edited message is not a new request, and nothing acts on it.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, basics.ignore_edit), group=-1)
     # Commands first, so that /cancel, /help or a new /file work at any step of a conversation.
     app.add_handler(CommandHandler("start", basics.start, filters=private))
     app.add_handler(CommandHandler("help", basics.show_help))

@@ -30,3 +30,21 @@ def decode(data: str) -> tuple[str, str, list[str]]:
     """Split callback data back into feature, action and arguments."""
     feature, action, *args = data.split(":")
     return feature, action, args
+
+
+# The largest id a database column (BIGINT) holds; a longer number is forged, not stale.
+MAX_ID = 2**63 - 1
+
+
+def number(arg: str) -> int | None:
+    """Read an id argument: ASCII digits within a 64-bit integer, else None."""
+    if not (arg.isascii() and arg.isdigit()) or len(arg) > 19:
+        return None
+    value = int(arg)
+    return value if value <= MAX_ID else None
+
+
+def args_of(data: str, count: int) -> list[str] | None:
+    """The arguments of callback data when there are exactly `count`, else None."""
+    args = decode(data)[2]
+    return args if len(args) == count else None

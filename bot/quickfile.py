@@ -113,7 +113,9 @@ def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str]) -> 
 
 def _match_category(value: str, categories: Sequence[str]) -> str | None:
     value = value.strip()
-    if value.isdigit() and 1 <= int(value) <= len(categories):
+    # ASCII digits only: int() refuses ² and numbers of thousands of digits.
+    if value.isascii() and value.isdigit() and len(value) <= 3 and 1 <= int(value) <= len(
+            categories):
         return categories[int(value) - 1]
     exact = [c for c in categories if c == value]
     partial = [c for c in categories if value in c or c in value]

@@ -306,16 +306,16 @@ EN: dict[str, str] = {
     "group.hello": "Hello! I am the rectification campaign assistant. A unit leader or liaison can bind this group with /bindgroup.",
     "error.generic": "Sorry, something went wrong with your message. It has been logged; please try again later.",
     "error.admin_report": "⚠️ Error while handling an update: {error}\nUpdate: {update}",
+    "error.busy": "The system is busy and your last action was not saved. Please wait a moment and send it again.",
+    "error.storage_full": "The system is out of storage space and your last action was not saved. The administrators have been told; please try again later.",
+    "error.network": "The connection to Telegram is unstable and the bot's reply did not go out. Please try again shortly (for example, send the last command again).",
+    "notify.failed": "⚠️ A reminder could not be sent and will not be retried: {kind} → {chat} ({note_key})\nReason: {error}",
     "cmd.file": "File a problem and its remedy",
     "cmd.my": "My items",
     "cmd.ledger": "The unit's ledger",
     "cmd.item": "Open an item by number, e.g. /item U001-0001",
     "cmd.export": "Export the ledger (Excel)",
     "start.btn.file": "📝 File a problem",
-    "error.busy": "The system is busy and your last action was not saved. Please wait a moment and send it again.",
-    "error.storage_full": "The system is out of storage space and your last action was not saved. The administrators have been told; please try again later.",
-    "error.network": "The connection to Telegram is unstable and the bot's reply did not go out. Please try again shortly (for example, send the last command again).",
-    "notify.failed": "⚠️ A reminder could not be sent and will not be retried: {kind} → {chat} ({note_key})\nReason: {error}",
     "start.btn.my": "📋 My items",
     "start.btn.ledger": "📒 Ledger",
     "button.stale": "That button has expired; please start again.",
@@ -507,3 +507,10 @@ def t(lang: str, key: str, **params: Any) -> str:
 def placeholders(template: str) -> set[str]:
     """Name the placeholders of a template (used to check the catalogues agree)."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def shorten(text: str, limit: int, *, one_line: bool = False) -> str:
+    """Cut people's text to `limit` characters, the cut marked with …, to quote it back."""
+    if one_line:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import Ctx
+from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.texts import t
@@ -177,9 +179,11 @@ async def pick_lang(update: Update, context: Ctx) -> None:
     """Switch language from the button the person tapped."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, _, (lang,) = callbacks.decode(query.data)
     await query.answer()
-    await _set_lang(update, context, lang)
+    args = callbacks.args_of(query.data, 1)
+    if args is None or args[0] not in ("zh", "en"):
+        raise DomainError("button.stale")
+    await _set_lang(update, context, args[0])
 
 
 async def _set_lang(update: Update, context: Ctx, lang: str) -> None:
@@ -219,3 +223,9 @@ async def stale_button(update: Update, context: Ctx) -> None:
     assert query is not None
     lang = lang_of(identify(update, context), context)
     await query.answer(t(lang, "button.stale"), show_alert=False)
+
+
+async def ignore_edit(update: Update, context: Ctx) -> None:
+    """Act on what was sent, never on a later edit of it: an edited /file, /remind or 提醒我
+    would otherwise file, remind or join a second time."""
+    raise ApplicationHandlerStop

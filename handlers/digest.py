@@ -12,6 +12,7 @@ from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
 from bot.context import App, Ctx, Services
+from bot.errors import DomainError
 from bot.scheduler import TICK_HOOKS, Rendered, TickReport, renders
 from bot.services import campaign, digest
 from bot.services.digest import DigestService
@@ -21,6 +22,7 @@ from handlers.common import answer, identify, lang_of
 from handlers.dialog import Flow
 
 log = logging.getLogger(__name__)
+MAX_UNIT_KEY = 100
 
 
 def _digest(svc: Services) -> DigestService:
@@ -42,6 +44,8 @@ async def show_stats(update: Update, context: Ctx) -> None:
     assert chat is not None
     group = chat.id if chat.type != ChatType.PRIVATE else None
     unit = " ".join(context.args) if context.args and group is None else None
+    if unit is not None and len(unit) > MAX_UNIT_KEY:
+        raise DomainError("stats.unknown_unit")  # no unit code or name is this long
     service = _digest(context.svc)
     result = await asyncio.to_thread(service.on_demand, ident, lang, unit=unit, group=group)
     for text in result.texts:

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 import html
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -17,7 +18,7 @@ from bot.dates import describe_when, parse_interval
 from bot.errors import DomainError
 from bot.quickfile import parse_message
 from bot.services.ledger import Draft
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.common import (
     answer,
     display_name,
@@ -27,11 +28,13 @@ from handlers.common import (
     read_future_time,
 )
 from handlers.dialog import END, Flow, begin, finish
+from handlers.limits import fitted
 from storage.ledger import Level, Source, Track
 from storage.models import Role
 
 FLOW = "file"
 MAX_TEXT = 2000
+CHECKIN_DAYS = ("7", "14", "30")
 
 
 class Step(enum.IntEnum):
@@ -175,9 +178,11 @@ async def ask_measures(update: Update, context: Ctx, lang: str) -> None:
     if not measures:
         await answer(update, t(lang, "file.ask_measures"))
         return
-    listing = "\n".join(f"{i}. {m}" for i, m in enumerate(measures, 1))
-    await answer(update, t(lang, "file.more_measures", count=len(measures)) + "\n" + _esc(listing),
-                 markup=InlineKeyboardMarkup([[_button(t(lang, "file.measures_done"), "mdone")]]))
+    head = t(lang, "file.more_measures", count=len(measures))
+    text = fitted(lambda width: head + "\n" + _esc(
+        "\n".join(f"{i}. {shorten(m, width)}" for i, m in enumerate(measures, 1))))
+    done = _button(t(lang, "file.measures_done"), "mdone")
+    await answer(update, text, markup=InlineKeyboardMarkup([[done]]))
 
 
 async def ask_track(update: Update, context: Ctx, lang: str) -> None:
@@ -217,7 +222,7 @@ async def ask_deadline(update: Update, context: Ctx, lang: str) -> None:
 
 
 async def ask_checkin(update: Update, context: Ctx, lang: str) -> None:
-    buttons = [_button(t(lang, f"checkin.{d}"), "checkin", d) for d in (7, 14, 30)]
+    buttons = [_button(t(lang, f"checkin.{d}"), "checkin", d) for d in CHECKIN_DAYS]
     await answer(update, t(lang, "file.ask_checkin"), markup=InlineKeyboardMarkup([buttons]))
 
 
@@ -260,15 +265,20 @@ def draft_card(draft: Draft, lang: str, tz: Any) -> str:
     """Render every field of a draft, the deadline in full, for the confirm step."""
     when = (describe_when(draft.deadline_at.astimezone(tz), lang) if draft.deadline_at
             else t(lang, "checkin.every", days=draft.checkin_days) if draft.checkin_days else "—")
-    measures = "\n".join(f"  {i}. {m}" for i, m in enumerate(draft.measures, 1))
     level = t(lang, f"level.{draft.level}") if draft.level else "—"
-    return t(
-        lang, "file.card", category=draft.category or "—", level=level,
-        source=t(lang, f"source.{draft.source}") if draft.source else "—",
-        description=draft.description or "—", measures=measures,
-        track=t(lang, f"track.{draft.track}") if draft.track else "—",
-        leader=draft.leader_name or "—", owner=draft.owner_name or "—", deadline=when,
-    )
+
+    def render(width: int) -> str:
+        measures = "\n".join(f"  {i}. {shorten(m, width)}" for i, m in enumerate(draft.measures, 1))
+        return t(
+            lang, "file.card", category=draft.category or "—", level=level,
+            source=t(lang, f"source.{draft.source}") if draft.source else "—",
+            description=shorten(draft.description or "—", width), measures=measures,
+            track=t(lang, f"track.{draft.track}") if draft.track else "—",
+            leader=shorten(draft.leader_name or "—", width),
+            owner=shorten(draft.owner_name or "—", width), deadline=when,
+        )
+
+    return fitted(render)
 
 
 def _immediate_default(context: Ctx) -> dt.datetime:
@@ -281,10 +291,29 @@ def _immediate_default(context: Ctx) -> dt.datetime:
 # -- answers -----------------------------------------------------------------------------------
 
 
-def _choice(update: Update) -> str:
+def _arg(update: Update) -> str:
+    """The button's one argument; forged data with more or fewer is refused as stale."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    return callbacks.decode(query.data)[2][0] if callbacks.decode(query.data)[2] else ""
+    args = callbacks.args_of(query.data, 1)
+    if args is None:
+        raise DomainError("button.stale")
+    return args[0]
+
+
+def _choice(update: Update, allowed: Iterable[str]) -> str:
+    """The button's argument when it is one of the offered values, else refused as stale."""
+    choice = _arg(update)
+    if choice not in set(allowed):
+        raise DomainError("button.stale")
+    return choice
+
+
+def _person(update: Update, context: Ctx, choice: str) -> tuple[int, str]:
+    user_id = callbacks.number(choice)
+    if user_id is None:
+        raise DomainError("button.stale")
+    return _unit_person(update, context, user_id)
 
 
 async def _ack(update: Update) -> None:
@@ -305,18 +334,21 @@ async def pick_category(update: Update, context: Ctx) -> int:
     """Take the tapped category."""
     await _ack(update)
     categories = context.svc.config.categories
-    index = int(_choice(update))
-    if not 0 <= index < len(categories):
-        raise DomainError("button.stale")
+    index = int(_choice(update, map(str, range(len(categories)))))
     _store(context, _replace(_draft(context), category=categories[index].name))
     return await advance(update, context)
+
+
+def _ordinal(text: str, count: int) -> bool:
+    """Tell whether text is a list number 1..count (ASCII digits: int() refuses ² and huge)."""
+    return text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= count
 
 
 async def type_category(update: Update, context: Ctx) -> int | None:
     """Take a category typed by name or number."""
     text = _text(update)
     names = [c.name for c in context.svc.config.categories]
-    chosen = names[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(names) else (
+    chosen = names[int(text) - 1] if _ordinal(text, len(names)) else (
         text if text in names else None)
     if chosen is None:
         await _refuse(update, context, "file.bad_category")
@@ -328,7 +360,7 @@ async def type_category(update: Update, context: Ctx) -> int | None:
 async def pick_level(update: Update, context: Ctx) -> int:
     """Take the level (个人/单位/行业) or skip it."""
     await _ack(update)
-    choice = _choice(update)
+    choice = _choice(update, [*(lv.value for lv in Level), "skip"])
     assert context.dialog is not None
     if choice == "skip":
         context.dialog.data["skipped"] = [*context.dialog.data.get("skipped", []), "level"]
@@ -340,7 +372,7 @@ async def pick_level(update: Update, context: Ctx) -> int:
 async def pick_source(update: Update, context: Ctx) -> int:
     """Take the problem's source."""
     await _ack(update)
-    _store(context, _replace(_draft(context), source=Source(_choice(update)).value))
+    _store(context, _replace(_draft(context), source=_choice(update, (s.value for s in Source))))
     return await advance(update, context)
 
 
@@ -379,19 +411,19 @@ async def measures_done(update: Update, context: Ctx) -> int:
 async def pick_track(update: Update, context: Ctx) -> int:
     """Take the rectification track."""
     await _ack(update)
-    _store(context, _replace(_draft(context), track=Track(_choice(update)).value))
+    _store(context, _replace(_draft(context), track=_choice(update, (tr.value for tr in Track))))
     return await advance(update, context)
 
 
 async def pick_leader(update: Update, context: Ctx) -> int:
     """Take the responsible leader from the unit's leaders, or skip."""
     await _ack(update)
-    choice = _choice(update)
+    choice = _arg(update)
     assert context.dialog is not None
     if choice == "skip":
         context.dialog.data["skipped"] = [*context.dialog.data.get("skipped", []), "leader"]
         return await advance(update, context)
-    person = _unit_person(update, context, int(choice))
+    person = _person(update, context, choice)
     _store(context, _replace(_draft(context), leader_name=person[1], leader_user_id=person[0]))
     return await advance(update, context)
 
@@ -406,13 +438,13 @@ async def type_leader(update: Update, context: Ctx) -> int | None:
 async def pick_owner(update: Update, context: Ctx) -> int:
     """Take the responsible person: me, or someone from the unit."""
     await _ack(update)
-    choice = _choice(update)
+    choice = _arg(update)
     if choice == "me":
         user = update.effective_user
         assert user is not None
         person = (user.id, display_name(update))
     else:
-        person = _unit_person(update, context, int(choice))
+        person = _person(update, context, choice)
     _store(context, _replace(_draft(context), owner_name=person[1], owner_user_id=person[0]))
     return await advance(update, context)
 
@@ -454,7 +486,7 @@ async def use_default_deadline(update: Update, context: Ctx) -> int:
 async def pick_checkin(update: Update, context: Ctx) -> int:
     """Take the check-in period for 长期坚持."""
     await _ack(update)
-    _store(context, _replace(_draft(context), checkin_days=int(_choice(update))))
+    _store(context, _replace(_draft(context), checkin_days=int(_choice(update, CHECKIN_DAYS))))
     return await advance(update, context)
 
 
@@ -471,9 +503,7 @@ async def type_checkin(update: Update, context: Ctx) -> int | None:
 async def edit_field(update: Update, context: Ctx) -> int:
     """Clear one field from the confirm card so that it is asked again."""
     await _ack(update)
-    field = _choice(update)
-    if field not in _CLEARS:
-        raise DomainError("button.stale")
+    field = _choice(update, _CLEARS)
     assert context.dialog is not None
     data = context.dialog.data
     data["skipped"] = [s for s in data.get("skipped", []) if s not in ("level", "leader")]

@@ -19,6 +19,7 @@ from bot.services.notify import Note
 from bot.texts import t
 from handlers.common import answer, display_name, identify, lang_of, local_now
 from handlers.dialog import END, Flow, begin, finish
+from handlers.edits import edit_text
 from storage.meetings import LeaveKind, LeaveState
 
 FEATURE = "leave"
@@ -46,17 +47,17 @@ def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
 def _arg(update: Update) -> str:
     query = update.callback_query
     assert query is not None and query.data is not None
-    args = callbacks.decode(query.data)[2]
-    if not args:
+    args = callbacks.args_of(query.data, 1)
+    if args is None:
         raise DomainError("button.stale")
     return args[0]
 
 
 def _id(update: Update) -> int:
-    arg = _arg(update)
-    if not arg.isdigit():
+    request_id = callbacks.number(_arg(update))
+    if request_id is None:
         raise DomainError("button.stale")
-    return int(arg)
+    return request_id
 
 
 def _data(context: Ctx) -> dict[str, Any]:
@@ -217,7 +218,7 @@ async def _decide(update: Update, context: Ctx, *, approve: bool) -> None:
     r = _service(context).decide(_id(update), by=identify(update, context),
                                  by_name=display_name(update), approve=approve)
     outcome = t(lang, f"leave.outcome.{r.state.value}", who=r.decided_by_name or "")
-    await query.edit_message_text(request_card(r, lang, context.svc) + "\n\n" + outcome)
+    await edit_text(query, request_card(r, lang, context.svc) + "\n\n" + outcome)
     await context.bot_data.sender.tick()
 
 

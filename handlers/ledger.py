@@ -16,10 +16,13 @@ from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.ledger import EventView, Page, ProblemView
 from bot.services.membership import Identity
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.common import answer, display_name, identify, lang_of, read_future_time
 from handlers.dialog import END, Flow, begin, finish
+from handlers.edits import edit_text
+from handlers.limits import fitted
 from storage.ledger import Status, Track
+from storage.models import Role
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}
@@ -35,14 +38,21 @@ def _button(label: str, feature: str, action: str, *args: object) -> InlineKeybo
     return InlineKeyboardButton(label, callback_data=callbacks.encode(feature, action, *args))
 
 
-def _args(update: Update) -> list[str]:
+def _args(update: Update, count: int) -> list[str]:
+    """The button's arguments; forged data with another count is refused as stale."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    return callbacks.decode(query.data)[2]
+    args = callbacks.args_of(query.data, count)
+    if args is None:
+        raise DomainError("button.stale")
+    return args
 
 
-def _short(text: str, n: int = 24) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+def _item_id(update: Update) -> int:
+    item_id = callbacks.number(_args(update, 1)[0])
+    if item_id is None:
+        raise DomainError("button.stale")
+    return item_id
 
 
 def when_text(problem: ProblemView, lang: str, context: Ctx) -> str:
@@ -85,10 +95,11 @@ async def turn_page(update: Update, context: Ctx) -> None:
     """Show another page or filter of a list."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    scope, flt, page = _args(update)
-    if scope not in SCOPES or flt not in FILTERS or not page.isdigit():
+    scope, flt, page = _args(update, 3)
+    number = callbacks.number(page)
+    if scope not in SCOPES or flt not in FILTERS or number is None:
         raise DomainError("button.stale")
-    await _show_page(update, context, scope, flt, int(page), edit=True)
+    await _show_page(update, context, scope, flt, number, edit=True)
 
 
 async def _show_page(
@@ -101,7 +112,7 @@ async def _show_page(
                                        overdue=flt == "overdue", page=page)
     text, markup = _render_page(result, scope, flt, lang, context)
     if edit and update.callback_query and update.callback_query.message:
-        await update.callback_query.edit_message_text(text, reply_markup=markup)
+        await edit_text(update.callback_query, text, markup)
     else:
         await answer(update, text, markup=markup)
 
@@ -115,7 +126,7 @@ def _render_page(
     if not page.items:
         lines.append(t(lang, "ledger.empty"))
     for p in page.items:
-        lines.append(t(lang, "ledger.line", number=p.number, text=_short(p.description),
+        lines.append(t(lang, "ledger.line", number=p.number, text=shorten(p.description, 24),
                        status=status_text(p, lang, context), when=when_text(p, lang, context)))
     keyboard = [[_button(p.number, "led", "open", p.id) for p in page.items[i:i + 4]]
                 for i in range(0, len(page.items), 4)]
@@ -139,8 +150,7 @@ async def open_item(update: Update, context: Ctx) -> None:
     """Show one item with every field, its history and what this person may do with it."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    (item_id,) = _args(update)
-    await send_card(update, context, int(item_id))
+    await send_card(update, context, _item_id(update))
 
 
 async def show_item(update: Update, context: Ctx) -> None:
@@ -148,7 +158,10 @@ async def show_item(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     if not context.args:
         raise DomainError("item.usage")
-    key = context.args[0]
+    key = context.args[0].strip()
+    # A bare number is an id; one that cannot be (², ٣, 30 digits) names no item.
+    if key.isdigit() and callbacks.number(key) is None:
+        raise DomainError("item.unknown")
     problem_id = context.svc.ledger.find_id(key, by=ident)
     await send_card(update, context, problem_id)
 
@@ -162,34 +175,49 @@ async def send_card(update: Update, context: Ctx, problem_id: int) -> None:
 
 
 def card_text(problem: ProblemView, history: list[EventView], lang: str, context: Ctx) -> str:
-    measures = "\n".join(f"  {i}. {m}" for i, m in enumerate(problem.measures, 1))
+    """Every field and the recent history; long texts are shortened until the card fits."""
+    return fitted(lambda width: _card_text(problem, history, lang, context, width))
+
+
+def _card_text(problem: ProblemView, history: list[EventView], lang: str, context: Ctx,
+               width: int) -> str:
+    measures = "\n".join(f"  {i}. {shorten(m, width)}" for i, m in enumerate(problem.measures, 1))
     text = t(
         lang, "item.card", number=problem.number, unit=problem.unit_name,
-        category=problem.category, description=problem.description, measures=measures,
-        track=t(lang, f"track.{problem.track.value}"), leader=problem.leader_name or "—",
-        owner=problem.owner_name, deadline=when_text(problem, lang, context),
-        status=status_text(problem, lang, context), progress=problem.progress or "—",
-        rework=problem.rework_count,
+        category=problem.category, description=shorten(problem.description, width),
+        measures=measures, track=t(lang, f"track.{problem.track.value}"),
+        leader=shorten(problem.leader_name or "—", width), owner=shorten(problem.owner_name, width),
+        deadline=when_text(problem, lang, context), status=status_text(problem, lang, context),
+        progress=shorten(problem.progress or "—", width), rework=problem.rework_count,
     )
     tz = context.svc.config.tz
     lines = [text, t(lang, "item.history")]
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
-        note = f"：{html.escape(_short(e.note, 60), quote=False)}" if e.note else ""
-        lines.append(f"· {e.at.astimezone(tz):%m-%d %H:%M} {html.escape(e.actor_name)} "
+        note = f"：{html.escape(shorten(e.note, min(60, width)), quote=False)}" if e.note else ""
+        actor = html.escape(shorten(e.actor_name, 60))
+        lines.append(f"· {e.at.astimezone(tz):%m-%d %H:%M} {actor} "
                      f"{t(lang, f'event.{e.kind.value}')} {change}{note}")
     return "\n".join(lines)
 
 
 def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
-    if problem.status in (Status.PENDING, Status.IN_PROGRESS):
+    if problem.status in (Status.PENDING, Status.IN_PROGRESS) and may_update(problem, ident):
         rows.append([_button(t(lang, "item.btn.progress"), "item", "progress", problem.id),
                      _button(t(lang, "item.btn.done"), "item", "done", problem.id)])
     if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF):
         rows.append(signoff_row(problem.id, lang))
     return InlineKeyboardMarkup(rows)
+
+
+def may_update(problem: ProblemView, ident: Identity) -> bool:
+    """Tell whether the person may add progress or report completion (the ledger's own rule)."""
+    mine = ident.user_id in (problem.owner_user_id, problem.created_by)
+    same_unit = ident.unit is not None and ident.unit.id == problem.unit_id
+    return (mine or can(ident.role, Action.UPDATE_UNIT_ITEMS)) and (
+        same_unit or ident.role is Role.OFFICE)
 
 
 def signoff_row(problem_id: int, lang: str) -> list[InlineKeyboardButton]:
@@ -213,9 +241,13 @@ async def ask_done(update: Update, context: Ctx) -> None:
 async def _start_text_flow(update: Update, context: Ctx, flow: str, key: str) -> None:
     assert update.callback_query is not None
     await update.callback_query.answer()
-    (item_id,) = _args(update)
     ident = identify(update, context)
-    problem, _ = context.svc.ledger.get(int(item_id), by=ident)  # refuses other units' items
+    problem, _ = context.svc.ledger.get(_item_id(update), by=ident)  # refuses other units' items
+    # Refuse now rather than after the person has typed their note.
+    if problem.status not in (Status.PENDING, Status.IN_PROGRESS):
+        raise DomainError("item.not_open", number=problem.number)
+    if not may_update(problem, ident):
+        raise DomainError("item.not_yours")
     begin(context, update, flow, Step.TEXT, {"id": problem.id})
     await answer(update, t(lang_of(ident, context), key, number=problem.number))
 
@@ -247,8 +279,10 @@ async def receive_progress(update: Update, context: Ctx) -> int | None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     assert context.dialog is not None
+    item_id = context.dialog.data["id"]
+    finish(context, update)  # first: a refusal must not keep the person in this step
     problem = context.svc.ledger.add_progress(
-        context.dialog.data["id"], by=ident, by_name=display_name(update), text=text,
+        item_id, by=ident, by_name=display_name(update), text=text,
         attachment=attachment)
     await answer(update, t(lang, "item.progress_saved", number=problem.number,
                            status=t(lang, f"status.{problem.status.value}")))
@@ -264,8 +298,10 @@ async def receive_done(update: Update, context: Ctx) -> int | None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     assert context.dialog is not None
+    item_id = context.dialog.data["id"]
+    finish(context, update)  # first: a refusal must not keep the person in this step
     report = context.svc.ledger.report_done(
-        context.dialog.data["id"], by=ident, by_name=display_name(update), completion=text,
+        item_id, by=ident, by_name=display_name(update), completion=text,
         attachment=attachment)
     problem = report.problem
     await answer(update, t(lang, "item.done_saved", number=problem.number))
@@ -273,8 +309,8 @@ async def receive_done(update: Update, context: Ctx) -> int | None:
         rlang = lang_of(context.svc.membership.identify(reviewer), context)
         await context.bot.send_message(
             reviewer, t(rlang, "signoff.request", number=problem.number, unit=problem.unit_name,
-                        description=_short(problem.description, 200),
-                        completion=_short(text, 500), who=display_name(update)),
+                        description=shorten(problem.description, 200),
+                        completion=shorten(text, 500), who=display_name(update)),
             reply_markup=InlineKeyboardMarkup([signoff_row(problem.id, rlang)]))
     return END
 
@@ -286,10 +322,9 @@ async def approve(update: Update, context: Ctx) -> None:
     """Sign the item off and tell its owner."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    (item_id,) = _args(update)
     ident = identify(update, context)
     lang = lang_of(ident, context)
-    problem = context.svc.ledger.approve(int(item_id), by=ident, by_name=display_name(update))
+    problem = context.svc.ledger.approve(_item_id(update), by=ident, by_name=display_name(update))
     await answer(update, t(lang, "signoff.approved", number=problem.number))
     await _tell_owner(context, problem, "signoff.owner_approved", who=display_name(update))
 
@@ -298,11 +333,11 @@ async def ask_reject_reason(update: Update, context: Ctx) -> None:
     """Start a rejection: a reason is required, then (unless ongoing) a new deadline."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    (item_id,) = _args(update)
+    item_id = _item_id(update)
     ident = identify(update, context)
     if not can(ident.role, Action.SIGN_OFF):
         raise DomainError("signoff.denied")
-    problem, _ = context.svc.ledger.get(int(item_id), by=ident)
+    problem, _ = context.svc.ledger.get(item_id, by=ident)
     if problem.status != Status.AWAITING_SIGNOFF:
         raise DomainError("signoff.not_waiting", number=problem.number)
     begin(context, update, "reject", Step.REASON,
@@ -337,11 +372,10 @@ async def _reject(update: Update, context: Ctx, when: Any) -> int:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     assert context.dialog is not None
-    reason = context.dialog.data["reason"]
-    problem = context.svc.ledger.reject(context.dialog.data["id"], by=ident,
-                                        by_name=display_name(update), reason=reason,
-                                        new_deadline=when)
-    finish(context, update)
+    reason, item_id = context.dialog.data["reason"], context.dialog.data["id"]
+    finish(context, update)  # first: a refusal must not keep the person in this step
+    problem = context.svc.ledger.reject(item_id, by=ident, by_name=display_name(update),
+                                        reason=reason, new_deadline=when)
     deadline = when_text(problem, lang, context)
     await answer(update, t(lang, "reject.done", number=problem.number, deadline=deadline,
                            times=problem.rework_count))

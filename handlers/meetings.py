@@ -20,6 +20,7 @@ from bot.services.notify import Note
 from bot.texts import t
 from handlers.common import answer, display_name, identify, lang_of, read_future_time
 from handlers.dialog import END, Flow, begin, finish
+from handlers.edits import edit_markup
 from storage.meetings import Answer, MeetingState
 
 FEATURE = "meet"
@@ -60,10 +61,11 @@ def _names(people: list[Any], reasons: bool = False) -> str:
 def _arg(update: Update) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    args = callbacks.decode(query.data)[2]
-    if not args or not args[0].isdigit():
+    args = callbacks.args_of(query.data, 1)
+    meeting_id = callbacks.number(args[0]) if args else None
+    if meeting_id is None:
         raise DomainError("button.stale")
-    return int(args[0])
+    return meeting_id
 
 
 def _text(update: Update) -> str:
@@ -207,8 +209,7 @@ async def toggle_person(update: Update, context: Ctx) -> None:
         raise DomainError("button.stale")
     picked = set(_data(context).get("picked", [])) ^ {uid}
     _data(context)["picked"] = sorted(picked)
-    await query.edit_message_reply_markup(
-        _pick_markup(context, people, lang_of(ident, context)))
+    await edit_markup(query, _pick_markup(context, people, lang_of(ident, context)))
 
 
 async def people_chosen(update: Update, context: Ctx) -> int | None:

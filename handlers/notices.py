@@ -16,11 +16,14 @@ from bot.scheduler import Rendered, renders
 from bot.services.ledger import OPEN, ProblemView
 from bot.services.notify import Note, Planned
 from bot.services.plans import morning_after, next_checkin, overdue_nudge
-from bot.texts import t
+from bot.texts import shorten, t
 from handlers.common import answer, display_name, identify, lang_of
 from handlers.dialog import Flow
+from handlers.edits import edit_markup
 
 FLOWS: list[Flow] = []
+# The nudges that carry a snooze button; nothing else may be planned again from one.
+SNOOZABLE_KINDS = ("deadline.before", "deadline.today", "deadline.overdue")
 SNOOZE = {"h1": dt.timedelta(hours=1), "d1": dt.timedelta(days=1), "d3": dt.timedelta(days=3)}
 
 
@@ -64,7 +67,7 @@ async def render_upcoming(app: App, note: Note, lang: str, brief: bool) -> Rende
     if problem is None:
         return None
     key = "nudge.today" if note.kind == "deadline.today" else "nudge.before"
-    text = t(lang, key, number=problem.number, text=_short(problem.description),
+    text = t(lang, key, number=problem.number, text=shorten(problem.description, 40),
              when=_when(app, problem, lang), days=note.payload.get("days", 0))
     return Rendered(text if not brief else text.split("\n")[0],
                     None if brief else _nudge_buttons(problem, note, lang))
@@ -75,7 +78,7 @@ async def render_overdue(app: App, note: Note, lang: str, brief: bool) -> Render
     problem = _item(app, note)
     if problem is None:
         return None
-    text = t(lang, "nudge.overdue", number=problem.number, text=_short(problem.description),
+    text = t(lang, "nudge.overdue", number=problem.number, text=shorten(problem.description, 40),
              when=_when(app, problem, lang), days=_days_over(app, problem))
     services = app.bot_data.services
     # The chain goes on after a downtime summary too (brief), or the item would go quiet.
@@ -93,7 +96,7 @@ async def render_escalation(app: App, note: Note, lang: str, brief: bool) -> Ren
     if problem is None:
         return None
     text = t(lang, "nudge.escalate", number=problem.number, unit=problem.unit_name,
-             owner=problem.owner_name, text=_short(problem.description),
+             owner=problem.owner_name, text=shorten(problem.description, 40),
              when=_when(app, problem, lang), days=_days_over(app, problem))
     if brief:
         return Rendered(text.split("\n")[0])
@@ -106,7 +109,7 @@ async def render_checkin(app: App, note: Note, lang: str, brief: bool) -> Render
     problem = app.bot_data.services.ledger.peek(int(note.payload["problem_id"]))
     if problem is None or problem.status not in OPEN:
         return None
-    text = t(lang, "nudge.checkin", number=problem.number, text=_short(problem.description))
+    text = t(lang, "nudge.checkin", number=problem.number, text=shorten(problem.description, 40))
     services = app.bot_data.services
     follow = next_checkin(services.config, services.clock.now(), problem)
     if brief:
@@ -127,18 +130,23 @@ async def render_unreachable(app: App, note: Note, lang: str, brief: bool) -> Re
     return Rendered(t(lang, "notify.unreachable", who=who))
 
 
-def _short(text: str, n: int = 40) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 # -- buttons -----------------------------------------------------------------------------------
+
+
+def _number(data: str, count: int) -> int:
+    """The first of exactly `count` arguments, as an id; anything else is refused as stale."""
+    args = callbacks.args_of(data, count)
+    value = callbacks.number(args[0]) if args else None
+    if value is None:
+        raise DomainError("button.stale")
+    return value
 
 
 def _own_note(update: Update, context: Ctx, note_id: int) -> Note:
     user = update.effective_user
     assert user is not None
     note = context.svc.notify.get(note_id)
-    if note is None or note.chat_id != user.id:
+    if note is None or note.chat_id != user.id or note.kind not in SNOOZABLE_KINDS:
         raise DomainError("button.stale")
     return note
 
@@ -148,10 +156,10 @@ async def offer_snooze(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    note = _own_note(update, context, int(callbacks.decode(query.data)[2][0]))
+    note = _own_note(update, context, _number(query.data, 1))
     lang = lang_of(identify(update, context), context)
     buttons = [_button(t(lang, f"nudge.snooze.{k}"), "nudge", "later", note.id, k) for k in SNOOZE]
-    await query.edit_message_reply_markup(InlineKeyboardMarkup([buttons]))
+    await edit_markup(query, InlineKeyboardMarkup([buttons]))
 
 
 async def snooze(update: Update, context: Ctx) -> None:
@@ -159,8 +167,8 @@ async def snooze(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    note_id, choice = callbacks.decode(query.data)[2]
-    note = _own_note(update, context, int(note_id))
+    note = _own_note(update, context, _number(query.data, 2))
+    choice = callbacks.decode(query.data)[2][1]
     if choice not in SNOOZE:
         raise DomainError("button.stale")
     now = context.svc.clock.now()
@@ -171,7 +179,7 @@ async def snooze(update: Update, context: Ctx) -> None:
         key=f"{note.key}:snooze:{now:%Y%m%d%H%M%S}", chat_id=note.chat_id, kind=note.kind,
         due_at=when, payload=note.payload, subject=note.subject)])
     lang = lang_of(identify(update, context), context)
-    await query.edit_message_reply_markup(None)
+    await edit_markup(query, None)
     await answer(update, t(lang, "nudge.snoozed",
                            when=describe_when(when.astimezone(context.svc.config.tz), lang)))
 
@@ -184,9 +192,9 @@ async def still_holding(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     problem = context.svc.ledger.add_progress(
-        int(callbacks.decode(query.data)[2][0]), by=ident, by_name=display_name(update),
+        _number(query.data, 1), by=ident, by_name=display_name(update),
         text=t(lang, "nudge.holding_note"))
-    await query.edit_message_reply_markup(None)
+    await edit_markup(query, None)
     await answer(update, t(lang, "nudge.holding_saved", number=problem.number))
 
 

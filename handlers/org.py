@@ -54,9 +54,11 @@ async def pick_invite_role(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    _, _, (role,) = callbacks.decode(query.data)
+    args = callbacks.args_of(query.data, 1)
+    if args is None or args[0] not in {r.value for r in Role}:
+        raise DomainError("button.stale")
     lang = lang_of(identify(update, context), context)
-    await _send_invite(update, context, lang, None, Role(role))
+    await _send_invite(update, context, lang, None, Role(args[0]))
 
 
 async def _send_invite(

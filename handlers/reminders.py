@@ -23,6 +23,7 @@ from bot.services.reminders import Reminder, ReminderService, Snooze, strip_ask
 from bot.texts import t
 from handlers.common import answer, identify, lang_of, local_now, reply
 from handlers.dialog import END, Flow, begin, finish
+from handlers.edits import edit_markup, edit_text
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,10 @@ def _args(update: Update) -> list[str]:
 
 def _note_id(update: Update) -> int:
     args = _args(update)
-    if not args or not args[0].isdigit():
+    note_id = callbacks.number(args[0]) if args else None
+    if note_id is None:
         raise DomainError("button.stale")
-    return int(args[0])
+    return note_id
 
 
 def _text(update: Update) -> str:
@@ -165,7 +167,7 @@ async def list_reminders(update: Update, context: Ctx) -> None:
     lang = lang_of(ident, context)
     text, markup = _listing(lang, _reminders(context.svc).pending(ident.user_id))
     if update.callback_query is not None:
-        await update.callback_query.edit_message_text(text, reply_markup=markup)
+        await edit_text(update.callback_query, text, markup)
     else:
         await answer(update, text, markup=markup)
 
@@ -180,8 +182,7 @@ async def delete_reminder(update: Update, context: Ctx) -> None:
     if _args(update)[1:] == ["l"]:
         await list_reminders(update, context)
         return
-    await update.callback_query.edit_message_text(t(lang, "remind.deleted",
-                                                    **_line(reminder, lang)))
+    await edit_text(update.callback_query, t(lang, "remind.deleted", **_line(reminder, lang)))
 
 
 async def ask_delete_all(update: Update, context: Ctx) -> None:
@@ -196,8 +197,7 @@ async def ask_delete_all(update: Update, context: Ctx) -> None:
         return
     markup = InlineKeyboardMarkup([[_button(t(lang, "remind.btn.confirm_all"), "allok"),
                                     _button(t(lang, "remind.btn.keep"), "allno")]])
-    await update.callback_query.edit_message_text(t(lang, "remind.confirm_all", count=count),
-                                                  reply_markup=markup)
+    await edit_text(update.callback_query, t(lang, "remind.confirm_all", count=count), markup)
 
 
 async def delete_all(update: Update, context: Ctx) -> None:
@@ -207,7 +207,7 @@ async def delete_all(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     count = _reminders(context.svc).delete_all(ident.user_id)
     text = t(lang_of(ident, context), "remind.all_deleted", count=count)
-    await update.callback_query.edit_message_text(text)
+    await edit_text(update.callback_query, text)
 
 
 async def keep_all(update: Update, context: Ctx) -> None:
@@ -227,7 +227,7 @@ async def acknowledge(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     reminder = _reminders(context.svc).owned(ident.user_id, _note_id(update))
     text = t(lang_of(ident, context), "remind.acked", what=reminder.text)
-    await update.callback_query.edit_message_text(text)
+    await edit_text(update.callback_query, text)
 
 
 async def snooze(update: Update, context: Ctx) -> None:
@@ -242,7 +242,7 @@ async def snooze(update: Update, context: Ctx) -> None:
     later: Snooze = "10m" if how == ["10m"] else "1d"
     again = _reminders(context.svc).snooze(ident.user_id, _note_id(update), later)
     text = t(lang, "remind.snoozed", **_line(again, lang))
-    await update.callback_query.edit_message_text(text)
+    await edit_text(update.callback_query, text)
 
 
 @renders(reminders.KIND)
@@ -307,10 +307,12 @@ async def switch_office_hours(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     office = _office(context.svc)
+    if _args(update) not in (["on"], ["off"]):
+        raise DomainError("button.stale")
     setting = office.set_enabled(ident.user_id, _args(update) == ["on"])
     office.plan_upcoming()
     key = "office.turned_on" if setting.enabled else "office.turned_off"
-    await update.callback_query.edit_message_reply_markup(None)
+    await edit_markup(update.callback_query, None)
     await reply(update, lang, key, times="、".join(setting.times), markup=_toggle(lang, setting))
 
 
@@ -361,6 +363,7 @@ if plan_office_hours not in TICK_HOOKS:
 
 # -- wiring ------------------------------------------------------------------------------------
 
+# An edited message is not acted on again: editing "提醒我…" must not plan a second reminder.
 _PRIVATE = filters.ChatType.PRIVATE
 _TEXT = filters.TEXT & ~filters.COMMAND
 

@@ -34,6 +34,12 @@ def budget(default: int) -> int:
     return max(1, int(default * scale))
 
 
+def derandomized() -> bool:
+    """Fuzz with fixed examples in the normal test run (CI passes or fails the same way at any
+    hour); explore new ones when a run asks for a budget (FUZZ_SCALE set, as the script does)."""
+    return "FUZZ_SCALE" not in os.environ
+
+
 def dump() -> None:
     """Write the figures to $RELIABILITY_FIGURES (merged with what is there) if it is set."""
     target = os.environ.get("RELIABILITY_FIGURES")

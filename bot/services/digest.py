@@ -17,7 +17,7 @@ from bot.services.ledger import OPEN, view
 from bot.services.membership import Identity
 from bot.services.notify import LATE_AFTER, NotificationService, Planned
 from bot.services.stats import TrendPoint, UnitStats, Window, collect, trend
-from bot.texts import t
+from bot.texts import shorten, t
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.ledger import Problem, Status, Track
@@ -168,7 +168,7 @@ class DigestService:
             row = conn.execute(select(Unit.id, Unit.code).where(
                 (Unit.code == key.upper()) | (Unit.name == key))).first()
         if row is None:
-            raise DomainError("unit.unknown", code=key)
+            raise DomainError("unit.unknown", code=shorten(key, 40))
         return row[0], row[1]
 
     def group_unit(self, chat_id: int) -> int | None:
@@ -247,7 +247,7 @@ class DigestService:
                 assert deadline is not None  # the query asks for deadline < now
                 days = max(1, (today - deadline.astimezone(self.tz).date()).days)
                 lines.append(t(lang, "digest.private_item", number=number, owner=owner,
-                               what=_short(what), days=days))
+                               what=shorten(what, 25, one_line=True), days=days))
             if total_overdue > PRIVATE_ITEMS:
                 lines.append(t(lang, "digest.more", count=total_overdue - PRIVATE_ITEMS))
         else:
@@ -498,11 +498,6 @@ def cli_digest(digest: DigestService, unit_code: str | None, send: bool) -> str:
 
 def _share(part: int, whole: int) -> str:
     return rate_text(part, whole)
-
-
-def _short(text: str, limit: int = 24) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _trend_line(lang: str, before: TrendPoint, now: TrendPoint) -> str:

@@ -269,7 +269,9 @@ class LedgerService:
         key = key.strip().upper()
         with self.db.uow() as s:
             found = s.scalar(select(Problem.id).where(Problem.number == key))
-            if found is None and key.isdigit():
+            # An id typed as digits: ASCII only (int() also takes "²" and "١") and small enough
+            # for the database's integer.
+            if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
                 found = int(key)
             if found is None:
                 raise DomainError("item.unknown")

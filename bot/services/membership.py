@@ -17,6 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from bot.clock import Clock
 from bot.errors import DomainError
 from bot.permissions import INVITE_ACTION, Action, can
+from bot.texts import shorten
 from storage.db import Database
 from storage.models import GroupChat, Invite, Member, Role, Unit, User
 
@@ -230,7 +231,7 @@ class MembershipService:
             if unit is not None:
                 target = self._find_unit(s, unit)
                 if target is None:
-                    raise DomainError("unit.unknown", code=_echo(unit))
+                    raise DomainError("unit.unknown", code=shorten(unit, 40))
             else:
                 assert by is not None and by.unit is not None
                 target = s.get_one(Unit, by.unit.id)
@@ -288,7 +289,7 @@ class MembershipService:
             if unit is not None:
                 target = self._find_unit(s, unit)
                 if target is None:
-                    raise DomainError("unit.unknown", code=_echo(unit))
+                    raise DomainError("unit.unknown", code=shorten(unit, 40))
             elif by.unit is not None:
                 target = s.get_one(Unit, by.unit.id)
             else:
@@ -380,11 +381,6 @@ def _read_sheet(path: Path) -> list[tuple[str, str, str]]:
         for row in table[1:]
         if _cell(row, index["name"])
     ]
-
-
-def _echo(typed: str, limit: int = 40) -> str:
-    """What the person typed, cut short enough to quote back in a refusal."""
-    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
 
 
 def _cell(row: Sequence[str], i: int | None) -> str:
