@@ -40,8 +40,33 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIME
             _sqlite_pragmas(dbapi_connection, millis)
 
         event.listen(engine, "connect", pragmas)
-        return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _drop_nul, retval=True)
+    return engine
+
+
+def _drop_nul(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool,
+) -> tuple[str, Any]:
+    """Drop NUL characters from text about to be stored: PostgreSQL refuses them in text
+    (SQLite would keep them), and no one means one in a message. Same data on both backends."""
+    if executemany and isinstance(parameters, list):
+        return statement, [_clean(p) for p in parameters]
+    return statement, _clean(parameters)
+
+
+def _clean(parameters: Any) -> Any:
+    if isinstance(parameters, dict):
+        if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
+            return {k: v.replace("\x00", "") if isinstance(v, str) else v
+                    for k, v in parameters.items()}
+        return parameters
+    if isinstance(parameters, tuple | list) and any(
+            isinstance(v, str) and "\x00" in v for v in parameters):
+        return type(parameters)(v.replace("\x00", "") if isinstance(v, str) else v
+                                for v in parameters)
+    return parameters
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_millis: int) -> None:

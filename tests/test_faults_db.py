@@ -13,11 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, event, text
 
+from bot.app import build_services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
+from bot.services.ledger import Draft
 from bot.texts import t
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.models import Role
 from tests import figures
 from tests.chat import Chat, running_bot
 from tests.conftest import POSTGRES_URL
@@ -330,3 +333,19 @@ async def test_postgres_connections_killed_mid_tick_lose_and_repeat_nothing(
         assert len(seen) >= 9 * 10
         assert svc.notify.counts() == {"sent": len(keys)}
         tally(dict.fromkeys(keys, 1), chat)
+
+
+def test_nul_characters_are_dropped_not_refused_by_the_database(
+    pg_db: Database, pg_config: Config, clock: FixedClock,
+) -> None:
+    # PostgreSQL refuses NUL in text; the same message must file on both backends, alike.
+    services = build_services(pg_config, clock=clock, database=pg_db)
+    m = services.membership
+    m.add_unit("市教育局", code="EDU")
+    m.redeem_invite(m.create_invite(unit="EDU", role=Role.MEMBER, by=None).code, user_id=5,
+                    display_name="张\x00三", username=None)
+    draft = Draft(category="履职尽责缺位", source="self", description="窗口\x00无人值守",
+                  measures=("轮值",), track="ongoing", owner_name="张\x00三", checkin_days=7)
+    problem = services.ledger.file(draft, by=m.identify(5), by_name="张\x00三")
+    [row] = list(services.ledger.iter_rows())
+    assert (row.id, row.description, row.owner_name) == (problem.id, "窗口无人值守", "张三")
