@@ -403,7 +403,8 @@ class BotApiSandbox(SandboxWorld):
         shown = visible_text(text, parse_mode)
         if what == "message" and not shown.strip():
             raise bad("message text is empty")
-        if len(shown) > (4096 if what == "message" else 1024):
+        # Telegram counts the limit in UTF-16 code units: an emoji or 𝕏 counts twice.
+        if len(shown.encode("utf-16-le")) // 2 > (4096 if what == "message" else 1024):
             raise bad("message is too long" if what == "message" else "message caption is too long")
 
     def _send_file(self, p: JSON, files: Files, kind: Literal["document", "photo"]) -> JSON:

@@ -30,6 +30,7 @@ _HTML_TAGS = frozenset(
     | {"code", "pre", "blockquote", "tg-emoji"}
 )
 _HTML_TAG = re.compile(r"<(/?)([A-Za-z][\w-]*)[^>]*>")
+_HTML_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 # PTB's ChatMemberAdministrator requires all of these; the sandbox grants all but editing.
 _ADMIN_FLAGS = (  # noqa: SIM905 -- a word list reads better than a 12-line literal
     "is_anonymous can_manage_chat can_delete_messages can_manage_video_chats can_pin_messages "
@@ -161,7 +162,13 @@ def visible_text(text: str, parse_mode: str | None) -> str:
         raise bad(
             f"can't parse entities: Can't find end tag corresponding to start tag \"{stack[-1]}\""
         )
-    return html.unescape(_HTML_TAG.sub("", text))
+    bare = _HTML_TAG.sub("", text)
+    # Telegram: every <, > and & that is not part of a tag or an entity must be escaped.
+    stray = re.search(r"[<>&]", _HTML_ENTITY.sub("", bare))
+    if stray:
+        at = f"at byte offset {len(text[: text.find(stray.group())].encode())}"
+        raise bad(f"can't parse entities: unescaped \"{stray.group()}\" {at}")
+    return html.unescape(bare)
 
 
 @dataclass

@@ -32,8 +32,7 @@ async def on_error(update: object, context: Ctx) -> None:
         except Exception:  # the database itself may be what failed
             log.debug("could not read the user's language", exc_info=True)
     if isinstance(error, DomainError):
-        if chat_id is not None:
-            await context.bot.send_message(chat_id, t(lang, error.key, **error.params))
+        await _tell(context, chat_id, t(lang, error.key, **error.params))
         return
     fault = context.svc.db.fault(error)
     if isinstance(error, Forbidden):

@@ -300,6 +300,12 @@ async def test_telegram_rules_are_enforced(app: Any, sandbox: BotApiSandbox) -> 
         await app.bot.send_message(USER, "a<br>b", parse_mode="HTML")
     with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await app.bot.send_message(USER, "长" * 4097)
+    # Counted in UTF-16 code units, as Telegram counts: 2,049 emoji are 4,098 units.
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await app.bot.send_message(USER, "😀" * 2049)
+    for stray in ("1 < 2", "a > b", "A & B"):
+        with pytest.raises(BadRequest, match=r"(?i)can't parse entities: unescaped"):
+            await app.bot.send_message(USER, f"<b>{stray}</b>", parse_mode="HTML")
     with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await app.bot.send_message(999, "谁")
     message = await app.bot.send_message(USER, "<b>粗</b> &amp; 细", parse_mode="HTML")
