@@ -52,6 +52,7 @@ COMMANDS = (
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
     Command("lang"),
+    Command("mydata"),
     Command("cancel"),
 )
 
