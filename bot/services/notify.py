@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
@@ -76,6 +76,14 @@ class Claim:
     stale: dict[int, list[Note]]  # chat id -> notes folded into one summary
 
 
+# Built once: planning runs inside every ledger change.
+_DROP_PENDING = delete(Notification).where(Notification.subject == bindparam("subject"),
+                                           Notification.state == NoteState.PENDING)
+_KNOWN_KEYS = select(Notification.key).where(
+    Notification.key.in_(bindparam("keys", expanding=True)))
+_INSERT = insert(Notification)
+
+
 class NotificationService:
     def __init__(
         self, db: Database, clock: Clock, *, late_window: dt.timedelta,
@@ -106,17 +114,14 @@ class NotificationService:
         now = self.clock.now()
         items = list(items)
         if replace_subject is not None:
-            conn.execute(delete(Notification).where(
-                Notification.subject == replace_subject,
-                Notification.state == NoteState.PENDING))
+            conn.execute(_DROP_PENDING, {"subject": replace_subject})
         keys = [i.key for i in items]
         existing: set[str] = set()
         for start in range(0, len(keys), 500):
-            existing |= set(conn.execute(select(Notification.key).where(
-                Notification.key.in_(keys[start:start + 500]))).scalars())
+            existing |= set(conn.execute(_KNOWN_KEYS, {"keys": keys[start:start + 500]}).scalars())
         fresh = [i for i in items if i.key not in existing]
         if fresh:
-            conn.execute(insert(Notification), [
+            conn.execute(_INSERT, [
                 {"key": i.key, "chat_id": i.chat_id, "kind": i.kind, "subject": i.subject,
                  "due_at": i.due_at, "urgent": i.urgent, "payload": i.payload,
                  "state": NoteState.PENDING, "attempts": 0, "late": False,

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from bot.clock import Clock
 from bot.config import Config
@@ -38,6 +38,12 @@ def next_checkin(config: Config, now: dt.datetime, problem: ProblemView) -> Plan
     """The next "still holding?" question of a 长期坚持 item, checkin_days from now."""
     return checkin(problem.id, problem.owner_user_id or problem.created_by,
                    morning_after(config, now, problem.checkin_days or 7))
+
+
+# Built once: every filing and every change to an item replans it.
+_LEADERS = select(Member.user_id).where(Member.unit_id == bindparam("unit"),
+                                        Member.role == Role.LEADER)
+_OFFICE = select(Member.user_id).where(Member.role == Role.OFFICE)
 
 
 class DeadlinePlanner:
@@ -97,15 +103,13 @@ class DeadlinePlanner:
         return items
 
     def _leaders(self, conn: Connection, p: ProblemView) -> Iterable[int]:
-        leaders = set(conn.execute(select(Member.user_id).where(
-            Member.unit_id == p.unit_id, Member.role == Role.LEADER)).scalars())
+        leaders = set(conn.execute(_LEADERS, {"unit": p.unit_id}).scalars())
         if p.leader_user_id is not None and p.leader_user_id in leaders:
             return [p.leader_user_id]
         return sorted(leaders)
 
     def _office(self, conn: Connection) -> Iterable[int]:
-        members = set(conn.execute(select(Member.user_id).where(
-            Member.role == Role.OFFICE)).scalars())
+        members = set(conn.execute(_OFFICE).scalars())
         return sorted(members | set(self.config.office_admins))
 
 
