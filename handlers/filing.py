@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,7 +28,7 @@ from handlers.common import (
     read_future_time,
 )
 from handlers.dialog import END, Flow, begin, finish
-from handlers.limits import fitted
+from handlers.limits import fits, fitted
 from storage.ledger import Level, Source, Track
 from storage.models import Role
 
@@ -112,13 +112,12 @@ async def start_filing(update: Update, context: Ctx) -> int | None:
         parsed = parse_message(text, now=local_now(context), categories=names)
         draft = parsed.draft
         data["measures_done"] = bool(draft.measures)
-        if parsed.problems:
-            await answer(update, "\n".join(t(lang, k, **p) for k, p in parsed.problems))
+        lead = "\n".join(t(lang, k, **p) for k, p in parsed.problems) or None
     else:
-        await answer(update, t(lang, "file.intro"))
+        lead = t(lang, "file.intro")
     step = next_step(draft, data)
     begin(context, update, FLOW, step, {"draft": draft.to_json(), **data})
-    await ASK[step](update, context, lang)
+    await _ask(update, context, step, lang, lead)
     return step
 
 
@@ -133,19 +132,32 @@ def _filing_text(update: Update) -> str:
     return message.text
 
 
-async def advance(update: Update, context: Ctx) -> int:
-    """Move to the next missing field and ask for it."""
+async def advance(update: Update, context: Ctx, lead: str | None = None) -> int:
+    """Move to the next missing field and ask for it, after `lead` (what was just understood)."""
     assert context.dialog is not None
     step = next_step(_draft(context), context.dialog.data)
     context.dialog.state = step
-    await ASK[step](update, context, lang_of(identify(update, context), context))
+    await _ask(update, context, step, lang_of(identify(update, context), context), lead)
     return step
+
+
+async def _ask(update: Update, context: Ctx, step: Step, lang: str, lead: str | None) -> None:
+    """Send the step's question, with the lead in the same message when both fit in one."""
+    text, markup = ASK[step](update, context, lang)
+    if lead and fits(f"{lead}\n\n{text}"):
+        text = f"{lead}\n\n{text}"
+    elif lead:
+        await answer(update, lead)
+    await answer(update, text, markup=markup)
 
 
 # -- questions ---------------------------------------------------------------------------------
 
+# A step's question: its text and buttons; advance() sends it.
+Question = tuple[str, InlineKeyboardMarkup | None]
 
-async def ask_category(update: Update, context: Ctx, lang: str) -> None:
+
+def ask_category(update: Update, context: Ctx, lang: str) -> Question:
     categories = context.svc.config.categories
     themes: dict[str, list[int]] = {}
     for i, c in enumerate(categories):
@@ -155,87 +167,84 @@ async def ask_category(update: Update, context: Ctx, lang: str) -> None:
     for theme, indexes in themes.items():
         lines.append(f"【{theme}】" + "、".join(categories[i].name for i in indexes))
         buttons += [_button(categories[i].name, "cat", i) for i in indexes]
-    await answer(update, "\n".join(lines), markup=InlineKeyboardMarkup(_rows(buttons, 2)))
+    return "\n".join(lines), InlineKeyboardMarkup(_rows(buttons, 2))
 
 
-async def ask_level(update: Update, context: Ctx, lang: str) -> None:
+def ask_level(update: Update, context: Ctx, lang: str) -> Question:
     buttons = [_button(t(lang, f"level.{lv.value}"), "level", lv.value) for lv in Level]
     buttons.append(_button(t(lang, "file.skip"), "level", "skip"))
-    await answer(update, t(lang, "file.ask_level"), markup=InlineKeyboardMarkup([buttons]))
+    return t(lang, "file.ask_level"), InlineKeyboardMarkup([buttons])
 
 
-async def ask_source(update: Update, context: Ctx, lang: str) -> None:
+def ask_source(update: Update, context: Ctx, lang: str) -> Question:
     buttons = [_button(t(lang, f"source.{s.value}"), "src", s.value) for s in Source]
-    await answer(update, t(lang, "file.ask_source"), markup=InlineKeyboardMarkup(_rows(buttons, 3)))
+    return t(lang, "file.ask_source"), InlineKeyboardMarkup(_rows(buttons, 3))
 
 
-async def ask_description(update: Update, context: Ctx, lang: str) -> None:
-    await answer(update, t(lang, "file.ask_description"))
+def ask_description(update: Update, context: Ctx, lang: str) -> Question:
+    return t(lang, "file.ask_description"), None
 
 
-async def ask_measures(update: Update, context: Ctx, lang: str) -> None:
+def ask_measures(update: Update, context: Ctx, lang: str) -> Question:
     measures = _draft(context).measures
     if not measures:
-        await answer(update, t(lang, "file.ask_measures"))
-        return
+        return t(lang, "file.ask_measures"), None
     head = t(lang, "file.more_measures", count=len(measures))
     text = fitted(lambda width: head + "\n" + _esc(
         "\n".join(f"{i}. {shorten(m, width)}" for i, m in enumerate(measures, 1))))
     done = _button(t(lang, "file.measures_done"), "mdone")
-    await answer(update, text, markup=InlineKeyboardMarkup([[done]]))
+    return text, InlineKeyboardMarkup([[done]])
 
 
-async def ask_track(update: Update, context: Ctx, lang: str) -> None:
+def ask_track(update: Update, context: Ctx, lang: str) -> Question:
     buttons = [[_button(t(lang, f"track.{tr.value}") + " — " + t(lang, f"track.{tr.value}.hint"),
                         "track", tr.value)] for tr in Track]
-    await answer(update, t(lang, "file.ask_track"), markup=InlineKeyboardMarkup(buttons))
+    return t(lang, "file.ask_track"), InlineKeyboardMarkup(buttons)
 
 
-async def ask_leader(update: Update, context: Ctx, lang: str) -> None:
+def ask_leader(update: Update, context: Ctx, lang: str) -> Question:
     ident = identify(update, context)
     assert ident.unit is not None
     leaders = context.svc.ledger.unit_people(ident.unit.id, role=Role.LEADER, limit=8)
     buttons = [_button(p.name, "leader", p.user_id) for p in leaders]
     buttons.append(_button(t(lang, "file.skip"), "leader", "skip"))
-    await answer(update, t(lang, "file.ask_leader"), markup=InlineKeyboardMarkup(_rows(buttons, 2)))
+    return t(lang, "file.ask_leader"), InlineKeyboardMarkup(_rows(buttons, 2))
 
 
-async def ask_owner(update: Update, context: Ctx, lang: str) -> None:
+def ask_owner(update: Update, context: Ctx, lang: str) -> Question:
     ident = identify(update, context)
     assert ident.unit is not None
     people = context.svc.ledger.unit_people(ident.unit.id, limit=9, exclude=ident.user_id)
     buttons = [_button(t(lang, "file.owner_me"), "owner", "me")]
     buttons += [_button(p.name, "owner", p.user_id) for p in people]
-    await answer(update, t(lang, "file.ask_owner"), markup=InlineKeyboardMarkup(_rows(buttons, 2)))
+    return t(lang, "file.ask_owner"), InlineKeyboardMarkup(_rows(buttons, 2))
 
 
-async def ask_deadline(update: Update, context: Ctx, lang: str) -> None:
+def ask_deadline(update: Update, context: Ctx, lang: str) -> Question:
     draft = _draft(context)
     if draft.track == Track.IMMEDIATE:
         default = _immediate_default(context)
         label = t(lang, "file.use_default", when=describe_when(default, lang))
         button = _button(label, "dl_default")
-        await answer(update, t(lang, "file.ask_deadline_immediate"),
-                     markup=InlineKeyboardMarkup([[button]]))
-        return
-    await answer(update, t(lang, "file.ask_deadline"))
+        return t(lang, "file.ask_deadline_immediate"), InlineKeyboardMarkup([[button]])
+    return t(lang, "file.ask_deadline"), None
 
 
-async def ask_checkin(update: Update, context: Ctx, lang: str) -> None:
+def ask_checkin(update: Update, context: Ctx, lang: str) -> Question:
     buttons = [_button(t(lang, f"checkin.{d}"), "checkin", d) for d in CHECKIN_DAYS]
-    await answer(update, t(lang, "file.ask_checkin"), markup=InlineKeyboardMarkup([buttons]))
+    return t(lang, "file.ask_checkin"), InlineKeyboardMarkup([buttons])
 
 
-async def ask_confirm(update: Update, context: Ctx, lang: str) -> None:
+def ask_confirm(update: Update, context: Ctx, lang: str) -> Question:
     draft = _draft(context)
     card = draft_card(draft, lang, context.svc.config.tz)
     edits = [_button(t(lang, f"file.edit.{f}"), "edit", f) for f in EDITABLE]
     keyboard = [[_button(t(lang, "file.confirm"), "confirm")], *_rows(edits, 3),
                 [_button(t(lang, "file.cancel"), "cancel")]]
-    await answer(update, card, markup=InlineKeyboardMarkup(keyboard))
+    return card, InlineKeyboardMarkup(keyboard)
 
 
-ASK = {
+ASK: dict[Step, Callable[[Update, Ctx, str], Question]] = {
     Step.CATEGORY: ask_category, Step.LEVEL: ask_level, Step.SOURCE: ask_source,
     Step.DESCRIPTION: ask_description, Step.MEASURES: ask_measures, Step.TRACK: ask_track,
     Step.LEADER: ask_leader, Step.OWNER: ask_owner, Step.DEADLINE: ask_deadline,
@@ -471,8 +480,7 @@ async def type_deadline(update: Update, context: Ctx) -> int | None:
         return None
     lang = lang_of(identify(update, context), context)
     _store(context, _replace(_draft(context), deadline=when.isoformat()))
-    await answer(update, t(lang, "deadline.echo", when=describe_when(when, lang)))
-    return await advance(update, context)
+    return await advance(update, context, t(lang, "deadline.echo", when=describe_when(when, lang)))
 
 
 async def use_default_deadline(update: Update, context: Ctx) -> int:

@@ -397,7 +397,7 @@ async def _walk_from_description_to_confirm(chat: Chat) -> None:
     await chat.click(CADRE, "限期整改 — 在规定时限内改好")
     await chat.click(CADRE, "李局长")
     await chat.click(CADRE, "我自己")
-    _, card = await chat.send(CADRE, "下周五前")
+    [card] = await chat.send(CADRE, "下周五前")  # the deadline read back, then the card
     assert "请核对登记内容" in (card.text or "")
 
 

@@ -38,9 +38,11 @@ async def _walk_to_confirm(chat: Chat) -> None:
     await chat.click(CADRE, "限期整改 — 在规定时限内改好")
     await chat.click(CADRE, "李局长")
     await chat.click(CADRE, "我自己")
-    echo, card = await chat.send(CADRE, "下周五前")
-    assert echo.text == "整改时限：<b>2026年12月4日 周五 23:59</b>"
-    assert "请核对登记内容" in (card.text or "")
+    # One message: the deadline as understood, then the card to confirm.
+    [card] = await chat.send(CADRE, "下周五前")
+    echo, rest = (card.text or "").split("\n\n", 1)
+    assert echo == "整改时限：<b>2026年12月4日 周五 23:59</b>"
+    assert "请核对登记内容" in rest
 
 
 async def test_guided_filing_saves_only_on_confirm(chat: Chat, services: Services) -> None:
@@ -65,7 +67,7 @@ async def test_edit_a_field_from_the_card(chat: Chat, services: Services) -> Non
     _setup(services, chat.sandbox)
     await _walk_to_confirm(chat)
     await chat.click(CADRE, "改时限")
-    _, card = await chat.send(CADRE, "12月31日")
+    [card] = await chat.send(CADRE, "12月31日")
     assert "2026年12月31日 周四 23:59" in (card.text or "")
     await chat.click(CADRE, "改描述")
     [card] = await chat.send(CADRE, "窗口午休无人值守，群众等候")
@@ -84,7 +86,7 @@ async def test_unreadable_or_past_deadline_is_asked_again(chat: Chat, services: 
     assert "没看懂" in (bad.text or "")
     [past] = await chat.send(CADRE, "今天上午9点")
     assert "已经过去" in (past.text or "")
-    echo, _card = await chat.send(CADRE, "3天后")
+    [echo] = await chat.send(CADRE, "3天后")
     assert "2026年12月1日 周二 23:59" in (echo.text or "")
 
 
