@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.common import peak_rss_mb  # noqa: E402 - needs ROOT on sys.path
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2026, 11, 30, 9, 0, tzinfo=SHANGHAI)  # a Monday digest time
@@ -148,8 +149,7 @@ def measure(url: str) -> dict[str, float]:
     timed("city_text_full", lambda: result.__setitem__(
         "city_full_chars", len(digest.city_text("zh", AT, limit=None))))
     timed("chart", lambda: result.__setitem__("chart_kb", len(digest.city_chart("zh", AT)) / 1024))
-    # Linux reports ru_maxrss in KiB.
-    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["maxrss_mb"] = peak_rss_mb()
     return result
 
 

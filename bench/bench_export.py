@@ -6,7 +6,6 @@ import argparse
 import datetime as dt
 import gc
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.services.export import write_csv, write_xlsx  # noqa: E402 - needs ROOT on sys.path
+from bench.common import peak_rss_mb  # noqa: E402 - needs ROOT on sys.path
+from bot.services.export import write_csv, write_xlsx  # noqa: E402
 from bot.services.ledger import ProblemView  # noqa: E402
 from storage.ledger import Level, Source, Status, Track  # noqa: E402
 
@@ -97,8 +97,7 @@ def measure(rows: int, *, trace: bool = True) -> dict[str, float]:
             result[f"{op}_rows_per_s"] = rows / seconds
             result[f"{op}_peak_mb"] = peak / 2**20
             result[f"{op}_file_mb"] = size / 2**20
-    # Linux reports ru_maxrss in KiB: the whole process, input rows included.
-    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["maxrss_mb"] = peak_rss_mb()  # the whole process, input rows included
     return result
 
 
@@ -124,10 +123,10 @@ def _in_subprocess(rows: int, trace: bool) -> dict[str, float]:
 
 def _baseline_rss_mb(rows: int) -> float:
     """maxrss of a process that only builds the rows, to tell input from export memory."""
-    code = (f"import sys, resource; sys.path.insert(0, {str(ROOT)!r}); "
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
             f"sys.path.insert(0, {str(ROOT / 'bench')!r}); import bench_export as b; "
-            f"rows = b.synthetic({rows}); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            f"from bench.common import peak_rss_mb; rows = b.synthetic({rows}); "
+            "print(peak_rss_mb())")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return float(out.stdout)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def _one(rows: int) -> dict[str, float]:
     import io
 
-    from bench.common import T0, make_app, seed_problems, temp_config
+    from bench.common import T0, make_app, peak_rss_mb, seed_problems, temp_config
     from bot.sandbox import BotApiSandbox
     from bot.services.export import write_csv, write_xlsx
     from bot.services.membership import Identity, UnitView
@@ -52,7 +51,7 @@ def _one(rows: int) -> dict[str, float]:
     start = time.perf_counter()
     write_csv(ledger.iter_rows(), folder / "out.csv", tz=config.tz, now=T0)
     result["export_csv_s"] = time.perf_counter() - start
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = peak_rss_mb()
     del clock
     return result
 

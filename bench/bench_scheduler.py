@@ -65,7 +65,7 @@ def tick_cost(rows: int) -> float:
     return median(samples) * 1000
 
 
-async def burst(count: int, allowed: float = 30.0) -> dict[str, float]:
+async def burst(count: int, allowed: int = 30) -> dict[str, float]:
     """Send `count` due messages to distinct people through the sender, against the limits."""
     folder_config, _ = temp_config()
     config = parse_config({**folder_config.model_dump(mode="json"),

@@ -80,3 +80,22 @@ def seed_problems(database: Database, rows: int, units: int = 100) -> None:
                 batch = []
         if batch:
             conn.execute(insert(Problem), batch)
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory, in MB.
+
+    VmHWM belongs to the process's current memory map, which exec starts afresh. ru_maxrss does
+    not: a child started with vfork/exec (as subprocess does) inherits the parent's peak, so a
+    measuring child would report the benchmark driver's memory instead of its own.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
