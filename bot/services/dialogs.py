@@ -27,6 +27,7 @@ class DialogState:
 
 _WHERE = (Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user"))
 _GET = select(Dialog.flow, Dialog.state, Dialog.data).where(*_WHERE)
+_DELETE = delete(Dialog).where(*_WHERE)
 # The step and who is talking in one round trip: both are needed on every step of a flow.
 _GET_WITH_IDENTITY = join_identity(
     select(Dialog.flow, Dialog.state, Dialog.data, *IDENTITY_COLUMNS).select_from(Dialog),
@@ -76,6 +77,5 @@ class DialogStore:
     def clear(self, chat_id: int, user_id: int) -> bool:
         """End a conversation; tell whether there was one."""
         with self.db.write() as conn:
-            result = conn.execute(delete(Dialog).where(
-                Dialog.chat_id == chat_id, Dialog.user_id == user_id))
+            result = conn.execute(_DELETE, {"chat": chat_id, "user": user_id})
             return bool(result.rowcount)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, select
@@ -41,9 +40,9 @@ def next_checkin(config: Config, now: dt.datetime, problem: ProblemView) -> Plan
 
 
 # Built once: every filing and every change to an item replans it.
-_LEADERS = select(Member.user_id).where(Member.unit_id == bindparam("unit"),
-                                        Member.role == Role.LEADER)
-_OFFICE = select(Member.user_id).where(Member.role == Role.OFFICE)
+_ESCALATION = select(Member.user_id, Member.role).where(
+    ((Member.unit_id == bindparam("unit")) & (Member.role == Role.LEADER))
+    | (Member.role == Role.OFFICE))
 
 
 class DeadlinePlanner:
@@ -94,23 +93,24 @@ class DeadlinePlanner:
             add("deadline.today", owner, on_the_day)
         # The first overdue nudge; each one plans the next while the item stays open.
         add("deadline.overdue", owner, morning(self.config, day + dt.timedelta(days=1)))
+        leaders, office_members = self._escalation(conn, p)
         escalate = morning(self.config, day + dt.timedelta(days=r.escalate_after_days))
-        for leader in self._leaders(conn, p):
+        for leader in leaders:
             add("deadline.escalate", leader, escalate)
         office = morning(self.config, day + dt.timedelta(days=r.escalate_office_after_days))
-        for admin in self._office(conn):
+        for admin in office_members:
             add("deadline.escalate_office", admin, office)
         return items
 
-    def _leaders(self, conn: Connection, p: ProblemView) -> Iterable[int]:
-        leaders = set(conn.execute(_LEADERS, {"unit": p.unit_id}).scalars())
+    def _escalation(self, conn: Connection, p: ProblemView) -> tuple[list[int], list[int]]:
+        """Who hears of an overdue item: its leader (else the unit's leaders), then the office."""
+        leaders: set[int] = set()
+        office = set(self.config.office_admins)
+        for user_id, role in conn.execute(_ESCALATION, {"unit": p.unit_id}):
+            (leaders if role == Role.LEADER else office).add(user_id)
         if p.leader_user_id is not None and p.leader_user_id in leaders:
-            return [p.leader_user_id]
-        return sorted(leaders)
-
-    def _office(self, conn: Connection) -> Iterable[int]:
-        members = set(conn.execute(_OFFICE).scalars())
-        return sorted(members | set(self.config.office_admins))
+            return [p.leader_user_id], sorted(office)
+        return sorted(leaders), sorted(office)
 
 
 def checkin(problem_id: int, chat_id: int, when: dt.datetime) -> Planned:
