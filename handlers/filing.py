@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import html
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -13,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.config import Category
 from bot.context import Ctx
 from bot.dates import describe_when, parse_interval
 from bot.errors import DomainError
@@ -157,8 +159,16 @@ async def _ask(update: Update, context: Ctx, step: Step, lang: str, lead: str | 
 Question = tuple[str, InlineKeyboardMarkup | None]
 
 
+# Questions without the person's data are built once per language: InlineKeyboardMarkup is
+# immutable, and building buttons is a good part of what a step costs.
+
+
 def ask_category(update: Update, context: Ctx, lang: str) -> Question:
-    categories = context.svc.config.categories
+    return _category_question(lang, context.svc.config.categories)
+
+
+@functools.cache
+def _category_question(lang: str, categories: tuple[Category, ...]) -> Question:
     themes: dict[str, list[int]] = {}
     for i, c in enumerate(categories):
         themes.setdefault(c.theme, []).append(i)
@@ -171,12 +181,22 @@ def ask_category(update: Update, context: Ctx, lang: str) -> Question:
 
 
 def ask_level(update: Update, context: Ctx, lang: str) -> Question:
+    return _level_question(lang)
+
+
+@functools.cache
+def _level_question(lang: str) -> Question:
     buttons = [_button(t(lang, f"level.{lv.value}"), "level", lv.value) for lv in Level]
     buttons.append(_button(t(lang, "file.skip"), "level", "skip"))
     return t(lang, "file.ask_level"), InlineKeyboardMarkup([buttons])
 
 
 def ask_source(update: Update, context: Ctx, lang: str) -> Question:
+    return _source_question(lang)
+
+
+@functools.cache
+def _source_question(lang: str) -> Question:
     buttons = [_button(t(lang, f"source.{s.value}"), "src", s.value) for s in Source]
     return t(lang, "file.ask_source"), InlineKeyboardMarkup(_rows(buttons, 3))
 
@@ -192,11 +212,20 @@ def ask_measures(update: Update, context: Ctx, lang: str) -> Question:
     head = t(lang, "file.more_measures", count=len(measures))
     text = fitted(lambda width: head + "\n" + _esc(
         "\n".join(f"{i}. {shorten(m, width)}" for i, m in enumerate(measures, 1))))
-    done = _button(t(lang, "file.measures_done"), "mdone")
-    return text, InlineKeyboardMarkup([[done]])
+    return text, _measures_done(lang)
+
+
+@functools.cache
+def _measures_done(lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_button(t(lang, "file.measures_done"), "mdone")]])
 
 
 def ask_track(update: Update, context: Ctx, lang: str) -> Question:
+    return _track_question(lang)
+
+
+@functools.cache
+def _track_question(lang: str) -> Question:
     buttons = [[_button(t(lang, f"track.{tr.value}") + " — " + t(lang, f"track.{tr.value}.hint"),
                         "track", tr.value)] for tr in Track]
     return t(lang, "file.ask_track"), InlineKeyboardMarkup(buttons)
@@ -231,17 +260,25 @@ def ask_deadline(update: Update, context: Ctx, lang: str) -> Question:
 
 
 def ask_checkin(update: Update, context: Ctx, lang: str) -> Question:
+    return _checkin_question(lang)
+
+
+@functools.cache
+def _checkin_question(lang: str) -> Question:
     buttons = [_button(t(lang, f"checkin.{d}"), "checkin", d) for d in CHECKIN_DAYS]
     return t(lang, "file.ask_checkin"), InlineKeyboardMarkup([buttons])
 
 
 def ask_confirm(update: Update, context: Ctx, lang: str) -> Question:
     draft = _draft(context)
-    card = draft_card(draft, lang, context.svc.config.tz)
+    return draft_card(draft, lang, context.svc.config.tz), _confirm_markup(lang)
+
+
+@functools.cache
+def _confirm_markup(lang: str) -> InlineKeyboardMarkup:
     edits = [_button(t(lang, f"file.edit.{f}"), "edit", f) for f in EDITABLE]
-    keyboard = [[_button(t(lang, "file.confirm"), "confirm")], *_rows(edits, 3),
-                [_button(t(lang, "file.cancel"), "cancel")]]
-    return card, InlineKeyboardMarkup(keyboard)
+    return InlineKeyboardMarkup([[_button(t(lang, "file.confirm"), "confirm")], *_rows(edits, 3),
+                                 [_button(t(lang, "file.cancel"), "cancel")]])
 
 
 ASK: dict[Step, Callable[[Update, Ctx, str], Question]] = {
