@@ -95,12 +95,21 @@ def config(db_url: str) -> Config:
                          "telegram": {"rate_limit": limits}})
 
 
+@contextmanager
+def migrated(url: str) -> Iterator[Database]:
+    """A Database on `url` with the schema upgraded, disposed afterwards."""
+    db = Database.from_url(url)
+    upgrade(db.engine)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
 @pytest.fixture
 def database(config: Config) -> Iterator[Database]:
-    db = Database.from_url(config.database.url)
-    upgrade(db.engine)
-    yield db
-    db.dispose()
+    with migrated(config.database.url) as db:
+        yield db
 
 
 @pytest.fixture

@@ -23,17 +23,16 @@ from storage.migrate import upgrade
 from storage.models import Role
 from tests import figures
 from tests.chat import Chat, running_bot
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, migrated
 from tests.test_faults_telegram import (  # noqa: F401  (_probe_renderer is an autouse fixture)
     ADMIN_CHAT,
     CADRE,
     _probe_renderer,
-    _walk_from_description_to_confirm,
-    _walk_to_description,
     check,
     probe,
     setup_unit,
 )
+from tests.test_filing import walk_from_description_to_confirm, walk_to_description
 
 MEMBERS = [31, 32, 33, 34, 35]
 DESCRIPTION = "窗口工作人员午休时段无人值守"
@@ -106,9 +105,9 @@ async def test_a_locked_database_asks_to_retry_and_saves_nothing(
         svc = chat.app.bot_data.services
         setup_unit(svc, chat.sandbox, [CADRE])
         chat.sandbox.add_group(ADMIN_CHAT, "运维群", admins=[900])
-        await _walk_to_description(chat)
+        await walk_to_description(chat)
         await chat.send(CADRE, DESCRIPTION)
-        await _walk_from_description_to_confirm(chat)
+        await walk_from_description_to_confirm(chat)
         lock.take()
         with caplog.at_level(logging.WARNING):
             [told] = await chat.click(CADRE, "确认")
@@ -207,9 +206,9 @@ async def test_a_full_disk_fails_the_use_case_clearly_and_the_bot_keeps_going(
         svc = chat.app.bot_data.services
         setup_unit(svc, chat.sandbox, [CADRE])
         chat.sandbox.add_group(ADMIN_CHAT, "运维群", admins=[900])
-        await _walk_to_description(chat)
+        await walk_to_description(chat)
         await chat.send(CADRE, long_text[:2000])
-        await _walk_from_description_to_confirm(chat)
+        await walk_from_description_to_confirm(chat)
         with disk_full(sqlite_db):
             with caplog.at_level(logging.ERROR):
                 [told] = await chat.click(CADRE, "确认")
@@ -240,10 +239,8 @@ def pg_config(postgres_url: str, pg_app: str) -> Config:
 
 @pytest.fixture
 def pg_db(pg_config: Config) -> Iterator[Database]:
-    db = Database.from_url(pg_config.database.url)
-    upgrade(db.engine)
-    yield db
-    db.dispose()
+    with migrated(pg_config.database.url) as db:
+        yield db
 
 
 @pytest.fixture
@@ -295,9 +292,9 @@ async def test_postgres_killed_mid_transaction_leaves_nothing_half_written(
     async with running_bot(pg_config, clock, pg_db) as chat:
         svc = chat.app.bot_data.services
         setup_unit(svc, chat.sandbox, [CADRE])
-        await _walk_to_description(chat)
+        await walk_to_description(chat)
         await chat.send(CADRE, DESCRIPTION)
-        await _walk_from_description_to_confirm(chat)
+        await walk_from_description_to_confirm(chat)
         event.listen(pg_db.engine, "before_cursor_execute", kill_on_insert)
         [told] = await chat.click(CADRE, "确认")
         assert killed == [1]

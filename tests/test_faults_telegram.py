@@ -22,6 +22,7 @@ from storage.models import Role
 from storage.notify import NoteState
 from tests import figures
 from tests.chat import Chat, running_bot
+from tests.test_filing import walk_from_description_to_confirm, walk_to_description
 
 LIAISON, CADRE, LEADER = 77, 21, 22
 ADMIN_CHAT = -4242
@@ -384,34 +385,17 @@ async def test_a_blocked_user_gets_no_apology_and_others_are_still_answered(
     count_faults(chat.sandbox)
 
 
-async def _walk_to_description(chat: Chat) -> None:
-    await chat.send(CADRE, "/file")
-    await chat.click(CADRE, "履职尽责缺位")
-    await chat.click(CADRE, "单位")
-    await chat.click(CADRE, "群众反映")
-
-
-async def _walk_from_description_to_confirm(chat: Chat) -> None:
-    await chat.send(CADRE, "安排午间轮值\n公示值班电话")
-    await chat.click(CADRE, "措施已写完 ✅")
-    await chat.click(CADRE, "限期整改 — 在规定时限内改好")
-    await chat.click(CADRE, "李局长")
-    await chat.click(CADRE, "我自己")
-    [card] = await chat.send(CADRE, "下周五前")  # the deadline read back, then the card
-    assert "请核对登记内容" in (card.text or "")
-
-
 async def test_filing_survives_failed_replies_and_a_failed_button_answer(chat: Chat) -> None:
     svc = chat.app.bot_data.services
     setup_unit(svc, chat.sandbox, [CADRE])
-    await _walk_to_description(chat)
+    await walk_to_description(chat)
     # The question after the description times out: the step is not taken, the user is told.
     chat.sandbox.fail("sendMessage", "timeout", chat_id=CADRE)
     [told] = await chat.send(CADRE, "窗口工作人员午休时段无人值守")
     assert told.text == t("zh", "error.network")
     [asked] = await chat.send(CADRE, "窗口工作人员午休时段无人值守")
     assert "措施" in (asked.text or "")
-    await _walk_from_description_to_confirm(chat)
+    await walk_from_description_to_confirm(chat)
     # Confirming while the button's answer fails: nothing is saved, the card still works.
     chat.sandbox.fail("answerCallbackQuery", "reset")
     [told] = await chat.click(CADRE, "确认")

@@ -26,12 +26,16 @@ def _setup(services: Services, sandbox: BotApiSandbox | None = None) -> None:
             sandbox.add_user(user, name)
 
 
-async def _walk_to_confirm(chat: Chat) -> None:
+async def walk_to_description(chat: Chat) -> None:
+    """/file, then category, level and source by their buttons: the bot asks for the problem."""
     await chat.send(CADRE, "/file")
     await chat.click(CADRE, "履职尽责缺位")
     await chat.click(CADRE, "单位")
     await chat.click(CADRE, "群众反映")
-    await chat.send(CADRE, "窗口工作人员午休时段无人值守")
+
+
+async def walk_from_description_to_confirm(chat: Chat) -> None:
+    """Two measures, 限期整改, 李局长, oneself, 下周五前: the bot shows the confirm card."""
     [more] = await chat.send(CADRE, "安排午间轮值\n公示值班电话")
     assert "已记录2条措施" in (more.text or "")
     await chat.click(CADRE, "措施已写完 ✅")
@@ -43,6 +47,12 @@ async def _walk_to_confirm(chat: Chat) -> None:
     echo, rest = (card.text or "").split("\n\n", 1)
     assert echo == "整改时限：<b>2026年12月4日 周五 23:59</b>"
     assert "请核对登记内容" in rest
+
+
+async def _walk_to_confirm(chat: Chat) -> None:
+    await walk_to_description(chat)
+    await chat.send(CADRE, "窗口工作人员午休时段无人值守")
+    await walk_from_description_to_confirm(chat)
 
 
 async def test_guided_filing_saves_only_on_confirm(chat: Chat, services: Services) -> None:

@@ -293,44 +293,38 @@ async def test_malformed_callback_data_is_answered_without_errors(
             count("forged.malformed")
 
 
+async def refused_all(chat: Chat, org: Services, user: int, *datas: str) -> None:
+    """Each forged answer to the step the person is at is refused; the step stays."""
+    for data in datas:
+        await refused(chat, org, user, data)
+        count("forged.dialog_step")
+
+
 async def test_malformed_data_inside_a_conversation(chat: Chat, org: Services) -> None:
     """A forged answer to the step the person is at: refused, the step stays where it was."""
     await chat.send(OWNER, "/file")
-    for data in ("file:cat:99", "file:cat:-1", "file:cat:x", "file:cat", "file:cat:1:2"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER,
+                      "file:cat:99", "file:cat:-1", "file:cat:x", "file:cat", "file:cat:1:2")
     await chat.click(OWNER, "履职尽责缺位")
-    for data in ("file:level:xx", "file:level", "file:src:1", "file:track:fast"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER,
+                      "file:level:xx", "file:level", "file:src:1", "file:track:fast")
     await chat.click(OWNER, "个人")
-    for data in ("file:src:nowhere", "file:src", "file:src:self:1"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER, "file:src:nowhere", "file:src", "file:src:self:1")
     await chat.click(OWNER, "暗访监督")
     await chat.send(OWNER, "上班时间玩手机")
     await chat.send(OWNER, "加强考勤")
     await chat.click(OWNER, "措施已写完 ✅")
-    for data in ("file:track:x", "file:track"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER, "file:track:x", "file:track")
     await chat.click(OWNER, "长期坚持 — 长期坚持，定期检查")
-    for data in ("file:leader:99999", "file:leader:x", f"file:leader:{OTHER_LEADER}",
-                 "file:leader:" + "9" * 40):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER, "file:leader:99999", "file:leader:x",
+                      f"file:leader:{OTHER_LEADER}", "file:leader:" + "9" * 40)
     await chat.click(OWNER, "跳过")
-    for data in ("file:owner:x", f"file:owner:{OTHER_MEMBER}", "file:owner"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER, "file:owner:x", f"file:owner:{OTHER_MEMBER}", "file:owner")
     await chat.click(OWNER, "我自己")
-    for data in ("file:checkin:0", "file:checkin:100000", "file:checkin:x", "file:checkin"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER,
+                      "file:checkin:0", "file:checkin:100000", "file:checkin:x", "file:checkin")
     [card] = await chat.click(OWNER, "每周")
-    for data in ("file:edit:nothing", "file:edit", "file:edit:deadline:1"):
-        await refused(chat, org, OWNER, data)
-        count("forged.dialog_step")
+    await refused_all(chat, org, OWNER, "file:edit:nothing", "file:edit", "file:edit:deadline:1")
     await chat.click(OWNER, "确认", message=card)
     [row] = org.ledger.rows()
     assert row.checkin_days == 7 and row.description == "上班时间玩手机"
