@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import html
 from typing import Any
@@ -261,13 +262,28 @@ def _text_and_photo(update: Update) -> tuple[str, str | None]:
     return text, photo or document
 
 
-async def _note(update: Update, context: Ctx) -> tuple[str, str | None] | None:
-    """The text (and photo or file) of a note; asks again when there is no text."""
+@dataclasses.dataclass(frozen=True)
+class _Note:
+    item_id: int
+    text: str
+    attachment: str | None
+    ident: Identity
+    lang: str
+
+
+async def _note(update: Update, context: Ctx) -> _Note | None:
+    """The text (and photo or file) of a note on the dialog's item, ending the step; None (and
+    the question asked again) when there is no text."""
     text, attachment = _text_and_photo(update)
+    ident = identify(update, context)
+    lang = lang_of(ident, context)
     if not text:
-        await answer(update, t(lang_of(identify(update, context), context), "item.need_text"))
+        await answer(update, t(lang, "item.need_text"))
         return None
-    return text[:2000], attachment
+    assert context.dialog is not None
+    item_id = context.dialog.data["id"]
+    finish(context, update)  # first: a refusal must not keep the person in this step
+    return _Note(item_id, text[:2000], attachment, ident, lang)
 
 
 async def receive_progress(update: Update, context: Ctx) -> int | None:
@@ -275,17 +291,11 @@ async def receive_progress(update: Update, context: Ctx) -> int | None:
     note = await _note(update, context)
     if note is None:
         return None
-    text, attachment = note
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    assert context.dialog is not None
-    item_id = context.dialog.data["id"]
-    finish(context, update)  # first: a refusal must not keep the person in this step
     problem = context.svc.ledger.add_progress(
-        item_id, by=ident, by_name=display_name(update), text=text,
-        attachment=attachment)
-    await answer(update, t(lang, "item.progress_saved", number=problem.number,
-                           status=t(lang, f"status.{problem.status.value}")))
+        note.item_id, by=note.ident, by_name=display_name(update), text=note.text,
+        attachment=note.attachment)
+    await answer(update, t(note.lang, "item.progress_saved", number=problem.number,
+                           status=t(note.lang, f"status.{problem.status.value}")))
     return END
 
 
@@ -294,23 +304,17 @@ async def receive_done(update: Update, context: Ctx) -> int | None:
     note = await _note(update, context)
     if note is None:
         return None
-    text, attachment = note
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    assert context.dialog is not None
-    item_id = context.dialog.data["id"]
-    finish(context, update)  # first: a refusal must not keep the person in this step
     report = context.svc.ledger.report_done(
-        item_id, by=ident, by_name=display_name(update), completion=text,
-        attachment=attachment)
+        note.item_id, by=note.ident, by_name=display_name(update), completion=note.text,
+        attachment=note.attachment)
     problem = report.problem
-    await answer(update, t(lang, "item.done_saved", number=problem.number))
+    await answer(update, t(note.lang, "item.done_saved", number=problem.number))
     for reviewer in report.reviewers:
         rlang = lang_of(context.svc.membership.identify(reviewer), context)
         await context.bot.send_message(
             reviewer, t(rlang, "signoff.request", number=problem.number, unit=problem.unit_name,
                         description=shorten(problem.description, 200),
-                        completion=shorten(text, 500), who=display_name(update)),
+                        completion=shorten(note.text, 500), who=display_name(update)),
             reply_markup=InlineKeyboardMarkup([signoff_row(problem.id, rlang)]))
     return END
 
