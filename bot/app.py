@@ -36,6 +36,7 @@ from bot.services.membership import MembershipService
 from bot.services.notify import NotificationService
 from bot.services.office_hours import OfficeHoursService
 from bot.services.plans import DeadlinePlanner
+from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.texts import LANGS, t
 from bot.workdays import WorkCalendar
@@ -84,6 +85,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
         reminders=ReminderService(notify, clock, config.tz),
         office_hours=OfficeHoursService(db, clock, calendar, notify, config),
         digest=DigestService(db, clock, notify, config, calendar),
+        privacy=PrivacyService(db, clock, config, replan=planner.replan),
     )
 
 

@@ -336,9 +336,9 @@ def _backup_or_restore(config: Config, args: argparse.Namespace) -> int:
 
 
 def _member(services: Services, args: argparse.Namespace) -> int:
-    from bot.services.privacy import SYSTEM_ACTOR, PrivacyService
+    from bot.services.privacy import SYSTEM_ACTOR
 
-    privacy = PrivacyService(services.db, services.clock, services.config)
+    privacy = services.privacy
     if args.member_command == "export":
         data = privacy.export_json(args.user_id)
         if args.output:

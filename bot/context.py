@@ -17,6 +17,7 @@ from bot.services.meetings import MeetingService
 from bot.services.membership import Identity, MembershipService
 from bot.services.notify import NotificationService
 from bot.services.office_hours import OfficeHoursService
+from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.workdays import WorkCalendar
 from storage.db import Database
@@ -40,6 +41,7 @@ class Services:
     reminders: ReminderService
     office_hours: OfficeHoursService
     digest: DigestService
+    privacy: PrivacyService
 
 
 class BotData:

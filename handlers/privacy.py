@@ -7,7 +7,6 @@ import asyncio
 from telegram import Update
 
 from bot.context import Ctx
-from bot.services.privacy import PrivacyService
 from bot.texts import t
 from handlers.common import identify, lang_of
 
@@ -17,7 +16,7 @@ async def send_my_data(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     svc = context.svc
-    privacy = PrivacyService(svc.db, svc.clock, svc.config)
+    privacy = svc.privacy
     # Refuses (privacy.nothing) when nothing is stored; the error handler answers with it.
     data = await asyncio.to_thread(privacy.export_json, ident.user_id)
     stamp = svc.clock.now().astimezone(svc.config.tz)

@@ -19,7 +19,7 @@ from bot.context import Services
 from bot.errors import DomainError
 from bot.services.audit import AuditService
 from bot.services.ledger import Draft, LedgerService
-from bot.services.privacy import SYSTEM_ACTOR, PrivacyService
+from bot.services.privacy import SYSTEM_ACTOR
 from storage.ledger import EventKind, Problem, ProblemEvent, Status
 from storage.models import Role
 from tests import figures
@@ -116,7 +116,7 @@ def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
 
     # Removing a member's data rewrites the items naming them: an event by the operator each.
     changed_by(0, SYSTEM_ACTOR, "privacy.remove",
-               lambda: PrivacyService(services.db, services.clock, services.config).remove(CADRE))
+               lambda: services.privacy.remove(CADRE))
     # And a refused change changes nothing and records nothing.
     before, seen = _snapshot(services), len(_events(services))
     with pytest.raises(DomainError):

@@ -18,7 +18,7 @@ from bot.context import Services
 from bot.errors import DomainError
 from bot.services.dialogs import DialogState
 from bot.services.ledger import Draft
-from bot.services.privacy import REMOVED_ID, SYSTEM_ACTOR, PrivacyService
+from bot.services.privacy import REMOVED_ID, SYSTEM_ACTOR
 from storage.db import Database
 from storage.ledger import EventKind, Problem, ProblemEvent
 from storage.meetings import Attendee, LeaveKind, LeaveRequest, Meeting
@@ -74,7 +74,7 @@ def test_export_holds_everything_stored_about_the_person(
     services: Services, clock: FixedClock
 ) -> None:
     ids = _populate(services, clock)
-    data = json.loads(PrivacyService(services.db, clock, services.config).export_json(CADRE))
+    data = json.loads(services.privacy.export_json(CADRE))
     assert data["user"]["display_name"] == "张三" and data["user"]["id"] == CADRE
     assert [(m["unit_code"], m["role"]) for m in data["memberships"]] == [("EDU", "member")]
     relations = {p["id"]: p["relation"] for p in data["problems"]}
@@ -92,7 +92,7 @@ def test_export_holds_everything_stored_about_the_person(
     assert data["user"]["created_at"].endswith("+08:00")  # times in the deployment's zone
     figures.count("privacy.export_sections_checked", 11)
     with pytest.raises(DomainError) as info:
-        PrivacyService(services.db, clock, services.config).export(999)
+        services.privacy.export(999)
     assert info.value.key == "privacy.nothing"
 
 
@@ -102,7 +102,7 @@ def test_remove_deletes_personal_rows_and_keeps_the_ledger_under_a_placeholder(
     ids = _populate(services, clock)
     db = services.db
     before = _count(db, ProblemEvent)
-    report = PrivacyService(db, clock, services.config).remove(CADRE)
+    report = services.privacy.remove(CADRE)
     assert report.deleted["users"] == 1 and report.deleted["members"] == 1
     for model, where in ((User, User.id == CADRE), (Member, Member.user_id == CADRE),
                          (Dialog, Dialog.user_id == CADRE),
@@ -143,7 +143,7 @@ def test_remove_deletes_personal_rows_and_keeps_the_ledger_under_a_placeholder(
     pending = services.notify.listing(states=[NoteState.PENDING], limit=10_000)
     assert pending and {n.chat_id for n in pending}.isdisjoint({CADRE, REMOVED_ID})
     with pytest.raises(DomainError):
-        PrivacyService(db, clock, services.config).remove(CADRE)  # nothing left to remove
+        services.privacy.remove(CADRE)  # nothing left to remove
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -154,7 +154,7 @@ def test_keep_name_mode_keeps_names_and_drops_the_account_link(
                          "privacy": {"ledger_names": "keep_name"}})
     services = build_services(keep, clock=clock, database=database)
     ids = _populate(services, clock)
-    PrivacyService(database, clock, keep).remove(LEADER)
+    services.privacy.remove(LEADER)
     with database.uow() as s:
         theirs = s.get_one(Problem, ids["theirs"])
         assert (theirs.leader_name, theirs.leader_user_id) == ("李局长", None)
@@ -171,7 +171,7 @@ def test_placeholder_mode_renames_the_leader_and_reviewer(
     services: Services, clock: FixedClock
 ) -> None:
     ids = _populate(services, clock)
-    PrivacyService(services.db, clock, services.config).remove(LEADER)
+    services.privacy.remove(LEADER)
     with services.db.uow() as s:
         theirs = s.get_one(Problem, ids["theirs"])
         assert (theirs.leader_name, theirs.reviewer_name) == ("已离职人员", "已离职人员")

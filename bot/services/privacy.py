@@ -15,9 +15,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.config import Config
 from bot.errors import DomainError
-from bot.services.ledger import view
-from bot.services.notify import NotificationService
-from bot.services.plans import DeadlinePlanner
+from bot.services.ledger import Replanner, view
 from bot.services.reminders import subject_of as reminder_subject
 from bot.texts import t
 from storage.db import Database
@@ -56,10 +54,13 @@ def _rows(s: Session, table: Table, where: Any, tz: dt.tzinfo,
 
 
 class PrivacyService:
-    def __init__(self, db: Database, clock: Clock, config: Config) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, config: Config, *, replan: Replanner | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.config = config
+        self.replan = replan
 
     # -- export ------------------------------------------------------------------------------
 
@@ -237,11 +238,9 @@ class PrivacyService:
             deleted["users"] = run(delete(User).where(User.id == user_id))
             s.flush()
             # Open items lose the person's nudges and escalations; others' plans are rebuilt.
-            planner = DeadlinePlanner(self.config, self.clock,
-                                      NotificationService(self.db, self.clock,
-                                                          late_window=dt.timedelta(hours=1)))
-            for problem in items.values():
-                planner.replan(s.connection(), view(problem))
+            if self.replan is not None:
+                for problem in items.values():
+                    self.replan(s.connection(), view(problem))
         return RemovalReport(user_id, {k: v for k, v in deleted.items() if v},
                              {k: v for k, v in changed.items() if v},
                              office_admin=user_id in self.config.office_admins)
