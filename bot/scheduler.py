@@ -1,12 +1,10 @@
 """The sender: a repeating tick that claims due notifications and delivers them through Telegram.
 
-Renderers turn a notification row into a message at send time (so it reflects the subject as it
-is now); feature modules register them by kind with @renders("kind").
+What a notification says comes from its kind's renderer (bot/rendering.py), at send time.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import os
@@ -17,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
-from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.pacing import Pacer
+from bot.rendering import CAPTION_LIMIT, RENDERERS, Rendered, renders
 from bot.services.notify import LATE_AFTER, SENT_PARTS, SUMMARISE, Note, Planned
 from bot.texts import normalize_lang, t
 from storage.db import StorageFault, classify
@@ -28,39 +27,6 @@ if TYPE_CHECKING:
     from bot.context import App, Ctx, Services
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A message ready to send, and what to plan once it went out (e.g. tomorrow's nudge)."""
-
-    text: str
-    markup: InlineKeyboardMarkup | None = None
-    then: tuple[Planned, ...] = ()
-    photo: bytes | None = None  # sent with the text as caption (or after it, when too long)
-    document: tuple[str, bytes] | None = None  # (file name, content)
-
-
-# (app, note, lang, brief) -> message, or None when the subject no longer needs it.
-# brief=True asks for one line for a downtime summary.
-Renderer = Callable[["App", Note, str, bool], Awaitable[Rendered | None]]
-RENDERERS: dict[str, Renderer] = {}
-
-
-def renders(kind: str) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of one notification kind."""
-
-    def register(renderer: Renderer) -> Renderer:
-        if kind in RENDERERS and RENDERERS[kind] is not renderer:
-            raise ValueError(f"two renderers for notification kind {kind!r}")
-        RENDERERS[kind] = renderer
-        return renderer
-
-    return register
-
-
-# Telegram's limit on a photo's or document's caption.
-CAPTION_LIMIT = 1024
 
 
 def instance_name() -> str:
@@ -116,8 +82,7 @@ class Sender:
         self.holder = holder
         self.batch = batch
         self.lease_ttl = lease_ttl
-        self._last_to_chat: dict[int, float] = {}
-        self._next_slot = 0.0
+        self.pacer = Pacer()
         self._owed: list[Write] = []  # outcomes a storage fault kept us from recording
         self._unsent: list[int] = []  # claimed in this tick, not yet tried
 
@@ -223,7 +188,7 @@ class Sender:
         text = rendered.text
         if self._late(note):
             text = t(lang, "notify.late_mark") + text
-        await self._pace(note.chat_id)
+        await self.pacer.wait(note.chat_id, self.svc.config.telegram.rate_limit)
         # Renew before every send: a sender that stalled past its lease must not send what a
         # new holder may already have reclaimed.
         if not notify.hold_lease(self.holder, self.lease_ttl):
@@ -329,7 +294,7 @@ class Sender:
             text = t(lang, "notify.summary", count=len(notes)) + "\n" + "\n".join(lines)
             if more > 0:
                 text += "\n" + t(lang, "notify.summary_more", count=more)
-            await self._pace(chat_id)
+            await self.pacer.wait(chat_id, self.svc.config.telegram.rate_limit)
             self._tried(*notes)
             try:
                 await self.app.bot.send_message(chat_id, text)
@@ -386,33 +351,6 @@ class Sender:
             payload={"kind": note.kind, "chat_id": note.chat_id, "key": note.key,
                      "error": reason[:300]},
         )])
-
-    async def _pace(self, chat_id: int) -> None:
-        """Space a fan-out evenly under Telegram's overall and per-chat rates.
-
-        python-telegram-bot's rate limiter lets a burst of 30 through at once and then drips;
-        a server counting any one-second window sees more than 30 and answers 429. Evenly
-        spaced sends, 1% under the limit, never trip it.
-        """
-        limits = self.svc.config.telegram.rate_limit
-        loop = asyncio.get_running_loop()
-        if limits.overall_per_second:
-            wait = self._next_slot - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next_slot = max(loop.time(), self._next_slot) + 1 / (
-                limits.overall_per_second * 0.99)
-        rate = limits.per_chat_per_second
-        if not rate:
-            return
-        last = self._last_to_chat.get(chat_id)
-        if last is not None:
-            wait = 1.0 / rate - (loop.time() - last)
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self._last_to_chat[chat_id] = loop.time()
-        if len(self._last_to_chat) > 10_000:
-            self._last_to_chat.clear()
 
     def _lang(self, chat_id: int) -> str:
         default = self.svc.config.language

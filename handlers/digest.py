@@ -13,7 +13,8 @@ from telegram.ext import CommandHandler
 
 from bot.context import App, Ctx, Services
 from bot.errors import DomainError
-from bot.scheduler import TICK_HOOKS, Rendered, TickReport, renders
+from bot.rendering import Rendered, renders
+from bot.scheduler import TICK_HOOKS, TickReport
 from bot.services import campaign, digest
 from bot.services.digest import DigestService
 from bot.services.notify import Note

@@ -13,7 +13,7 @@ from bot import callbacks
 from bot.context import Ctx, Services
 from bot.dates import describe_when, parse_range
 from bot.errors import DomainError
-from bot.scheduler import Rendered, renders
+from bot.rendering import Rendered, renders
 from bot.services.leave import LeaveService, LeaveView, Roster
 from bot.services.notify import Note
 from bot.texts import t

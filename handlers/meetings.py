@@ -14,7 +14,7 @@ from bot import callbacks
 from bot.context import Ctx, Services
 from bot.dates import describe_when
 from bot.errors import DomainError
-from bot.scheduler import Rendered, renders
+from bot.rendering import Rendered, renders
 from bot.services.meetings import MeetingService, MeetingView
 from bot.services.notify import Note
 from bot.texts import t

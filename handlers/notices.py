@@ -12,7 +12,7 @@ from bot import callbacks
 from bot.context import App, Ctx
 from bot.dates import describe_when
 from bot.errors import DomainError
-from bot.scheduler import Rendered, renders
+from bot.rendering import Rendered, renders
 from bot.services.ledger import OPEN, ProblemView
 from bot.services.notify import Note, Planned
 from bot.services.plans import morning_after, next_checkin, overdue_nudge

@@ -15,7 +15,8 @@ from bot import callbacks
 from bot.context import App, Ctx, Services
 from bot.dates import describe_when
 from bot.errors import DomainError
-from bot.scheduler import TICK_HOOKS, Rendered, TickReport, renders
+from bot.rendering import Rendered, renders
+from bot.scheduler import TICK_HOOKS, TickReport
 from bot.services import office_hours, reminders
 from bot.services.notify import Note
 from bot.services.office_hours import OfficeHoursService, OfficeSetting, is_morning

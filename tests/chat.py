@@ -101,7 +101,7 @@ async def deliver_at(chat: Chat, clock: FixedClock, at: dt.datetime) -> None:
     """Move the clock and run one sender tick."""
     clock.set(at)
     # The test clock jumps hours or days while real time stands still; forget per-chat pacing.
-    chat.app.bot_data.sender._last_to_chat.clear()
+    chat.app.bot_data.sender.pacer.reset()
     await chat.app.bot_data.sender.tick()
 
 

@@ -13,8 +13,8 @@ import pytest
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Services
+from bot.rendering import RENDERERS, Rendered
 from bot.sandbox import BotApiSandbox
-from bot.scheduler import RENDERERS, Rendered
 from bot.services.notify import Note, Planned
 from bot.texts import t
 from storage.db import Database

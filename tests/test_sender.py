@@ -156,7 +156,7 @@ async def test_two_instances_on_one_database_never_both_send(
 async def test_photos_and_documents_go_with_their_captions(
     chat: Chat, clock: FixedClock
 ) -> None:
-    from bot.scheduler import RENDERERS, Rendered
+    from bot.rendering import RENDERERS, Rendered
 
     async def attachment(app: object, n: object, lang: str, brief: bool) -> Rendered:
         payload = n.payload  # type: ignore[attr-defined]
