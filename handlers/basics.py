@@ -9,12 +9,12 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import Ctx
-from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.texts import t
 from handlers.common import (
     answer,
+    button_choice,
     display_name,
     forget_identity,
     identify,
@@ -181,10 +181,7 @@ async def pick_lang(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    args = callbacks.args_of(query.data, 1)
-    if args is None or args[0] not in ("zh", "en"):
-        raise DomainError("button.stale")
-    await _set_lang(update, context, args[0])
+    await _set_lang(update, context, button_choice(update, ("zh", "en")))
 
 
 async def _set_lang(update: Update, context: Ctx, lang: str) -> None:

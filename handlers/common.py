@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot import callbacks
 from bot.context import Ctx
 from bot.dates import describe_when, parse_when
+from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.texts import normalize_lang, t
 from storage.models import Role
@@ -21,6 +24,32 @@ def identify(update: Update, context: Ctx) -> Identity:
     if context.identity is None or context.identity.user_id != user.id:
         context.identity = context.svc.membership.identify(user.id)
     return context.identity
+
+
+def button_args(update: Update, count: int) -> list[str]:
+    """The pressed button's arguments; forged data with another count is refused as stale."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    args = callbacks.args_of(query.data, count)
+    if args is None:
+        raise DomainError("button.stale")
+    return args
+
+
+def button_choice(update: Update, allowed: Iterable[str]) -> str:
+    """The button's one argument when it is one of the offered values, else refused as stale."""
+    choice = button_args(update, 1)[0]
+    if choice not in set(allowed):
+        raise DomainError("button.stale")
+    return choice
+
+
+def button_id(update: Update, count: int = 1) -> int:
+    """The first of exactly `count` button arguments, as an id; anything else is refused."""
+    value = callbacks.number(button_args(update, count)[0])
+    if value is None:
+        raise DomainError("button.stale")
+    return value
 
 
 def forget_identity(context: Ctx) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 import functools
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -23,6 +23,8 @@ from bot.services.ledger import Draft
 from bot.texts import shorten, t
 from handlers.common import (
     answer,
+    button_args,
+    button_choice,
     display_name,
     identify,
     lang_of,
@@ -337,24 +339,6 @@ def _immediate_default(context: Ctx) -> dt.datetime:
 # -- answers -----------------------------------------------------------------------------------
 
 
-def _arg(update: Update) -> str:
-    """The button's one argument; forged data with more or fewer is refused as stale."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    args = callbacks.args_of(query.data, 1)
-    if args is None:
-        raise DomainError("button.stale")
-    return args[0]
-
-
-def _choice(update: Update, allowed: Iterable[str]) -> str:
-    """The button's argument when it is one of the offered values, else refused as stale."""
-    choice = _arg(update)
-    if choice not in set(allowed):
-        raise DomainError("button.stale")
-    return choice
-
-
 def _person(update: Update, context: Ctx, choice: str) -> tuple[int, str]:
     user_id = callbacks.number(choice)
     if user_id is None:
@@ -380,7 +364,7 @@ async def pick_category(update: Update, context: Ctx) -> int:
     """Take the tapped category."""
     await _ack(update)
     categories = context.svc.config.categories
-    index = int(_choice(update, map(str, range(len(categories)))))
+    index = int(button_choice(update, map(str, range(len(categories)))))
     _store(context, _replace(_draft(context), category=categories[index].name))
     return await advance(update, context)
 
@@ -406,7 +390,7 @@ async def type_category(update: Update, context: Ctx) -> int | None:
 async def pick_level(update: Update, context: Ctx) -> int:
     """Take the level (个人/单位/行业) or skip it."""
     await _ack(update)
-    choice = _choice(update, [*(lv.value for lv in Level), "skip"])
+    choice = button_choice(update, [*(lv.value for lv in Level), "skip"])
     assert context.dialog is not None
     if choice == "skip":
         context.dialog.data["skipped"] = [*context.dialog.data.get("skipped", []), "level"]
@@ -418,7 +402,8 @@ async def pick_level(update: Update, context: Ctx) -> int:
 async def pick_source(update: Update, context: Ctx) -> int:
     """Take the problem's source."""
     await _ack(update)
-    _store(context, _replace(_draft(context), source=_choice(update, (s.value for s in Source))))
+    source = button_choice(update, (s.value for s in Source))
+    _store(context, _replace(_draft(context), source=source))
     return await advance(update, context)
 
 
@@ -457,14 +442,15 @@ async def measures_done(update: Update, context: Ctx) -> int:
 async def pick_track(update: Update, context: Ctx) -> int:
     """Take the rectification track."""
     await _ack(update)
-    _store(context, _replace(_draft(context), track=_choice(update, (tr.value for tr in Track))))
+    track = button_choice(update, (tr.value for tr in Track))
+    _store(context, _replace(_draft(context), track=track))
     return await advance(update, context)
 
 
 async def pick_leader(update: Update, context: Ctx) -> int:
     """Take the responsible leader from the unit's leaders, or skip."""
     await _ack(update)
-    choice = _arg(update)
+    choice = button_args(update, 1)[0]
     assert context.dialog is not None
     if choice == "skip":
         context.dialog.data["skipped"] = [*context.dialog.data.get("skipped", []), "leader"]
@@ -484,7 +470,7 @@ async def type_leader(update: Update, context: Ctx) -> int | None:
 async def pick_owner(update: Update, context: Ctx) -> int:
     """Take the responsible person: me, or someone from the unit."""
     await _ack(update)
-    choice = _arg(update)
+    choice = button_args(update, 1)[0]
     if choice == "me":
         user = update.effective_user
         assert user is not None
@@ -531,7 +517,8 @@ async def use_default_deadline(update: Update, context: Ctx) -> int:
 async def pick_checkin(update: Update, context: Ctx) -> int:
     """Take the check-in period for 长期坚持."""
     await _ack(update)
-    _store(context, _replace(_draft(context), checkin_days=int(_choice(update, CHECKIN_DAYS))))
+    days = int(button_choice(update, CHECKIN_DAYS))
+    _store(context, _replace(_draft(context), checkin_days=days))
     return await advance(update, context)
 
 
@@ -548,7 +535,7 @@ async def type_checkin(update: Update, context: Ctx) -> int | None:
 async def edit_field(update: Update, context: Ctx) -> int:
     """Clear one field from the confirm card so that it is asked again."""
     await _ack(update)
-    field = _choice(update, _CLEARS)
+    field = button_choice(update, _CLEARS)
     assert context.dialog is not None
     data = context.dialog.data
     data["skipped"] = [s for s in data.get("skipped", []) if s not in ("level", "leader")]

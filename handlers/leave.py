@@ -17,7 +17,15 @@ from bot.rendering import Rendered, renders
 from bot.services.leave import LeaveService, LeaveView, Roster
 from bot.services.notify import Note
 from bot.texts import t
-from handlers.common import answer, display_name, identify, lang_of, local_now
+from handlers.common import (
+    answer,
+    button_choice,
+    button_id,
+    display_name,
+    identify,
+    lang_of,
+    local_now,
+)
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_text
 from storage.meetings import LeaveKind, LeaveState
@@ -42,22 +50,6 @@ def _service(context: Ctx) -> LeaveService:
 
 def _button(label: str, action: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.encode(FEATURE, action, *args))
-
-
-def _arg(update: Update) -> str:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    args = callbacks.args_of(query.data, 1)
-    if args is None:
-        raise DomainError("button.stale")
-    return args[0]
-
-
-def _id(update: Update) -> int:
-    request_id = callbacks.number(_arg(update))
-    if request_id is None:
-        raise DomainError("button.stale")
-    return request_id
 
 
 def _data(context: Ctx) -> dict[str, Any]:
@@ -134,10 +126,7 @@ def _roster_text(roster: Roster, lang: str, today: dt.date) -> str:
 async def pick_kind(update: Update, context: Ctx) -> int:
     """Take the type of leave; ask for the days."""
     await _ack(update)
-    kind = _arg(update)
-    if kind not in {k.value for k in LeaveKind}:
-        raise DomainError("button.stale")
-    _data(context)["kind"] = kind
+    _data(context)["kind"] = button_choice(update, (k.value for k in LeaveKind))
     await answer(update, t(_lang(update, context), "leave.ask_dates"))
     return Step.DATES
 
@@ -215,7 +204,7 @@ async def _decide(update: Update, context: Ctx, *, approve: bool) -> None:
     assert query is not None
     await query.answer()
     lang = _lang(update, context)
-    r = _service(context).decide(_id(update), by=identify(update, context),
+    r = _service(context).decide(button_id(update), by=identify(update, context),
                                  by_name=display_name(update), approve=approve)
     outcome = t(lang, f"leave.outcome.{r.state.value}", who=r.decided_by_name or "")
     await edit_text(query, request_card(r, lang, context.svc) + "\n\n" + outcome)
@@ -226,7 +215,7 @@ async def report_back(update: Update, context: Ctx) -> None:
     """已返岗: record the return (销假) and stop the nudges."""
     await _ack(update)
     lang = _lang(update, context)
-    r = _service(context).report_back(_id(update), by=identify(update, context))
+    r = _service(context).report_back(button_id(update), by=identify(update, context))
     await answer(update, t(lang, "leave.back_done", kind=t(lang, f"leave.kind.{r.kind.value}")))
 
 

@@ -18,7 +18,15 @@ from bot.permissions import Action, can
 from bot.services.ledger import EventView, Page, ProblemView
 from bot.services.membership import Identity
 from bot.texts import shorten, t
-from handlers.common import answer, display_name, identify, lang_of, read_future_time
+from handlers.common import (
+    answer,
+    button_args,
+    button_id,
+    display_name,
+    identify,
+    lang_of,
+    read_future_time,
+)
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_text
 from handlers.limits import fitted
@@ -37,23 +45,6 @@ class Step(enum.IntEnum):
 
 def _button(label: str, feature: str, action: str, *args: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.encode(feature, action, *args))
-
-
-def _args(update: Update, count: int) -> list[str]:
-    """The button's arguments; forged data with another count is refused as stale."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    args = callbacks.args_of(query.data, count)
-    if args is None:
-        raise DomainError("button.stale")
-    return args
-
-
-def _item_id(update: Update) -> int:
-    item_id = callbacks.number(_args(update, 1)[0])
-    if item_id is None:
-        raise DomainError("button.stale")
-    return item_id
 
 
 def when_text(problem: ProblemView, lang: str, context: Ctx) -> str:
@@ -96,7 +87,7 @@ async def turn_page(update: Update, context: Ctx) -> None:
     """Show another page or filter of a list."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    scope, flt, page = _args(update, 3)
+    scope, flt, page = button_args(update, 3)
     number = callbacks.number(page)
     if scope not in SCOPES or flt not in FILTERS or number is None:
         raise DomainError("button.stale")
@@ -151,7 +142,7 @@ async def open_item(update: Update, context: Ctx) -> None:
     """Show one item with every field, its history and what this person may do with it."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    await send_card(update, context, _item_id(update))
+    await send_card(update, context, button_id(update))
 
 
 async def show_item(update: Update, context: Ctx) -> None:
@@ -243,7 +234,7 @@ async def _start_text_flow(update: Update, context: Ctx, flow: str, key: str) ->
     assert update.callback_query is not None
     await update.callback_query.answer()
     ident = identify(update, context)
-    problem, _ = context.svc.ledger.get(_item_id(update), by=ident)  # refuses other units' items
+    problem, _ = context.svc.ledger.get(button_id(update), by=ident)  # refuses other units' items
     # Refuse now rather than after the person has typed their note.
     if problem.status not in (Status.PENDING, Status.IN_PROGRESS):
         raise DomainError("item.not_open", number=problem.number)
@@ -328,7 +319,7 @@ async def approve(update: Update, context: Ctx) -> None:
     await update.callback_query.answer()
     ident = identify(update, context)
     lang = lang_of(ident, context)
-    problem = context.svc.ledger.approve(_item_id(update), by=ident, by_name=display_name(update))
+    problem = context.svc.ledger.approve(button_id(update), by=ident, by_name=display_name(update))
     await answer(update, t(lang, "signoff.approved", number=problem.number))
     await _tell_owner(context, problem, "signoff.owner_approved", who=display_name(update))
 
@@ -337,7 +328,7 @@ async def ask_reject_reason(update: Update, context: Ctx) -> None:
     """Start a rejection: a reason is required, then (unless ongoing) a new deadline."""
     assert update.callback_query is not None
     await update.callback_query.answer()
-    item_id = _item_id(update)
+    item_id = button_id(update)
     ident = identify(update, context)
     if not can(ident.role, Action.SIGN_OFF):
         raise DomainError("signoff.denied")

@@ -18,7 +18,7 @@ from bot.rendering import Rendered, renders
 from bot.services.meetings import MeetingService, MeetingView
 from bot.services.notify import Note
 from bot.texts import t
-from handlers.common import answer, display_name, identify, lang_of, read_future_time
+from handlers.common import answer, button_id, display_name, identify, lang_of, read_future_time
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_markup
 from storage.meetings import Answer, MeetingState
@@ -56,16 +56,6 @@ def _names(people: list[Any], reasons: bool = False) -> str:
         return "—"
     return "、".join(f"{p.name}（{p.reason}）" if reasons and p.reason else p.name
                      for p in people)
-
-
-def _arg(update: Update) -> int:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    args = callbacks.args_of(query.data, 1)
-    meeting_id = callbacks.number(args[0]) if args else None
-    if meeting_id is None:
-        raise DomainError("button.stale")
-    return meeting_id
 
 
 def _text(update: Update) -> str:
@@ -203,7 +193,7 @@ async def toggle_person(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    uid, ident = _arg(update), identify(update, context)
+    uid, ident = button_id(update), identify(update, context)
     people = service_of(context.svc).candidates(ident)
     if uid not in {p[0] for p in people}:
         raise DomainError("button.stale")
@@ -263,14 +253,14 @@ async def drop_meeting(update: Update, context: Ctx) -> int:
 async def attend(update: Update, context: Ctx) -> None:
     """Record 参加."""
     await _ack(update)
-    m = service_of(context.svc).answer(_arg(update), by=identify(update, context), attend=True)
+    m = service_of(context.svc).answer(button_id(update), by=identify(update, context), attend=True)
     await _say(update, context, "meeting.attending", m)
 
 
 async def ask_reason(update: Update, context: Ctx) -> None:
     """Start 请假: ask for a short reason."""
     await _ack(update)
-    m = service_of(context.svc).invitation(_arg(update), by=identify(update, context))
+    m = service_of(context.svc).invitation(button_id(update), by=identify(update, context))
     begin(context, update, "meet_no", Step.REASON, {"id": m.id})
     await _say(update, context, "meeting.ask_reason", m)
 
@@ -291,7 +281,7 @@ async def receive_reason(update: Update, context: Ctx) -> int:
 async def show_waiting(update: Update, context: Ctx) -> None:
     """Tell the organiser (only) who has not answered, who declined and who comes."""
     await _ack(update)
-    m = service_of(context.svc).managed(_arg(update), by=identify(update, context))
+    m = service_of(context.svc).managed(button_id(update), by=identify(update, context))
     await _say(update, context, "meeting.waiting", m,
                waiting_count=len(m.answered(Answer.PENDING)),
                waiting=_names(m.answered(Answer.PENDING)),
@@ -303,7 +293,7 @@ async def show_waiting(update: Update, context: Ctx) -> None:
 async def ask_new_time(update: Update, context: Ctx) -> None:
     """Start 改时间: ask for the new time."""
     await _ack(update)
-    m = service_of(context.svc).managed(_arg(update), by=identify(update, context))
+    m = service_of(context.svc).managed(button_id(update), by=identify(update, context))
     begin(context, update, "meet_move", Step.NEW_TIME, {"id": m.id})
     await _say(update, context, "meeting.ask_new_time", m)
 
@@ -325,7 +315,7 @@ async def receive_new_time(update: Update, context: Ctx) -> int | None:
 async def ask_cancel(update: Update, context: Ctx) -> None:
     """Ask the organiser to confirm calling the meeting off."""
     await _ack(update)
-    m = service_of(context.svc).managed(_arg(update), by=identify(update, context))
+    m = service_of(context.svc).managed(button_id(update), by=identify(update, context))
     await _say(update, context, "meeting.ask_cancel", m, markup=InlineKeyboardMarkup([[
         _button(t(_lang(update, context), "meeting.btn.cancel_yes"), "cancel_yes", m.id)]]))
 
@@ -333,7 +323,7 @@ async def ask_cancel(update: Update, context: Ctx) -> None:
 async def cancel_meeting(update: Update, context: Ctx) -> None:
     """Call the meeting off, drop its reminders and tell every attendee."""
     await _ack(update)
-    m = service_of(context.svc).cancel(_arg(update), by=identify(update, context))
+    m = service_of(context.svc).cancel(button_id(update), by=identify(update, context))
     await _say(update, context, "meeting.cancel_done", m)
     await send_due(context)
 

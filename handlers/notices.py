@@ -17,7 +17,7 @@ from bot.services.ledger import OPEN, ProblemView
 from bot.services.notify import Note, Planned
 from bot.services.plans import morning_after, next_checkin, overdue_nudge
 from bot.texts import shorten, t
-from handlers.common import answer, display_name, identify, lang_of
+from handlers.common import answer, button_id, display_name, identify, lang_of
 from handlers.dialog import Flow
 from handlers.edits import edit_markup
 
@@ -133,15 +133,6 @@ async def render_unreachable(app: App, note: Note, lang: str, brief: bool) -> Re
 # -- buttons -----------------------------------------------------------------------------------
 
 
-def _number(data: str, count: int) -> int:
-    """The first of exactly `count` arguments, as an id; anything else is refused as stale."""
-    args = callbacks.args_of(data, count)
-    value = callbacks.number(args[0]) if args else None
-    if value is None:
-        raise DomainError("button.stale")
-    return value
-
-
 def _own_note(update: Update, context: Ctx, note_id: int) -> Note:
     user = update.effective_user
     assert user is not None
@@ -156,7 +147,7 @@ async def offer_snooze(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    note = _own_note(update, context, _number(query.data, 1))
+    note = _own_note(update, context, button_id(update, 1))
     lang = lang_of(identify(update, context), context)
     buttons = [_button(t(lang, f"nudge.snooze.{k}"), "nudge", "later", note.id, k) for k in SNOOZE]
     await edit_markup(query, InlineKeyboardMarkup([buttons]))
@@ -167,7 +158,7 @@ async def snooze(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    note = _own_note(update, context, _number(query.data, 2))
+    note = _own_note(update, context, button_id(update, 2))
     choice = callbacks.decode(query.data)[2][1]
     if choice not in SNOOZE:
         raise DomainError("button.stale")
@@ -192,7 +183,7 @@ async def still_holding(update: Update, context: Ctx) -> None:
     ident = identify(update, context)
     lang = lang_of(ident, context)
     problem = context.svc.ledger.add_progress(
-        _number(query.data, 1), by=ident, by_name=display_name(update),
+        button_id(update, 1), by=ident, by_name=display_name(update),
         text=t(lang, "nudge.holding_note"))
     await edit_markup(query, None)
     await answer(update, t(lang, "nudge.holding_saved", number=problem.number))

@@ -11,7 +11,7 @@ from bot.errors import DomainError
 from bot.permissions import invitable_roles
 from bot.services.membership import InviteView
 from bot.texts import t
-from handlers.common import identify, lang_of, reply, role_name
+from handlers.common import button_choice, identify, lang_of, reply, role_name
 from storage.models import Role
 
 
@@ -54,11 +54,9 @@ async def pick_invite_role(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    args = callbacks.args_of(query.data, 1)
-    if args is None or args[0] not in {r.value for r in Role}:
-        raise DomainError("button.stale")
+    role = Role(button_choice(update, (r.value for r in Role)))
     lang = lang_of(identify(update, context), context)
-    await _send_invite(update, context, lang, None, Role(args[0]))
+    await _send_invite(update, context, lang, None, role)
 
 
 async def _send_invite(
