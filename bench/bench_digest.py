@@ -42,19 +42,23 @@ def seed(url: str, units: int, problems: int) -> None:
     """Bulk-insert the dataset (setup, not measured)."""
     from sqlalchemy import insert
 
-    from storage.db import Database
-    from storage.ledger import EventKind, Problem, ProblemEvent, Source, Status, Track
-    from storage.meetings import (
+    from bot.domain import (
         Answer,
-        Attendee,
+        EventKind,
         LeaveKind,
-        LeaveRequest,
         LeaveState,
-        Meeting,
         MeetingState,
+        Role,
+        Source,
+        Status,
+        Track,
     )
+    from storage.db import Database
+    from storage.leave import LeaveRequest
+    from storage.ledger import Problem, ProblemEvent
+    from storage.meetings import Attendee, Meeting
     from storage.migrate import upgrade
-    from storage.models import GroupChat, Member, Role, Unit, User
+    from storage.models import GroupChat, Member, Unit, User
 
     db = Database.from_url(url)
     upgrade(db.engine)

@@ -23,10 +23,11 @@ from sqlalchemy import insert
 from bench.common import T0, make_app, median, temp_config
 from bot.clock import SystemClock
 from bot.config import parse_config
+from bot.domain import NoteState
 from bot.sandbox import BotApiSandbox
 from bot.services.notify import Planned
 from storage.db import Database
-from storage.notify import NoteState, Notification
+from storage.notify import Notification
 
 
 def seed_future(app_db: Database, rows: int) -> None:

@@ -51,7 +51,8 @@ def seed_problems(database: Database, rows: int, units: int = 100) -> None:
     """Fill the ledger with `rows` problems over `units` units, in bulk (setup, not measured)."""
     from sqlalchemy import insert
 
-    from storage.ledger import Problem, Source, Status, Track
+    from bot.domain import Source, Status, Track
+    from storage.ledger import Problem
     from storage.models import Unit
 
     now = T0.astimezone(dt.UTC)

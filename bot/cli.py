@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from bot.clock import Clock
 from bot.config import Config, ConfigError, load_config
 from bot.context import Services
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.texts import t
-from storage.models import Role
 
 log = logging.getLogger("bot")
 
@@ -382,7 +382,7 @@ def _span(text: str) -> dt.timedelta:
 
 
 def _reminders(services: Services, args: argparse.Namespace) -> None:
-    from storage.notify import NoteState
+    from bot.domain import NoteState
 
     chats = None
     if args.unit:

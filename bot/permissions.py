@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from storage.models import Role
+from bot.domain import Role
 
 
 class Action(enum.StrEnum):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dates import parse_when
+from bot.domain import Level, Source, Track
 from bot.services.ledger import Draft
-from storage.ledger import Level, Source, Track
 
 # Longer labels first so that 问题描述 is not read as 问题 + 描述.
 LABELS: dict[str, str] = {

@@ -12,9 +12,9 @@ from bot.app import build_application
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.context import App
+from bot.domain import Role
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from bot.sandbox_updates import SentMessage
-from storage.models import Role
 
 DEFAULT_USER = 10001
 DEFAULT_DB = "sqlite:///data/shell.db"

@@ -9,6 +9,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import Ctx
+from bot.domain import Role
 from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.texts import t
@@ -23,7 +24,6 @@ from handlers.common import (
     role_name,
 )
 from handlers.dialog import finish
-from storage.models import Role
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import callbacks
 from bot.context import Ctx
 from bot.dates import describe_when, parse_when
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.texts import normalize_lang, t
-from storage.models import Role
 
 
 def identify(update: Update, context: Ctx) -> Identity:

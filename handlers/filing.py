@@ -17,6 +17,7 @@ from bot import callbacks
 from bot.config import Category
 from bot.context import Ctx
 from bot.dates import describe_when, parse_interval
+from bot.domain import Level, Role, Source, Track
 from bot.errors import DomainError
 from bot.quickfile import parse_message
 from bot.services.ledger import Draft
@@ -33,8 +34,6 @@ from handlers.common import (
 )
 from handlers.dialog import END, Flow, begin, finish
 from handlers.limits import fits, fitted
-from storage.ledger import Level, Source, Track
-from storage.models import Role
 
 FLOW = "file"
 MAX_TEXT = 2000

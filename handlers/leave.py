@@ -12,6 +12,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks
 from bot.context import Ctx, Services
 from bot.dates import describe_when, parse_range
+from bot.domain import LeaveKind, LeaveState
 from bot.errors import DomainError
 from bot.rendering import Rendered, renders
 from bot.services.leave import LeaveService, LeaveView, Roster
@@ -28,7 +29,6 @@ from handlers.common import (
 )
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_text
-from storage.meetings import LeaveKind, LeaveState
 
 FEATURE = "leave"
 

@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot import callbacks
 from bot.context import Ctx
 from bot.dates import describe_when
+from bot.domain import Role, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.ledger import EventView, Page, ProblemView
@@ -30,8 +31,6 @@ from handlers.common import (
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_text
 from handlers.limits import fitted
-from storage.ledger import Status, Track
-from storage.models import Role
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}

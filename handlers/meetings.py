@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 from bot import callbacks
 from bot.context import Ctx, Services
 from bot.dates import describe_when
+from bot.domain import Answer, MeetingState
 from bot.errors import DomainError
 from bot.rendering import Rendered, renders
 from bot.services.meetings import MeetingService, MeetingView
@@ -21,7 +22,6 @@ from bot.texts import t
 from handlers.common import answer, button_id, display_name, identify, lang_of, read_future_time
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_markup
-from storage.meetings import Answer, MeetingState
 
 FEATURE = "meet"
 MAX_PICK = 80  # buttons in the pick list; larger groups use 全单位

@@ -11,9 +11,10 @@ from telegram.ext import CallbackQueryHandler
 from bot import callbacks
 from bot.context import App, Ctx
 from bot.dates import describe_when
+from bot.domain import OPEN
 from bot.errors import DomainError
 from bot.rendering import Rendered, renders
-from bot.services.ledger import OPEN, ProblemView
+from bot.services.ledger import ProblemView
 from bot.services.notify import Note, Planned
 from bot.services.plans import morning_after, next_checkin, overdue_nudge
 from bot.texts import shorten, t

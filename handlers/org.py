@@ -7,12 +7,12 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from bot import callbacks
 from bot.context import Ctx
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.permissions import invitable_roles
 from bot.services.membership import InviteView
 from bot.texts import t
 from handlers.common import button_choice, identify, lang_of, reply, role_name
-from storage.models import Role
 
 
 def invite_link(bot_username: str, code: str) -> str:

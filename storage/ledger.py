@@ -3,55 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from bot.domain import EventKind, Level, Source, Status, Track
 from storage.models import Base, Unit, intpk, utc
-from storage.types import UTCDateTime
-
-
-class Status(enum.StrEnum):
-    PENDING = "pending"  # 待整改
-    IN_PROGRESS = "in_progress"  # 整改中
-    AWAITING_SIGNOFF = "awaiting_signoff"  # 已整改(待销号)
-    SIGNED_OFF = "signed_off"  # 已销号
-
-
-class Track(enum.StrEnum):
-    IMMEDIATE = "immediate"  # 立行立改
-    DEADLINE = "deadline"  # 限期整改
-    ONGOING = "ongoing"  # 长期坚持
-
-
-class Level(enum.StrEnum):
-    INDIVIDUAL = "individual"  # 个人
-    UNIT = "unit"  # 单位
-    SECTOR = "sector"  # 行业
-
-
-class Source(enum.StrEnum):
-    SELF = "self"  # 自查自纠
-    PUBLIC = "public"  # 群众反映
-    BUSINESS = "business"  # 企业投诉
-    INSPECTION = "inspection"  # 暗访监督
-    SUPERVISION = "supervision"  # 上级督导
-
-
-class EventKind(enum.StrEnum):
-    FILED = "filed"
-    PROGRESS = "progress"
-    DONE = "done"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    EDITED = "edited"
-
-
-def _enum(cls: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(cls, native_enum=False, length=24, name=name,
-                values_callable=lambda members: [m.value for m in members])
+from storage.types import UTCDateTime, enum_column
 
 
 class Problem(Base):
@@ -67,20 +26,20 @@ class Problem(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     seq: Mapped[int]
     number: Mapped[str] = mapped_column(String(48), unique=True)  # 问题编号
-    level: Mapped[Level | None] = mapped_column(_enum(Level, "level"))
-    source: Mapped[Source] = mapped_column(_enum(Source, "source"))
+    level: Mapped[Level | None] = mapped_column(enum_column(Level, "level", length=24))
+    source: Mapped[Source] = mapped_column(enum_column(Source, "source", length=24))
     category: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
     measures: Mapped[list[str]] = mapped_column(JSON)
     goal: Mapped[str | None] = mapped_column(Text)
-    track: Mapped[Track] = mapped_column(_enum(Track, "track"))
+    track: Mapped[Track] = mapped_column(enum_column(Track, "track", length=24))
     leader_name: Mapped[str | None] = mapped_column(String(100))
     leader_user_id: Mapped[int | None] = mapped_column(BigInteger)
     owner_name: Mapped[str] = mapped_column(String(100))
     owner_user_id: Mapped[int | None] = mapped_column(BigInteger)
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     checkin_days: Mapped[int | None] = mapped_column(Integer)
-    status: Mapped[Status] = mapped_column(_enum(Status, "status"))
+    status: Mapped[Status] = mapped_column(enum_column(Status, "status", length=24))
     progress: Mapped[str | None] = mapped_column(Text)
     completion: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -109,9 +68,9 @@ class ProblemEvent(Base):
     at: Mapped[utc]
     actor_id: Mapped[int] = mapped_column(BigInteger)
     actor_name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
-    from_status: Mapped[Status | None] = mapped_column(_enum(Status, "status"))
-    to_status: Mapped[Status | None] = mapped_column(_enum(Status, "status"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind", length=24))
+    from_status: Mapped[Status | None] = mapped_column(enum_column(Status, "status", length=24))
+    to_status: Mapped[Status | None] = mapped_column(enum_column(Status, "status", length=24))
     note: Mapped[str | None] = mapped_column(Text)
     attachment: Mapped[str | None] = mapped_column(String(255))
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Enum,
     ForeignKey,
     Integer,
     MetaData,
@@ -18,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime
+from bot.domain import Role
+from storage.types import UTCDateTime, enum_column
 
 # Constraint names must be stable so that Alembic migrations can refer to them on every backend.
 NAMING = {
@@ -36,23 +35,6 @@ tg_id = Annotated[int, mapped_column(BigInteger)]
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-class Role(enum.StrEnum):
-    OFFICE = "office"
-    LEADER = "leader"
-    LIAISON = "liaison"
-    MEMBER = "member"
-
-
-def _role_enum() -> Enum:
-    return Enum(
-        Role,
-        native_enum=False,
-        length=16,
-        values_callable=lambda roles: [r.value for r in roles],
-        name="role",
-    )
 
 
 class Unit(Base):
@@ -90,7 +72,7 @@ class Member(Base):
     # One membership per person keeps "my unit" unambiguous in every command.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    role: Mapped[Role] = mapped_column(_role_enum())
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     joined_at: Mapped[utc]
 
     user: Mapped[User] = relationship()
@@ -117,7 +99,7 @@ class Invite(Base):
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
-    role: Mapped[Role] = mapped_column(_role_enum())
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[utc]
     expires_at: Mapped[utc]

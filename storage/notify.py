@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.domain import NoteState
 from storage.models import Base, intpk, utc
-from storage.types import UTCDateTime
-
-
-class NoteState(enum.StrEnum):
-    PENDING = "pending"
-    SENDING = "sending"  # claimed by a sender; left behind only by a crash mid-send
-    SENT = "sent"
-    SUMMARISED = "summarised"  # too late after downtime; folded into one summary message
-    FAILED = "failed"
-    CANCELLED = "cancelled"
+from storage.types import UTCDateTime, enum_column
 
 
 class Notification(Base):
@@ -39,9 +30,7 @@ class Notification(Base):
     due_at: Mapped[utc]
     urgent: Mapped[bool] = mapped_column(default=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    state: Mapped[NoteState] = mapped_column(Enum(
-        NoteState, native_enum=False, length=16, name="note_state",
-        values_callable=lambda states: [s.value for s in states]))
+    state: Mapped[NoteState] = mapped_column(enum_column(NoteState, "note_state"))
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

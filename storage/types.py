@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Enum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -32,3 +33,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
+
+
+def enum_column(cls: type[enum.StrEnum], name: str, *, length: int = 16) -> Enum:
+    """A domain enum stored as its value in a VARCHAR: portable, and readable in a SQL shell."""
+    return Enum(cls, native_enum=False, length=length, name=name,
+                values_callable=lambda members: [m.value for m in members])

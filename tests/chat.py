@@ -13,10 +13,10 @@ from bot.app import build_application
 from bot.clock import Clock, FixedClock
 from bot.config import Config
 from bot.context import App, Services
+from bot.domain import Role
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from bot.sandbox_updates import SentMessage
 from storage.db import Database
-from storage.models import Role
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

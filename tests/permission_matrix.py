@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain import Role
 from bot.permissions import Action
-from storage.models import Role
 
 ROLES: tuple[str, ...] = ("outsider", "other_unit", "member", "liaison", "leader", "office")
 

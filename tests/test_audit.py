@@ -16,12 +16,12 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Services
+from bot.domain import EventKind, Role, Status
 from bot.errors import DomainError
 from bot.services.audit import AuditService
 from bot.services.ledger import Draft, LedgerService
 from bot.services.privacy import SYSTEM_ACTOR
-from storage.ledger import EventKind, Problem, ProblemEvent, Status
-from storage.models import Role
+from storage.ledger import Problem, ProblemEvent
 from tests import figures
 from tests.conftest import SHANGHAI, T0
 

@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.context import Services
+from bot.domain import Role
 from bot.services.backup import BackupError, backup, pg_target
 from bot.services.ledger import Draft
-from storage.models import Role
 from tests import figures
 from tests.conftest import POSTGRES, POSTGRES_URL, T0
 

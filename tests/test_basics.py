@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Services
-from storage.models import Role
+from bot.domain import Role
 from tests.chat import Chat
 
 

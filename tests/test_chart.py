@@ -13,10 +13,10 @@ from matplotlib.text import Text
 
 import bot.texts
 from bot import texts_digest
+from bot.domain import Status
 from bot.services import chart
 from bot.services.digest import rank
 from bot.services.stats import TrendPoint, UnitStats
-from storage.ledger import Status
 
 NOW = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC)
 TZ = ZoneInfo("Asia/Shanghai")

@@ -8,9 +8,8 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.context import Services
+from bot.domain import NoteState, Role
 from bot.services.ledger import Draft
-from storage.models import Role
-from storage.notify import NoteState
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 

@@ -16,22 +16,15 @@ from bot import texts_digest
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.context import Services
+from bot.domain import Answer, LeaveKind, LeaveState, MeetingState, NoteState, Role
 from bot.sandbox import BotApiSandbox
 from bot.services.digest import PRIVATE_ITEMS, DigestService
 from bot.services.ledger import Draft
 from bot.services.notify import Planned
 from storage.db import Database
-from storage.meetings import (
-    Answer,
-    Attendee,
-    LeaveKind,
-    LeaveRequest,
-    LeaveState,
-    Meeting,
-    MeetingState,
-)
-from storage.models import Role
-from storage.notify import NoteState, Notification
+from storage.leave import LeaveRequest
+from storage.meetings import Attendee, Meeting
+from storage.notify import Notification
 from tests.chat import Chat, running_bot
 from tests.conftest import SHANGHAI
 

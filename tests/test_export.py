@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from bot.domain import Level, Source, Status, Track
 from bot.services.export import (
     COLUMNS,
     SUMMARY_COLUMNS,
@@ -23,7 +24,6 @@ from bot.services.export import (
     write_xlsx,
 )
 from bot.services.ledger import ProblemView
-from storage.ledger import Level, Source, Status, Track
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC

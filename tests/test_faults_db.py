@@ -16,11 +16,11 @@ from sqlalchemy import create_engine, event, text
 from bot.app import build_services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
+from bot.domain import Role
 from bot.services.ledger import Draft
 from bot.texts import t
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Role
 from tests import figures
 from tests.chat import Chat, running_bot
 from tests.conftest import POSTGRES_URL, migrated

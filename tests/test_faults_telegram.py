@@ -13,13 +13,12 @@ import pytest
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Services
+from bot.domain import NoteState, Role
 from bot.rendering import RENDERERS, Rendered
 from bot.sandbox import BotApiSandbox
 from bot.services.notify import Note, Planned
 from bot.texts import t
 from storage.db import Database
-from storage.models import Role
-from storage.notify import NoteState
 from tests import figures
 from tests.chat import Chat, running_bot
 from tests.test_filing import walk_from_description_to_confirm, walk_to_description

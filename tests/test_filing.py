@@ -7,10 +7,9 @@ import datetime as dt
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Services
+from bot.domain import Role, Status, Track
 from bot.sandbox import BotApiSandbox
 from storage.db import Database
-from storage.ledger import Status, Track
-from storage.models import Role
 from tests.chat import Chat, running_bot
 
 CADRE, LEADER = 21, 22

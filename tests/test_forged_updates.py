@@ -13,12 +13,10 @@ import pytest
 from sqlalchemy import text
 
 from bot.context import Services
+from bot.domain import LeaveKind, LeaveState, Role, Status
 from bot.sandbox_updates import visible_text
 from bot.services.ledger import Draft
 from bot.texts import t
-from storage.ledger import Status
-from storage.meetings import LeaveKind, LeaveState
-from storage.models import Role
 from tests.chat import Chat, join
 from tests.figures import count
 

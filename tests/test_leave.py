@@ -8,10 +8,9 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.context import Services
+from bot.domain import LeaveKind, LeaveState, Role
 from bot.errors import DomainError
 from handlers.leave import service_of
-from storage.meetings import LeaveKind, LeaveState
-from storage.models import Role
 from tests.chat import Chat, deliver_at, join, local, texts_with
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, CADRE2, LONER, OFFICE = (

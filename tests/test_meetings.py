@@ -6,10 +6,9 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.context import Services
+from bot.domain import MeetingState, Role
 from bot.errors import DomainError
 from handlers.meetings import service_of
-from storage.meetings import MeetingState
-from storage.models import Role
 from tests.chat import Chat, deliver_at, join, local, texts_with
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, CADRE2, OFFICE = 31, 32, 33, 34, 35, 36, 900

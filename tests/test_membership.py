@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 from bot.clock import FixedClock
 from bot.context import Services
+from bot.domain import Role
 from bot.errors import DomainError
-from storage.models import Role
 
 
 def _join(services: Services, code: str, user_id: int) -> None:

@@ -10,10 +10,10 @@ from bot.app import build_services
 from bot.clock import FixedClock
 from bot.config import parse_config
 from bot.context import Services
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.services.office_hours import KIND, OfficeHoursService, parse_times
 from storage.db import Database
-from storage.models import Role
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 

@@ -11,9 +11,8 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from bot.context import Services
+from bot.domain import Answer, LeaveState, MeetingState, Status
 from bot.permissions import ALLOWED, can
-from storage.ledger import Status
-from storage.meetings import Answer, LeaveState, MeetingState
 from tests.chat import Chat
 from tests.figures import count, table
 from tests.permission_matrix import AS_ROLE, MATRIX, ROLES, Row

@@ -15,15 +15,17 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.context import Services
+from bot.domain import EventKind, LeaveKind, NoteState, Role
 from bot.errors import DomainError
 from bot.services.dialogs import DialogState
 from bot.services.ledger import Draft
 from bot.services.privacy import REMOVED_ID, SYSTEM_ACTOR
 from storage.db import Database
-from storage.ledger import EventKind, Problem, ProblemEvent
-from storage.meetings import Attendee, LeaveKind, LeaveRequest, Meeting
-from storage.models import Dialog, Member, Role, User
-from storage.notify import NoteState, Notification
+from storage.leave import LeaveRequest
+from storage.ledger import Problem, ProblemEvent
+from storage.meetings import Attendee, Meeting
+from storage.models import Dialog, Member, User
+from storage.notify import Notification
 from tests import figures
 from tests.chat import Chat
 from tests.conftest import T0

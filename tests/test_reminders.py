@@ -8,11 +8,10 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.context import Services
+from bot.domain import NoteState, Role
 from bot.sandbox_updates import SentMessage
 from bot.services.office_hours import OfficeHoursService
 from bot.services.reminders import ReminderService
-from storage.models import Role
-from storage.notify import NoteState
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 

@@ -9,10 +9,11 @@ from sqlalchemy import update
 
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.domain import NoteState
 from bot.sandbox import BotApiSandbox
 from bot.services.notify import Planned
 from storage.db import Database
-from storage.notify import NoteState, Notification
+from storage.notify import Notification
 from tests.chat import Chat, running_bot
 from tests.conftest import SHANGHAI
 
@@ -81,7 +82,7 @@ async def test_403_stops_that_chat_and_tells_the_liaison(
     svc = chat.app.bot_data.services
     svc.membership.add_unit("市教育局", code="EDU")
     for user, role in ((1, "member"), (LIAISON, "liaison")):
-        from storage.models import Role
+        from bot.domain import Role
 
         code = svc.membership.create_invite(unit="EDU", role=Role(role), by=None).code
         svc.membership.redeem_invite(code, user_id=user, display_name=f"u{user}", username=None)

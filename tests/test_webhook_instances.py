@@ -18,13 +18,13 @@ import httpx
 import pytest
 
 from bot.clock import SystemClock
+from bot.domain import Role
 from bot.sandbox import BotApiSandbox
 from bot.sandbox_http import SandboxServer, serve
 from bot.services.membership import MembershipService
 from bot.services.notify import NotificationService, Planned
 from storage.db import Database
 from storage.migrate import upgrade
-from storage.models import Role
 from tests.chat import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent

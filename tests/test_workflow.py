@@ -7,10 +7,9 @@ import datetime as dt
 import pytest
 
 from bot.context import Services
+from bot.domain import EventKind, Role, Status
 from bot.errors import DomainError
 from bot.services.ledger import Draft
-from storage.ledger import EventKind, Status
-from storage.models import Role
 from tests.chat import Chat, join
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, OFFICE = 31, 32, 33, 34, 35, 900

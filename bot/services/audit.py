@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.dates import END_OF_DAY, parse_when
+from bot.domain import EventKind, Status
 from bot.errors import DomainError
 from storage.db import Database
-from storage.ledger import EventKind, Problem, ProblemEvent, Status
+from storage.ledger import Problem, ProblemEvent
 from storage.models import Unit
 
 

@@ -14,11 +14,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from bot.config import CampaignConfig, Phase
+from bot.domain import Status, Track
 from bot.services.export import STATUS_NAMES, SUMMARY_SHEET
 from bot.services.ledger import ProblemView
 from bot.services.stats import UnitStats
 from bot.texts import t
-from storage.ledger import Status, Track
 
 PHASE_KIND = "campaign.phase"
 END_KIND = "campaign.end"

@@ -10,18 +10,19 @@ from sqlalchemy import bindparam, exists, func, select
 
 from bot.clock import Clock
 from bot.config import Config, Phase
+from bot.domain import OPEN, Role, Status, Track
 from bot.errors import DomainError
 from bot.services.campaign import END_KIND, PHASE_KIND, Campaign, day_text, summary_workbook
 from bot.services.export import rate_text
-from bot.services.ledger import OPEN, view
+from bot.services.ledger import view
 from bot.services.membership import Identity
 from bot.services.notify import LATE_AFTER, NotificationService, Planned
 from bot.services.stats import TrendPoint, UnitStats, Window, collect, trend
 from bot.texts import shorten, t
 from bot.workdays import WorkCalendar
 from storage.db import Database
-from storage.ledger import Problem, Status, Track
-from storage.models import GroupChat, Member, Role, Unit, User
+from storage.ledger import Problem
+from storage.models import GroupChat, Member, Unit, User
 from storage.notify import Notification
 
 UNIT_KIND = "digest.unit"

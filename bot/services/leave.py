@@ -11,13 +11,14 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain import LeaveKind, LeaveState, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
-from storage.meetings import LeaveKind, LeaveRequest, LeaveState
-from storage.models import Member, Role, Unit
+from storage.leave import LeaveRequest
+from storage.models import Member, Unit
 
 # The first nudge on the last day of leave, then one each working day until reported back.
 LAST_DAY_AT = dt.time(17, 0)

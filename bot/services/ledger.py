@@ -12,14 +12,13 @@ from sqlalchemy import Connection, Select, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.domain import OPEN, EventKind, Level, Role, Source, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
 from storage.db import Database
-from storage.ledger import EventKind, Level, Problem, ProblemEvent, Source, Status, Track
-from storage.models import Member, Role, Unit, User
-
-OPEN = (Status.PENDING, Status.IN_PROGRESS)
+from storage.ledger import Problem, ProblemEvent
+from storage.models import Member, Unit, User
 
 
 @dataclass(frozen=True)

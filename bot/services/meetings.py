@@ -11,12 +11,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
+from bot.domain import Answer, MeetingState, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from storage.db import Database
-from storage.meetings import Answer, Attendee, Meeting, MeetingState
-from storage.models import Member, Role, User
+from storage.meetings import Attendee, Meeting
+from storage.models import Member, User
 
 # The "shortly before" reminder; there is no config key for it (yet).
 REMIND_BEFORE = dt.timedelta(minutes=30)

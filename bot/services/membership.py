@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.clock import Clock
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.permissions import INVITE_ACTION, Action, can
 from bot.texts import shorten
 from storage.db import Database
-from storage.models import GroupChat, Invite, Member, Role, Unit, User
+from storage.models import GroupChat, Invite, Member, Unit, User
 
 # No 0/O, 1/I/L: codes are read aloud and typed from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

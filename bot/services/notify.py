@@ -17,8 +17,9 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, s
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock
+from bot.domain import NoteState
 from storage.db import Database
-from storage.notify import Lease, NoteState, Notification
+from storage.notify import Lease, Notification
 
 # Sent this long after its due time, a message counts (and reads) as late.
 LATE_AFTER = dt.timedelta(minutes=5)

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.domain import Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
-from storage.models import Member, Role, Unit, User
+from storage.models import Member, Unit, User
 
 KIND = "office.hours"
 CALENDAR_KIND = "office.calendar"

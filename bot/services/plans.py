@@ -9,10 +9,10 @@ from sqlalchemy import Connection, bindparam, select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.services.ledger import OPEN, ProblemView
+from bot.domain import OPEN, Role, Track
+from bot.services.ledger import ProblemView
 from bot.services.notify import NotificationService, Planned
-from storage.ledger import Track
-from storage.models import Member, Role
+from storage.models import Member
 
 
 def subject_of(problem_id: int) -> str:

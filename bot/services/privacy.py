@@ -14,13 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.domain import EventKind
 from bot.errors import DomainError
 from bot.services.ledger import Replanner, view
 from bot.services.reminders import subject_of as reminder_subject
 from bot.texts import t
 from storage.db import Database
-from storage.ledger import EventKind, Problem, ProblemEvent
-from storage.meetings import Attendee, LeaveRequest, Meeting
+from storage.leave import LeaveRequest
+from storage.ledger import Problem, ProblemEvent
+from storage.meetings import Attendee, Meeting
 from storage.models import Dialog, GroupChat, Invite, Member, Unit, User
 from storage.notify import Notification
 

@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
 
+from bot.domain import OPEN, Answer, EventKind, LeaveState, MeetingState, Status, Track
 from bot.services.export import rate_text
-from bot.services.ledger import OPEN
-from storage.ledger import EventKind, Problem, ProblemEvent, Status, Track
-from storage.meetings import Answer, Attendee, LeaveRequest, LeaveState, Meeting, MeetingState
+from storage.leave import LeaveRequest
+from storage.ledger import Problem, ProblemEvent
+from storage.meetings import Attendee, Meeting
 from storage.models import Unit
 
 FIXED = (Status.AWAITING_SIGNOFF, Status.SIGNED_OFF)

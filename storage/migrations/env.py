@@ -5,13 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import storage.ledger
-import storage.meetings  # (and the meeting and leave tables)
-import storage.notify  # noqa: F401  (and the notification tables)
-from storage.models import Base
+from storage.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection: object) -> None:

@@ -1,0 +1,117 @@
+"""The campaign's vocabulary as enums: shared by handlers, services and storage (stdlib only)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    OFFICE = "office"  # 市委领导小组办公室
+    LEADER = "leader"  # 责任领导
+    LIAISON = "liaison"  # 联络员
+    MEMBER = "member"  # 干部职工
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"  # 待整改
+    IN_PROGRESS = "in_progress"  # 整改中
+    AWAITING_SIGNOFF = "awaiting_signoff"  # 已整改（待销号）
+    SIGNED_OFF = "signed_off"  # 已销号
+
+
+# Items still being worked on: the ones deadlines, nudges and overdue counts are about.
+OPEN = (Status.PENDING, Status.IN_PROGRESS)
+
+
+class Track(enum.StrEnum):
+    IMMEDIATE = "immediate"  # 立行立改
+    DEADLINE = "deadline"  # 限期整改
+    ONGOING = "ongoing"  # 长期坚持
+
+
+class Level(enum.StrEnum):
+    INDIVIDUAL = "individual"  # 个人
+    UNIT = "unit"  # 单位
+    SECTOR = "sector"  # 行业
+
+
+class Source(enum.StrEnum):
+    SELF = "self"  # 自查自纠
+    PUBLIC = "public"  # 群众反映
+    BUSINESS = "business"  # 企业投诉
+    INSPECTION = "inspection"  # 暗访监督
+    SUPERVISION = "supervision"  # 上级督导
+
+
+class EventKind(enum.StrEnum):
+    FILED = "filed"
+    PROGRESS = "progress"
+    DONE = "done"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EDITED = "edited"
+
+
+class MeetingState(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Answer(enum.StrEnum):
+    PENDING = "pending"  # 未确认
+    ATTEND = "attend"  # 参加
+    DECLINE = "decline"  # 请假
+
+
+class LeaveKind(enum.StrEnum):
+    PERSONAL = "personal"  # 事假
+    SICK = "sick"  # 病假
+    ANNUAL = "annual"  # 年休假
+    BUSINESS = "business"  # 公出
+    OTHER = "other"  # 其他
+
+
+class LeaveState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class NoteState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a sender; left behind only by a crash mid-send
+    SENT = "sent"
+    SUMMARISED = "summarised"  # too late after downtime; folded into one summary message
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class NoteKind(enum.StrEnum):
+    """Every kind of message the bot sends on its own initiative; each has one renderer."""
+
+    DEADLINE_BEFORE = "deadline.before"
+    DEADLINE_TODAY = "deadline.today"
+    DEADLINE_OVERDUE = "deadline.overdue"
+    DEADLINE_ESCALATE = "deadline.escalate"
+    DEADLINE_ESCALATE_OFFICE = "deadline.escalate_office"
+    ONGOING_CHECKIN = "ongoing.checkin"
+    SIGNOFF_REQUEST = "signoff.request"
+    SIGNOFF_APPROVED = "signoff.approved"
+    SIGNOFF_REJECTED = "signoff.rejected"
+    CHAT_UNREACHABLE = "chat.unreachable"
+    NOTIFY_FAILED = "notify.failed"
+    REMINDER = "remind.personal"
+    OFFICE_HOURS = "office.hours"
+    CALENDAR_MISSING = "office.calendar"
+    MEETING_NOTICE = "meeting.notice"
+    MEETING_REMINDER = "meeting.reminder"
+    MEETING_MOVED = "meeting.moved"
+    MEETING_CANCELLED = "meeting.cancelled"
+    LEAVE_REQUEST = "leave.request"
+    LEAVE_DECIDED = "leave.decided"
+    LEAVE_NUDGE = "leave.nudge"
+    DIGEST_UNIT = "digest.unit"
+    DIGEST_PRIVATE = "digest.private"
+    DIGEST_CITY = "digest.city"
+    CAMPAIGN_PHASE = "campaign.phase"
+    CAMPAIGN_END = "campaign.end"

@@ -1,0 +1,9 @@
+"""Every table in one metadata: what migrations are generated from and compared with."""
+
+from __future__ import annotations
+
+from storage import leave, ledger, meetings, models, notify
+
+metadata = models.Base.metadata
+
+__all__ = ["leave", "ledger", "meetings", "metadata", "notify"]
