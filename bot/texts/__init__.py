@@ -1,0 +1,41 @@
+"""Rendering texts from the catalogues: one per language, keyed, values HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+import string
+from typing import Any
+
+from bot.texts.en import EN
+from bot.texts.zh import ZH
+
+LANGS = ("zh", "en")
+
+CATALOGUES: dict[str, dict[str, str]] = {"zh": ZH, "en": EN}
+
+
+def normalize_lang(lang: str | None, default: str = "zh") -> str:
+    """Map a stored or Telegram language code to one the catalogue has."""
+    if lang:
+        short = lang.lower().split("-")[0].split("_")[0]
+        if short in CATALOGUES:
+            return short
+    return default
+
+
+def t(lang: str, key: str, **params: Any) -> str:
+    """Render a text; every parameter is HTML-escaped because messages are sent as HTML."""
+    template = CATALOGUES[normalize_lang(lang)][key]
+    return template.format(**{k: html.escape(str(v), quote=False) for k, v in params.items()})
+
+
+def placeholders(template: str) -> set[str]:
+    """Name the placeholders of a template (used to check the catalogues agree)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def shorten(text: str, limit: int, *, one_line: bool = False) -> str:
+    """Cut people's text to `limit` characters, the cut marked with …, to quote it back."""
+    if one_line:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
