@@ -122,15 +122,11 @@ def seed(url: str, units: int, problems: int) -> None:
 
 def measure(url: str) -> dict[str, float]:
     """Time each digest kind as the sender makes it (per unit), plus the one-pass city view."""
-    from bot import texts, texts_digest
     from bot.app import build_services
     from bot.clock import FixedClock
     from bot.services.digest import DigestService
     from storage.db import Database
 
-    for lang, catalogue in (("zh", texts_digest.ZH), ("en", texts_digest.EN)):
-        for key, value in catalogue.items():  # a no-op once bot.texts merges the feature
-            texts.CATALOGUES[lang].setdefault(key, value)
     config = _config(url)
     services = build_services(config, clock=FixedClock(AT), database=Database.from_url(url))
     digest = DigestService(services.db, services.clock, services.notify, config,

@@ -12,7 +12,6 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 
 import bot.texts
-from bot import texts_digest
 from bot.domain import Status
 from bot.services import chart
 from bot.services.digest import rank
@@ -20,13 +19,6 @@ from bot.services.stats import TrendPoint, UnitStats
 
 NOW = dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.UTC)
 TZ = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    for lang, catalogue in (("zh", texts_digest.ZH), ("en", texts_digest.EN)):
-        for key, value in catalogue.items():
-            monkeypatch.setitem(bot.texts.CATALOGUES[lang], key, value)
 
 
 def units(*names: str) -> list[UnitStats]:

@@ -12,7 +12,6 @@ from sqlalchemy import delete, update
 import bot.app
 import bot.texts
 import handlers.digest
-from bot import texts_digest
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.context import Services
@@ -57,10 +56,7 @@ def config(db_url: str) -> Config:
 
 @pytest.fixture(autouse=True)
 def wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The feature as bot.app and bot.texts wire it (a no-op once they do)."""
-    for lang, catalogue in (("zh", texts_digest.ZH), ("en", texts_digest.EN)):
-        for key, value in catalogue.items():
-            monkeypatch.setitem(bot.texts.CATALOGUES[lang], key, value)
+    """The feature as bot.app wires it."""
     # Only this feature's hook: office-hours reminders would add their own messages.
     monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [handlers.digest.plan_digests])
 
