@@ -122,7 +122,7 @@ def seed(url: str, units: int, problems: int) -> None:
 
 def measure(url: str) -> dict[str, float]:
     """Time each digest kind as the sender makes it (per unit), plus the one-pass city view."""
-    from bot.app import build_services
+    from bot.bootstrap import build_services
     from bot.clock import FixedClock
     from bot.services.digest import DigestService
     from storage.db import Database

@@ -23,23 +23,12 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import callbacks, dates, quickfile
-from bot.clock import Clock, SystemClock
+from bot.bootstrap import build_services
+from bot.clock import Clock
 from bot.config import Config
-from bot.context import App, BotData, Ctx, Services
+from bot.context import App, BotData, Ctx
 from bot.scheduler import Sender, instance_name, tick_job
-from bot.services.dialogs import DialogStore
-from bot.services.digest import DigestService
-from bot.services.leave import LeaveService
-from bot.services.ledger import LedgerService
-from bot.services.meetings import MeetingService
-from bot.services.membership import MembershipService
-from bot.services.notify import NotificationService
-from bot.services.office_hours import OfficeHoursService
-from bot.services.plans import DeadlinePlanner
-from bot.services.privacy import PrivacyService
-from bot.services.reminders import ReminderService
 from bot.texts import LANGS, t
-from bot.workdays import WorkCalendar
 from handlers import (
     basics,
     digest,
@@ -59,34 +48,6 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-
-
-def build_services(config: Config, *, clock: Clock | None = None,
-                   database: Database | None = None) -> Services:
-    """Make the services without Telegram; the CLI uses this part alone."""
-    clock = clock or SystemClock()
-    db = database or Database.from_url(config.database.url, echo=config.database.echo)
-    membership = MembershipService(
-        db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
-    )
-    calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
-    r = config.reminders
-    notify = NotificationService(
-        db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
-        claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
-    planner = DeadlinePlanner(config, clock, notify)
-    return Services(
-        config=config, clock=clock, db=db, membership=membership,
-        ledger=LedgerService(db, clock, replan=planner.replan), dialogs=DialogStore(db, clock),
-        calendar=calendar, notify=notify,
-        meetings=MeetingService(db, clock, notify, config.tz),
-        leave=LeaveService(db, clock, notify, calendar, config.tz,
-                           office_admins=config.office_admins),
-        reminders=ReminderService(notify, clock, config.tz),
-        office_hours=OfficeHoursService(db, clock, calendar, notify, config),
-        digest=DigestService(db, clock, notify, config, calendar),
-        privacy=PrivacyService(db, clock, config, replan=planner.replan),
-    )
 
 
 def build_application(

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot.bootstrap import Services
 from bot.clock import Clock
 from bot.config import Config, ConfigError, load_config
-from bot.context import Services
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.texts import t
@@ -218,7 +218,7 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None = No
     if args.command in ("backup", "restore"):
         return _backup_or_restore(config, args)
 
-    from bot.app import build_services
+    from bot.bootstrap import build_services
 
     ensure_schema(config)
     services = build_services(config, clock=clock)

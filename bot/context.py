@@ -2,46 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
-from bot.clock import Clock
-from bot.config import Config
-from bot.services.dialogs import DialogState, DialogStore
-from bot.services.digest import DigestService
-from bot.services.leave import LeaveService
-from bot.services.ledger import LedgerService
-from bot.services.meetings import MeetingService
-from bot.services.membership import Identity, MembershipService
-from bot.services.notify import NotificationService
-from bot.services.office_hours import OfficeHoursService
-from bot.services.privacy import PrivacyService
-from bot.services.reminders import ReminderService
-from bot.workdays import WorkCalendar
-from storage.db import Database
+from bot.bootstrap import Services
+from bot.services.membership import Identity
+from storage.dialogs import DialogState
 
 if TYPE_CHECKING:
     from bot.scheduler import Sender
-
-
-@dataclass
-class Services:
-    config: Config
-    clock: Clock
-    db: Database
-    membership: MembershipService
-    ledger: LedgerService
-    dialogs: DialogStore
-    calendar: WorkCalendar
-    notify: NotificationService
-    meetings: MeetingService
-    leave: LeaveService
-    reminders: ReminderService
-    office_hours: OfficeHoursService
-    digest: DigestService
-    privacy: PrivacyService
 
 
 class BotData:

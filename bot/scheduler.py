@@ -24,7 +24,8 @@ from bot.texts import normalize_lang, t
 from storage.db import StorageFault, classify
 
 if TYPE_CHECKING:
-    from bot.context import App, Ctx, Services
+    from bot.bootstrap import Services
+    from bot.context import App, Ctx
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler
 
 from bot.context import Ctx
-from bot.services.dialogs import DialogState
 from bot.services.membership import Identity
+from storage.dialogs import DialogState
 
 END = -1
 
@@ -53,11 +53,11 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None or update.edited_message is not None:
             return None
-        found: tuple[DialogState, Identity] | None = self._store.get_with_identity(
-            chat.id, user.id, self._membership)
+        found = self._store.get_with_identity(chat.id, user.id)
         if found is None or found[0].flow not in self.flows:
             return None
-        dialog, identity = found
+        dialog, row = found
+        identity: Identity = self._membership.identity_from(user.id, row)
         flow = self.flows[dialog.flow]
         for handler in (*flow.states.get(dialog.state, ()), *flow.fallbacks):
             check = handler.check_update(update)

@@ -11,7 +11,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler
 
-from bot.context import App, Ctx, Services
+from bot.bootstrap import Services
+from bot.context import App, Ctx
 from bot.errors import DomainError
 from bot.rendering import Rendered, renders
 from bot.scheduler import TICK_HOOKS, TickReport

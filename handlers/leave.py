@@ -10,7 +10,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.context import Ctx, Services
+from bot.bootstrap import Services
+from bot.context import Ctx
 from bot.dates import describe_when, parse_range
 from bot.domain import LeaveKind, LeaveState
 from bot.errors import DomainError

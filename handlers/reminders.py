@@ -12,7 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
-from bot.context import App, Ctx, Services
+from bot.bootstrap import Services
+from bot.context import App, Ctx
 from bot.dates import describe_when
 from bot.errors import DomainError
 from bot.rendering import Rendered, renders

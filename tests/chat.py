@@ -10,9 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.app import build_application
+from bot.bootstrap import Services
 from bot.clock import Clock, FixedClock
 from bot.config import Config
-from bot.context import App, Services
+from bot.context import App
 from bot.domain import Role
 from bot.sandbox import BotApiSandbox, SandboxRequest
 from bot.sandbox_updates import SentMessage

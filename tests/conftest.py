@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import build_services
+from bot.bootstrap import Services, build_services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
-from bot.context import Services
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.chat import Chat, running_bot

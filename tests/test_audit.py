@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.bootstrap import Services
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.context import Services
 from bot.domain import EventKind, Role, Status
 from bot.errors import DomainError
 from bot.services.audit import AuditService

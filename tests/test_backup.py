@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from bot.bootstrap import Services
 from bot.cli import main
 from bot.clock import FixedClock
-from bot.context import Services
 from bot.domain import Role
 from bot.services.backup import BackupError, backup, pg_target
 from bot.services.ledger import Draft

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.context import Services
+from bot.bootstrap import Services
 from bot.domain import Role
 from tests.chat import Chat
 

@@ -8,9 +8,9 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import CampaignConfig
-from bot.context import Services
 from bot.services.campaign import Campaign
 from bot.services.digest import DigestService
 from tests.chat import Chat

@@ -12,9 +12,9 @@ from sqlalchemy import delete, update
 import bot.app
 import bot.texts
 import handlers.digest
+from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
-from bot.context import Services
 from bot.domain import Answer, LeaveKind, LeaveState, MeetingState, NoteState, Role
 from bot.sandbox import BotApiSandbox
 from bot.services.digest import PRIVATE_ITEMS, DigestService

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, event, text
 
-from bot.app import build_services
+from bot.bootstrap import build_services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Role

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.context import Services
 from bot.domain import NoteState, Role
 from bot.rendering import RENDERERS, Rendered
 from bot.sandbox import BotApiSandbox

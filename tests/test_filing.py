@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.context import Services
 from bot.domain import Role, Status, Track
 from bot.sandbox import BotApiSandbox
 from storage.db import Database

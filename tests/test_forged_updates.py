@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.context import Services
+from bot.bootstrap import Services
 from bot.domain import LeaveKind, LeaveState, Role, Status
 from bot.sandbox_updates import visible_text
 from bot.services.ledger import Draft

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.context import Services
 from bot.sandbox_updates import SentMessage
 from bot.texts import t
 from storage.db import Database

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
-from bot.context import Services
 from bot.domain import LeaveKind, LeaveState, Role
 from bot.errors import DomainError
 from handlers.leave import service_of

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
-from bot.context import Services
 from bot.domain import MeetingState, Role
 from bot.errors import DomainError
 from handlers.meetings import service_of

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
-from bot.context import Services
 from bot.domain import Role
 from bot.errors import DomainError
 

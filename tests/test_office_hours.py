@@ -6,10 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.app import build_services
+from bot.bootstrap import Services, build_services
 from bot.clock import FixedClock
 from bot.config import parse_config
-from bot.context import Services
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.services.office_hours import KIND, OfficeHoursService, parse_times

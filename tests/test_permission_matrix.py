@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.context import Services
+from bot.bootstrap import Services
 from bot.domain import Answer, LeaveState, MeetingState, Status
 from bot.permissions import ALLOWED, can
 from tests.chat import Chat

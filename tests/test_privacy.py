@@ -10,17 +10,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_services
+from bot.bootstrap import Services, build_services
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
-from bot.context import Services
 from bot.domain import EventKind, LeaveKind, NoteState, Role
 from bot.errors import DomainError
-from bot.services.dialogs import DialogState
 from bot.services.ledger import Draft
 from bot.services.privacy import REMOVED_ID, SYSTEM_ACTOR
 from storage.db import Database
+from storage.dialogs import DialogState
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from bot.bootstrap import Services
 from bot.clock import FixedClock
-from bot.context import Services
 from bot.domain import NoteState, Role
 from bot.sandbox_updates import SentMessage
 from bot.services.office_hours import OfficeHoursService

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.context import Services
+from bot.bootstrap import Services
 from bot.domain import EventKind, Role, Status
 from bot.errors import DomainError
 from bot.services.ledger import Draft

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain import Role
@@ -21,6 +21,7 @@ from bot.permissions import INVITE_ACTION, Action, can
 from bot.texts import shorten
 from storage.db import Database
 from storage.models import GroupChat, Invite, Member, Unit, User
+from storage.people import IDENTIFY
 
 # No 0/O, 1/I/L: codes are read aloud and typed from paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -63,34 +64,6 @@ class JoinResult:
 class ImportReport:
     created: int
     skipped: int
-
-
-_PARENT = aliased(Unit)
-# What identifies a person: read by itself, or joined onto another hot read (a dialog's row).
-IDENTITY_COLUMNS = (User.lang, Member.role, Unit.id, Unit.code, Unit.name, _PARENT.code)
-
-
-def join_identity(
-    query: Select[Any], user_id: ColumnElement[int] | InstrumentedAttribute[int],
-) -> Select[Any]:
-    """Join the tables IDENTITY_COLUMNS come from onto a query, for the person `user_id`."""
-    return (
-        query.outerjoin(User, User.id == user_id)
-        .outerjoin(Member, Member.user_id == User.id)
-        .outerjoin(Unit, Unit.id == Member.unit_id)
-        .outerjoin(_PARENT, _PARENT.id == Unit.parent_id)
-    )
-
-
-# Built once: a statement rebuilt per call would also miss SQLAlchemy's compiled cache.
-_IDENTIFY = (
-    select(*IDENTITY_COLUMNS)
-    .select_from(User)
-    .outerjoin(Member, Member.user_id == User.id)
-    .outerjoin(Unit, Unit.id == Member.unit_id)
-    .outerjoin(_PARENT, _PARENT.id == Unit.parent_id)
-    .where(User.id == bindparam("uid"))
-)
 
 
 def _unit_view(unit: Unit) -> UnitView:
@@ -180,7 +153,7 @@ class MembershipService:
     def identify(self, user_id: int) -> Identity:
         """Tell who a Telegram user is to the campaign (one query: it runs on every update)."""
         with self.db.read() as conn:
-            row = conn.execute(_IDENTIFY, {"uid": user_id}).first()
+            row = conn.execute(IDENTIFY, {"uid": user_id}).first()
         return self.identity_from(user_id, tuple(row) if row is not None else None)
 
     def identity_from(self, user_id: int, row: tuple[Any, ...] | None) -> Identity:

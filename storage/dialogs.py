@@ -8,14 +8,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from bot.clock import Clock
-from bot.services.membership import (
-    IDENTITY_COLUMNS,
-    Identity,
-    MembershipService,
-    join_identity,
-)
 from storage.db import Database
 from storage.models import Dialog
+from storage.people import IDENTITY_COLUMNS, join_identity
 
 
 @dataclass
@@ -56,15 +51,15 @@ class DialogStore:
         return DialogState(row[0], row[1], dict(row[2])) if row else None
 
     def get_with_identity(
-        self, chat_id: int, user_id: int, membership: MembershipService,
-    ) -> tuple[DialogState, Identity] | None:
-        """Read a conversation and its person together; None when there is no conversation."""
+        self, chat_id: int, user_id: int,
+    ) -> tuple[DialogState, tuple[Any, ...]] | None:
+        """Read a conversation and its person's IDENTITY_COLUMNS together; None when there is
+        no conversation."""
         with self.db.read() as conn:
             row = conn.execute(_GET_WITH_IDENTITY, {"chat": chat_id, "user": user_id}).first()
         if row is None:
             return None
-        return (DialogState(row[0], row[1], dict(row[2])),
-                membership.identity_from(user_id, tuple(row[3:])))
+        return DialogState(row[0], row[1], dict(row[2])), tuple(row[3:])
 
     def save(self, chat_id: int, user_id: int, dialog: DialogState) -> None:
         params = {"chat": chat_id, "user": user_id, "p_flow": dialog.flow,

@@ -1,0 +1,70 @@
+"""Build the services from the config: the whole product without Telegram (CLI, web, workers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.services.digest import DigestService
+from bot.services.leave import LeaveService
+from bot.services.ledger import LedgerService
+from bot.services.meetings import MeetingService
+from bot.services.membership import MembershipService
+from bot.services.notify import NotificationService
+from bot.services.office_hours import OfficeHoursService
+from bot.services.plans import DeadlinePlanner
+from bot.services.privacy import PrivacyService
+from bot.services.reminders import ReminderService
+from bot.workdays import WorkCalendar
+from storage.db import Database
+from storage.dialogs import DialogStore
+
+
+@dataclass
+class Services:
+    """Every use case, wired once; handlers, the CLI and tests reach them through this."""
+
+    config: Config
+    clock: Clock
+    db: Database
+    membership: MembershipService
+    ledger: LedgerService
+    dialogs: DialogStore
+    calendar: WorkCalendar
+    notify: NotificationService
+    meetings: MeetingService
+    leave: LeaveService
+    reminders: ReminderService
+    office_hours: OfficeHoursService
+    digest: DigestService
+    privacy: PrivacyService
+
+
+def build_services(config: Config, *, clock: Clock | None = None,
+                   database: Database | None = None) -> Services:
+    """Make the services; nothing here imports Telegram or the handlers."""
+    clock = clock or SystemClock()
+    db = database or Database.from_url(config.database.url, echo=config.database.echo)
+    membership = MembershipService(
+        db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
+    )
+    calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
+    r = config.reminders
+    notify = NotificationService(
+        db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
+        claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
+    planner = DeadlinePlanner(config, clock, notify)
+    return Services(
+        config=config, clock=clock, db=db, membership=membership,
+        ledger=LedgerService(db, clock, replan=planner.replan), dialogs=DialogStore(db, clock),
+        calendar=calendar, notify=notify,
+        meetings=MeetingService(db, clock, notify, config.tz),
+        leave=LeaveService(db, clock, notify, calendar, config.tz,
+                           office_admins=config.office_admins),
+        reminders=ReminderService(notify, clock, config.tz),
+        office_hours=OfficeHoursService(db, clock, calendar, notify, config),
+        digest=DigestService(db, clock, notify, config, calendar),
+        privacy=PrivacyService(db, clock, config, replan=planner.replan),
+    )
