@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import peak_rss_mb  # noqa: E402 - needs ROOT on sys.path
 from bot.domain import Level, Source, Status, Track  # noqa: E402
 from bot.services.export import write_csv, write_xlsx  # noqa: E402
-from bot.services.ledger import ProblemView  # noqa: E402
+from bot.services.problem import ProblemView  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 28, 7, 0, tzinfo=dt.UTC)

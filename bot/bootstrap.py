@@ -56,9 +56,11 @@ def build_services(config: Config, *, clock: Clock | None = None,
         db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
     planner = DeadlinePlanner(config, clock, notify)
+    dialogs = DialogStore(db, clock)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
-        ledger=LedgerService(db, clock, replan=planner.replan), dialogs=DialogStore(db, clock),
+        ledger=LedgerService(db, clock, replan=planner.replan, notify=notify),
+        dialogs=dialogs,
         calendar=calendar, notify=notify,
         meetings=MeetingService(db, clock, notify, config.tz),
         leave=LeaveService(db, clock, notify, calendar, config.tz,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.bootstrap import Services
+from bot.delivery.sender import Sender
 from bot.services.membership import Identity
 from storage.dialogs import DialogState
-
-if TYPE_CHECKING:
-    from bot.scheduler import Sender
 
 
 class BotData:

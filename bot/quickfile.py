@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.dates import parse_when
 from bot.domain import Level, Source, Track
-from bot.services.ledger import Draft
+from bot.services.problem import Draft
 
 # Longer labels first so that 问题描述 is not read as 问题 + 描述.
 LABELS: dict[str, str] = {

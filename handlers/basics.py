@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import callbacks
 from bot.context import Ctx
+from bot.delivery.rendering import Renderers
 from bot.domain import Role
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -16,12 +23,14 @@ from bot.texts import t
 from handlers.common import (
     answer,
     button_choice,
+    call,
     display_name,
     forget_identity,
     identify,
     lang_of,
     reply,
     role_name,
+    user_lang,
 )
 from handlers.dialog import finish
 
@@ -34,7 +43,7 @@ class Command:
 
 
 # The order here is the order of /help and of the command menu.
-COMMANDS = (
+MENU = (
     Command("start"),
     Command("help"),
     Command("join"),
@@ -61,7 +70,7 @@ def visible_commands(role: Role | None) -> list[Command]:
     """List what a person with `role` can use, for /help."""
     return [
         c
-        for c in COMMANDS
+        for c in MENU
         if (c.allowed is None or can(role, c.allowed)) and (role is not None or not c.members_only)
     ]
 
@@ -71,23 +80,24 @@ async def start(update: Update, context: Ctx) -> None:
     if context.args:
         await join(update, context)
         return
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
+    ident = await identify(update, context)
+    language = lang_of(ident, context)
     user = update.effective_user
     assert user is not None
-    context.svc.membership.touch_user(user.id, display_name(update), user.username)
+    await call(context.svc.membership.touch_user, user.id, display_name(update), user.username)
     if ident.unit is None and ident.role is None:
         campaign = context.svc.config.campaign.name
-        await reply(update, lang, "start.stranger", name=display_name(update), campaign=campaign)
+        await reply(update, language, "start.stranger", name=display_name(update),
+                    campaign=campaign)
         return
     await reply(
         update,
-        lang,
+        language,
         "start.member",
         name=display_name(update),
-        unit=ident.unit.name if ident.unit else t(lang, "role.office"),
-        role=role_name(lang, ident.role),
-        markup=start_menu(ident, lang),
+        unit=ident.unit.name if ident.unit else t(language, "role.office"),
+        role=role_name(language, ident.role),
+        markup=start_menu(ident, language),
     )
 
 
@@ -110,9 +120,8 @@ def start_menu(ident: Identity, lang: str) -> InlineKeyboardMarkup:
 
 async def show_help(update: Update, context: Ctx) -> None:
     """List the commands this person's role can use."""
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    await answer(update, help_text(ident, lang, context))
+    ident = await identify(update, context)
+    await answer(update, help_text(ident, lang_of(ident, context), context))
 
 
 def help_text(ident: Identity, lang: str, context: Ctx) -> str:
@@ -131,37 +140,25 @@ def help_text(ident: Identity, lang: str, context: Ctx) -> str:
 
 async def join(update: Update, context: Ctx) -> None:
     """Redeem an invite code and tell the person their unit and role."""
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
+    language = await user_lang(update, context)
     if not context.args:
-        await reply(update, lang, "join.usage")
+        await reply(update, language, "join.usage")
         return
     user = update.effective_user
     assert user is not None
-    result = context.svc.membership.redeem_invite(
-        context.args[0],
-        user_id=user.id,
-        display_name=display_name(update),
-        username=user.username,
-    )
+    result = await call(context.svc.membership.redeem_invite, context.args[0], user_id=user.id,
+                        display_name=display_name(update), username=user.username)
     forget_identity(context)
-    role = role_name(lang, result.role)
+    role = role_name(language, result.role)
     if result.previous_unit is not None:
-        await reply(
-            update,
-            lang,
-            "join.moved",
-            old_unit=result.previous_unit.name,
-            unit=result.unit.name,
-            role=role,
-        )
+        await reply(update, language, "join.moved", old_unit=result.previous_unit.name,
+                    unit=result.unit.name, role=role)
     else:
-        await reply(update, lang, "join.ok", unit=result.unit.name, role=role)
+        await reply(update, language, "join.ok", unit=result.unit.name, role=role)
 
 
 async def choose_lang(update: Update, context: Ctx) -> None:
     """Offer the languages, or switch at once when one is named (/lang en)."""
-    ident = identify(update, context)
     if context.args and context.args[0].lower() in ("zh", "en"):
         await _set_lang(update, context, context.args[0].lower())
         return
@@ -171,9 +168,8 @@ async def choose_lang(update: Update, context: Ctx) -> None:
             InlineKeyboardButton("English", callback_data=callbacks.encode("lang", "set", "en")),
         ]
     ]
-    await reply(
-        update, lang_of(ident, context), "lang.choose", markup=InlineKeyboardMarkup(buttons)
-    )
+    await reply(update, await user_lang(update, context), "lang.choose",
+                markup=InlineKeyboardMarkup(buttons))
 
 
 async def pick_lang(update: Update, context: Ctx) -> None:
@@ -184,46 +180,62 @@ async def pick_lang(update: Update, context: Ctx) -> None:
     await _set_lang(update, context, button_choice(update, ("zh", "en")))
 
 
-async def _set_lang(update: Update, context: Ctx, lang: str) -> None:
+async def _set_lang(update: Update, context: Ctx, language: str) -> None:
     user = update.effective_user
     assert user is not None
-    context.svc.membership.set_lang(user.id, display_name(update), lang)
+    await call(context.svc.membership.set_lang, user.id, display_name(update), language)
     forget_identity(context)
-    await reply(update, lang, "lang.set")
+    await reply(update, language, "lang.set")
 
 
 async def cancel(update: Update, context: Ctx) -> None:
     """Abandon whatever is in progress; say so when nothing was."""
-    had_dialog = finish(context, update)
+    had_dialog = await finish(context, update)
     key = "cancel.done" if had_dialog else "cancel.nothing"
-    await reply(update, lang_of(identify(update, context), context), key)
+    await reply(update, await user_lang(update, context), key)
 
 
 async def stranger_text(update: Update, context: Ctx) -> None:
     """Answer free text in a private chat with what this person can do next."""
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
+    ident = await identify(update, context)
+    language = lang_of(ident, context)
     if ident.role is None:
-        await reply(
-            update,
-            lang,
-            "start.stranger",
-            name=display_name(update),
-            campaign=context.svc.config.campaign.name,
-        )
+        await reply(update, language, "start.stranger", name=display_name(update),
+                    campaign=context.svc.config.campaign.name)
     else:
-        await answer(update, help_text(ident, lang, context))
+        await answer(update, help_text(ident, language, context))
 
 
 async def stale_button(update: Update, context: Ctx) -> None:
     """Answer a button no handler claims, e.g. from a finished conversation."""
     query = update.callback_query
     assert query is not None
-    lang = lang_of(identify(update, context), context)
-    await query.answer(t(lang, "button.stale"), show_alert=False)
+    await query.answer(t(await user_lang(update, context), "button.stale"), show_alert=False)
 
 
 async def ignore_edit(update: Update, context: Ctx) -> None:
     """Act on what was sent, never on a later edit of it: an edited /file, /remind or 提醒我
     would otherwise file, remind or join a second time."""
     raise ApplicationHandlerStop
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+_PRIVATE = filters.ChatType.PRIVATE
+
+COMMANDS = (
+    CommandHandler("start", start, filters=_PRIVATE),
+    CommandHandler("help", show_help),
+    CommandHandler("join", join, filters=_PRIVATE),
+    CommandHandler("lang", choose_lang),
+    CommandHandler("cancel", cancel),
+)
+BUTTONS = (CallbackQueryHandler(pick_lang, callbacks.pattern("lang", "set")),)
+MESSAGES = ()
+FLOWS = ()
+RENDERERS: Renderers = {}
+# Registered after every feature's handlers (bot.routing): what nobody else claimed.
+FALLBACKS = (
+    MessageHandler(_PRIVATE & filters.TEXT & ~filters.COMMAND, stranger_text),
+    CallbackQueryHandler(stale_button),
+)

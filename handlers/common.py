@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, ParamSpec, TypeVar
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import Ctx
@@ -16,14 +17,38 @@ from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.texts import normalize_lang, t
 
+P = ParamSpec("P")
+T = TypeVar("T")
 
-def identify(update: Update, context: Ctx) -> Identity:
+
+async def call(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a use case on a worker thread: the database never holds up the event loop."""
+    return await asyncio.to_thread(work, *args, **kwargs)
+
+
+async def identify(update: Update, context: Ctx) -> Identity:
     """Look the sender up once per update; someone never seen is an Identity with no role."""
     user = update.effective_user
     assert user is not None
     if context.identity is None or context.identity.user_id != user.id:
-        context.identity = context.svc.membership.identify(user.id)
+        context.identity = await call(context.svc.membership.identify, user.id)
     return context.identity
+
+
+async def user_lang(update: Update, context: Ctx) -> str:
+    """The sender's language (their choice, else the deployment's default)."""
+    return lang_of(await identify(update, context), context)
+
+
+def lang_of(ident: Identity | None, context: Ctx) -> str:
+    """Use the person's chosen language, else the deployment's default."""
+    default = context.svc.config.language
+    return normalize_lang(ident.lang if ident else None, default)
+
+
+def button(label: str, feature: str, action: str, *args: object) -> InlineKeyboardButton:
+    """A button whose callback data is encoded by bot.callbacks."""
+    return InlineKeyboardButton(label, callback_data=callbacks.encode(feature, action, *args))
 
 
 def button_args(update: Update, count: int) -> list[str]:
@@ -52,21 +77,27 @@ def button_id(update: Update, count: int = 1) -> int:
     return value
 
 
+async def ack(update: Update) -> None:
+    """Answer the tapped button (Telegram shows a spinner until then)."""
+    if update.callback_query:
+        await update.callback_query.answer()
+
+
 def forget_identity(context: Ctx) -> None:
     """Drop the cached identity after a change to it (joining, a new language)."""
     context.identity = None
-
-
-def lang_of(ident: Identity | None, context: Ctx) -> str:
-    """Use the person's chosen language, else the deployment's default."""
-    default = context.svc.config.language
-    return normalize_lang(ident.lang if ident else None, default)
 
 
 def display_name(update: Update) -> str:
     user = update.effective_user
     assert user is not None
     return user.full_name or user.username or str(user.id)
+
+
+def typed(update: Update) -> str:
+    """The text of the message, trimmed (a filter has made sure there is one)."""
+    assert update.message is not None and update.message.text is not None
+    return update.message.text.strip()
 
 
 async def reply(
@@ -95,13 +126,14 @@ def local_now(context: Ctx) -> dt.datetime:
 
 async def read_future_time(update: Update, context: Ctx, text: str) -> dt.datetime | None:
     """Read a time phrase that must lie ahead; on failure say why and return None."""
-    lang = lang_of(identify(update, context), context)
+    language = await user_lang(update, context)
     now = local_now(context)
     when = parse_when(text, now)
     if when is None:
-        await answer(update, t(lang, "deadline.unreadable"))
+        await answer(update, t(language, "deadline.unreadable"))
         return None
     if when <= now:
-        await answer(update, t(lang, "deadline.past_with", when=describe_when(when, lang)))
+        await answer(update, t(language, "deadline.past_with",
+                               when=describe_when(when, language)))
         return None
     return when

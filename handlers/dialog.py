@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler
 
 from bot.context import Ctx
-from bot.services.membership import Identity
-from storage.dialogs import DialogState
+from bot.errors import DomainError
+from bot.services.membership import Identity, MembershipService
+from storage.dialogs import DialogRef, DialogState, DialogStore
 
 END = -1
+T = TypeVar("T")
 
 Handlers = Sequence[BaseHandler[Update, Ctx, Any]]
+# What was read for an update before it was routed: its conversation and its person's row,
+# or the error that reading it raised (handled as the update's own error, once routed).
+Found = tuple[DialogState, tuple[Any, ...]] | None | Exception
 
 
 class Flow:
@@ -31,33 +37,59 @@ class Flow:
 
 
 class DialogHandler(BaseHandler[Update, Ctx, Any]):
-    """Route a private chat's update to the step its person is at, across restarts and instances."""
+    """Route a private chat's update to the step its person is at, across restarts and instances.
 
-    def __init__(self, flows: Sequence[Flow]) -> None:
+    python-telegram-bot asks handlers synchronously whether they want an update, so the step is
+    read before routing (`prefetch`, on a worker thread, by the update processor); an update
+    fed without it is read here, on the loop.
+    """
+
+    def __init__(self, flows: Sequence[Flow], store: DialogStore,
+                 membership: MembershipService) -> None:
         super().__init__(self._never_called)
         self.flows = {flow.name: flow for flow in flows}
-        self._store: Any = None
-        self._membership: Any = None
+        self._store = store
+        self._membership = membership
+        self._prefetched: dict[int, Found] = {}
 
     @staticmethod
     async def _never_called(update: Update, context: Ctx) -> None:
         raise AssertionError("DialogHandler dispatches to the step handlers")
 
-    def bind(self, application: Application[Any, Ctx, Any, Any, Any, Any]) -> None:
-        self._store = application.bot_data.services.dialogs
-        self._membership = application.bot_data.services.membership
-
-    def check_update(self, update: object) -> Any:
-        if not isinstance(update, Update) or self._store is None:
+    @staticmethod
+    def _who(update: object) -> tuple[int, int] | None:
+        if not isinstance(update, Update) or update.edited_message is not None:
             return None
         chat, user = update.effective_chat, update.effective_user
-        if chat is None or user is None or update.edited_message is not None:
+        return None if chat is None or user is None else (chat.id, user.id)
+
+    async def prefetch(self, update: object) -> None:
+        """Read the update's conversation off the loop, before it is routed."""
+        who = self._who(update)
+        if who is None:
+            return
+        try:
+            found: Found = await asyncio.to_thread(self._store.get_with_identity, *who)
+        except Exception as exc:  # the database refused: the error handler tells the person
+            found = exc
+        self._prefetched[id(update)] = found
+
+    def forget(self, update: object) -> None:
+        self._prefetched.pop(id(update), None)
+
+    def check_update(self, update: object) -> Any:
+        who = self._who(update)
+        if who is None:
             return None
-        found = self._store.get_with_identity(chat.id, user.id)
+        assert isinstance(update, Update)
+        found = (self._prefetched[id(update)] if id(update) in self._prefetched
+                 else self._store.get_with_identity(*who))
+        if isinstance(found, Exception):
+            return found
         if found is None or found[0].flow not in self.flows:
             return None
         dialog, row = found
-        identity: Identity = self._membership.identity_from(user.id, row)
+        identity: Identity = self._membership.identity_from(who[1], row)
         flow = self.flows[dialog.flow]
         for handler in (*flow.states.get(dialog.state, ()), *flow.fallbacks):
             check = handler.check_update(update)
@@ -69,6 +101,8 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
         self, update: Update, application: Application[Any, Ctx, Any, Any, Any, Any],
         check_result: Any, context: Ctx,
     ) -> None:
+        if isinstance(check_result, Exception):
+            raise check_result
         dialog, identity, handler, check = check_result
         context.dialog = dialog
         context.identity = identity  # read with the dialog: handlers need not look it up again
@@ -78,25 +112,50 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
         if context.dialog is None:
             return  # the callback ended or replaced the conversation itself
         if result == END:
-            self._store.clear(chat.id, user.id)
+            await asyncio.to_thread(self._store.clear, chat.id, user.id)
             return
         if isinstance(result, int):
             dialog.state = result
-        self._store.save(chat.id, user.id, dialog)
+        await asyncio.to_thread(self._store.save, chat.id, user.id, dialog)
 
 
-def begin(context: Ctx, update: Update, flow: str, state: int, data: dict[str, Any]) -> None:
+def here(context: Ctx, update: Update, state: int | None = None) -> DialogRef:
+    """The sender's conversation in this chat, as a use case ends it in its own transaction."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None and context.dialog is not None
+    return DialogRef(chat.id, user.id, context.dialog.flow, state)
+
+
+def ended(context: Ctx) -> None:
+    """Note that the use case just called ended the conversation (DialogRef) itself."""
+    context.dialog = None
+
+
+async def begin(context: Ctx, update: Update, flow: str, state: int,
+                data: dict[str, Any]) -> None:
     """Start (or restart) a conversation for the sender in this chat."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     dialog = DialogState(flow, state, data)
-    context.svc.dialogs.save(chat.id, user.id, dialog)
+    await asyncio.to_thread(context.svc.dialogs.save, chat.id, user.id, dialog)
     context.dialog = dialog
 
 
-def finish(context: Ctx, update: Update) -> bool:
+async def finish(context: Ctx, update: Update) -> bool:
     """End the sender's conversation in this chat; tell whether there was one."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
     context.dialog = None
-    return context.svc.dialogs.clear(chat.id, user.id)
+    return await asyncio.to_thread(context.svc.dialogs.clear, chat.id, user.id)
+
+
+async def concluding(context: Ctx, update: Update, work: Awaitable[T]) -> T:
+    """Await the use case that ends this step (it ends the conversation in its own transaction,
+    via `here`); a refusal ends the step too, so the person is told why and is not left in it."""
+    try:
+        result = await work
+    except DomainError:
+        await finish(context, update)
+        raise
+    ended(context)
+    return result

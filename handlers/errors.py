@@ -11,7 +11,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.context import Ctx
 from bot.errors import DomainError
 from bot.texts import t
-from handlers.common import lang_of
+from handlers.common import call, lang_of
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ async def on_error(update: object, context: Ctx) -> None:
     lang: str = context.svc.config.language
     if isinstance(update, Update) and update.effective_user is not None:
         try:
-            lang = lang_of(context.svc.membership.identify(update.effective_user.id), context)
+            ident = await call(context.svc.membership.identify, update.effective_user.id)
+            lang = lang_of(ident, context)
         except Exception:  # the database itself may be what failed
             log.debug("could not read the user's language", exc_info=True)
     if isinstance(error, DomainError):

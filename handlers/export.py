@@ -6,18 +6,20 @@ import asyncio
 import io
 
 from telegram import Update
+from telegram.ext import CommandHandler, filters
 
 from bot.context import Ctx
+from bot.delivery.rendering import Renderers
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.export import write_xlsx
 from bot.texts import t
-from handlers.common import identify, lang_of, reply
+from handlers.common import call, identify, lang_of, reply
 
 
 async def export_ledger(update: Update, context: Ctx) -> None:
     """Send the unit's ledger (every unit's, for the office) as an .xlsx file."""
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
     if not can(ident.role, Action.EXPORT):
         raise DomainError("export.denied")
@@ -25,7 +27,7 @@ async def export_ledger(update: Update, context: Ctx) -> None:
     if not everything and ident.unit is None:
         raise DomainError("export.denied")
     unit_id = None if everything else ident.unit.id  # type: ignore[union-attr]
-    count = context.svc.ledger.count(unit_id=unit_id)
+    count = await call(context.svc.ledger.count, unit_id=unit_id)
     await reply(update, lang, "export.working", count=count)
     now = context.svc.clock.now()
     tz = context.svc.config.tz
@@ -48,3 +50,10 @@ async def export_ledger(update: Update, context: Ctx) -> None:
         caption=t(lang, "export.caption", title=title, count=count,
                   when=f"{stamp:%Y-%m-%d %H:%M}"),
     )
+
+
+COMMANDS = (CommandHandler("export", export_ledger, filters=filters.ChatType.PRIVATE),)
+BUTTONS = ()
+MESSAGES = ()
+FLOWS = ()
+RENDERERS: Renderers = {}

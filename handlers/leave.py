@@ -7,28 +7,31 @@ import enum
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when, parse_range
-from bot.domain import LeaveKind, LeaveState
+from bot.delivery.rendering import Rendered, Renderers
+from bot.domain import LeaveKind, LeaveState, NoteKind
 from bot.errors import DomainError
-from bot.rendering import Rendered, renders
 from bot.services.leave import LeaveService, LeaveView, Roster
 from bot.services.notify import Note
 from bot.texts import t
 from handlers.common import (
+    ack,
     answer,
     button_choice,
     button_id,
+    call,
     display_name,
     identify,
     lang_of,
     local_now,
+    user_lang,
 )
-from handlers.dialog import END, Flow, begin, finish
+from handlers.dialog import END, Flow, begin, concluding, finish, here
 from handlers.edits import edit_text
 
 FEATURE = "leave"
@@ -58,15 +61,6 @@ def _data(context: Ctx) -> dict[str, Any]:
     return context.dialog.data
 
 
-def _lang(update: Update, context: Ctx) -> str:
-    return lang_of(identify(update, context), context)
-
-
-async def _ack(update: Update) -> None:
-    if update.callback_query:
-        await update.callback_query.answer()
-
-
 def span(first: dt.date, last: dt.date, lang: str, svc: Services) -> str:
     """Both ends in full, 00:00 of the first day to 23:59 of the last, and the count of days."""
     tz = svc.config.tz
@@ -87,24 +81,24 @@ def request_card(r: LeaveView, lang: str, svc: Services) -> str:
 
 async def request_leave(update: Update, context: Ctx) -> None:
     """Show who is away (to leaders), my open requests, then ask the type of leave."""
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
     service = _service(context)
-    roster = service.roster(ident)
+    roster = await call(service.roster, ident)
     if roster is not None:
         await answer(update, _roster_text(roster, lang, service.today()))
     if ident.unit is None:  # an office admin from the config sees the roster, asks no leave
         if roster is None:
             raise DomainError("leave.no_unit")
         return
-    for r in service.mine(ident):
+    for r in await call(service.mine, ident):
         can_return = r.state == LeaveState.APPROVED and r.first_day <= service.today()
         back = [[_button(t(lang, "leave.btn.back"), "back", r.id)]] if can_return else []
         await answer(update, t(lang, f"leave.mine.{r.state.value}",
                                kind=t(lang, f"leave.kind.{r.kind.value}"),
                                span=span(r.first_day, r.last_day, lang, context.svc)),
                      markup=InlineKeyboardMarkup(back) if back else None)
-    begin(context, update, FEATURE, Step.KIND, {})
+    await begin(context, update, FEATURE, Step.KIND, {})
     kinds = [_button(t(lang, f"leave.kind.{k.value}"), "kind", k.value) for k in LeaveKind]
     await answer(update, t(lang, "leave.ask_kind"),
                  markup=InlineKeyboardMarkup([kinds[:3], kinds[3:]]))
@@ -126,16 +120,16 @@ def _roster_text(roster: Roster, lang: str, today: dt.date) -> str:
 
 async def pick_kind(update: Update, context: Ctx) -> int:
     """Take the type of leave; ask for the days."""
-    await _ack(update)
+    await ack(update)
     _data(context)["kind"] = button_choice(update, (k.value for k in LeaveKind))
-    await answer(update, t(_lang(update, context), "leave.ask_dates"))
+    await answer(update, t(await user_lang(update, context), "leave.ask_dates"))
     return Step.DATES
 
 
 async def receive_dates(update: Update, context: Ctx) -> int | None:
     """Read a day range (12月3日至12月5日, 明天到后天) and echo both ends in full."""
     assert update.message is not None
-    lang = _lang(update, context)
+    lang = await user_lang(update, context)
     now = local_now(context)
     found = parse_range(update.message.text or "", now)
     if found is None:
@@ -154,7 +148,7 @@ async def receive_dates(update: Update, context: Ctx) -> int | None:
 async def receive_reason(update: Update, context: Ctx) -> int:
     """Take the reason; show the request to submit."""
     assert update.message is not None
-    lang = _lang(update, context)
+    lang = await user_lang(update, context)
     data = _data(context)
     data["reason"] = (update.message.text or "").strip()[:500]
     first, last = dt.date.fromisoformat(data["first"]), dt.date.fromisoformat(data["last"])
@@ -167,23 +161,24 @@ async def receive_reason(update: Update, context: Ctx) -> int:
 
 async def submit_leave(update: Update, context: Ctx) -> int:
     """Save the request and send it to the approvers."""
-    await _ack(update)
+    await ack(update)
     data = _data(context)
-    _service(context).submit(
-        by=identify(update, context), by_name=display_name(update), kind=LeaveKind(data["kind"]),
+    submitted = await concluding(context, update, call(
+        _service(context).submit, by=await identify(update, context),
+        by_name=display_name(update), kind=LeaveKind(data["kind"]),
         first_day=dt.date.fromisoformat(data["first"]),
-        last_day=dt.date.fromisoformat(data["last"]), reason=data["reason"])
-    finish(context, update)
-    await answer(update, t(_lang(update, context), "leave.submitted"))
-    await context.bot_data.sender.tick()
+        last_day=dt.date.fromisoformat(data["last"]), reason=data["reason"],
+        dialog=here(context, update)))
+    await answer(update, t(await user_lang(update, context), "leave.submitted"))
+    await context.bot_data.sender.send_now(submitted.approvers)
     return END
 
 
 async def drop_leave(update: Update, context: Ctx) -> int:
     """Drop the request before it is submitted."""
-    await _ack(update)
-    finish(context, update)
-    await answer(update, t(_lang(update, context), "cancel.done"))
+    await ack(update)
+    await finish(context, update)
+    await answer(update, t(await user_lang(update, context), "cancel.done"))
     return END
 
 
@@ -204,37 +199,35 @@ async def _decide(update: Update, context: Ctx, *, approve: bool) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    lang = _lang(update, context)
-    r = _service(context).decide(button_id(update), by=identify(update, context),
-                                 by_name=display_name(update), approve=approve)
+    lang = await user_lang(update, context)
+    r = await call(_service(context).decide, button_id(update),
+                   by=await identify(update, context), by_name=display_name(update),
+                   approve=approve)
     outcome = t(lang, f"leave.outcome.{r.state.value}", who=r.decided_by_name or "")
     await edit_text(query, request_card(r, lang, context.svc) + "\n\n" + outcome)
-    await context.bot_data.sender.tick()
+    await context.bot_data.sender.send_now([r.user_id])
 
 
 async def report_back(update: Update, context: Ctx) -> None:
     """已返岗: record the return (销假) and stop the nudges."""
-    await _ack(update)
-    lang = _lang(update, context)
-    r = _service(context).report_back(button_id(update), by=identify(update, context))
+    await ack(update)
+    lang = await user_lang(update, context)
+    r = await call(_service(context).report_back, button_id(update),
+                   by=await identify(update, context))
     await answer(update, t(lang, "leave.back_done", kind=t(lang, f"leave.kind.{r.kind.value}")))
 
 
 # -- notifications -----------------------------------------------------------------------------
 
 
-def _load(app: Any, note: Note) -> tuple[Services, LeaveView] | None:
-    svc: Services = app.bot_data.services
-    r = service_of(svc).get(int(note.payload["leave"]))
-    return None if r is None else (svc, r)
+def _load(svc: Services, note: Note) -> LeaveView | None:
+    return service_of(svc).get(int(note.payload["leave"]))
 
 
-@renders("leave.request")
-async def render_request(app: Any, note: Note, lang: str, brief: bool) -> Rendered | None:
-    loaded = _load(app, note)
-    if loaded is None or loaded[1].state != LeaveState.PENDING:
+def render_request(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    r = _load(svc, note)
+    if r is None or r.state != LeaveState.PENDING:
         return None  # another approver has decided it already
-    svc, r = loaded
     if brief:
         return Rendered(t(lang, "leave.brief.request", name=r.user_name))
     return Rendered(request_card(r, lang, svc), InlineKeyboardMarkup([[
@@ -242,23 +235,19 @@ async def render_request(app: Any, note: Note, lang: str, brief: bool) -> Render
         _button(t(lang, "leave.btn.decline"), "no", r.id)]]))
 
 
-@renders("leave.decided")
-async def render_decided(app: Any, note: Note, lang: str, brief: bool) -> Rendered | None:
-    loaded = _load(app, note)
-    if loaded is None or loaded[1].state == LeaveState.PENDING:
+def render_decided(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    r = _load(svc, note)
+    if r is None or r.state == LeaveState.PENDING:
         return None
-    svc, r = loaded
     return Rendered(t(lang, f"leave.decided.{r.state.value}", who=r.decided_by_name or "",
                       kind=t(lang, f"leave.kind.{r.kind.value}"),
                       span=span(r.first_day, r.last_day, lang, svc)))
 
 
-@renders("leave.nudge")
-async def render_nudge(app: Any, note: Note, lang: str, brief: bool) -> Rendered | None:
-    loaded = _load(app, note)
-    if loaded is None or loaded[1].state != LeaveState.APPROVED or loaded[1].returned_at:
+def render_nudge(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    r = _load(svc, note)
+    if r is None or r.state != LeaveState.APPROVED or r.returned_at:
         return None
-    svc, r = loaded
     following = service_of(svc).next_nudge(r)
     kind = t(lang, f"leave.kind.{r.kind.value}")
     if brief:
@@ -281,21 +270,17 @@ def _msg(callback: Any) -> MessageHandler[Ctx, Any]:
     return MessageHandler(filters.TEXT & ~filters.COMMAND, callback)
 
 
-FLOWS: list[Flow] = [Flow(FEATURE, {
+COMMANDS = (CommandHandler("leave", request_leave, filters=filters.ChatType.PRIVATE),)
+BUTTONS = (_cb(approve_leave, "ok"), _cb(decline_leave, "no"), _cb(report_back, "back"))
+MESSAGES = ()
+FLOWS = (Flow(FEATURE, {
     Step.KIND: [_cb(pick_kind, "kind")],
     Step.DATES: [_msg(receive_dates)],
     Step.REASON: [_msg(receive_reason)],
     Step.CONFIRM: [_cb(submit_leave, "submit"), _cb(drop_leave, "drop")],
-})]
-
-
-def commands() -> list[BaseHandler[Update, Ctx, Any]]:
-    return [CommandHandler("leave", request_leave, filters=filters.ChatType.PRIVATE)]
-
-
-def buttons() -> list[BaseHandler[Update, Ctx, Any]]:
-    return [_cb(approve_leave, "ok"), _cb(decline_leave, "no"), _cb(report_back, "back")]
-
-
-def messages() -> list[BaseHandler[Update, Ctx, Any]]:
-    return []
+}),)
+RENDERERS: Renderers = {
+    NoteKind.LEAVE_REQUEST: render_request,
+    NoteKind.LEAVE_DECIDED: render_decided,
+    NoteKind.LEAVE_NUDGE: render_nudge,
+}

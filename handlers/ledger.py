@@ -1,34 +1,33 @@
-"""Ledger views (/my, /ledger), the item card with history, and the progress → sign-off workflow."""
+"""Ledger views (/my, /ledger) and the item card with its history and the buttons it offers."""
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import html
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
+from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
-from bot.domain import Role, Status, Track
+from bot.delivery.rendering import Renderers
+from bot.domain import Role, Status
 from bot.errors import DomainError
 from bot.permissions import Action, can
-from bot.services.ledger import EventView, Page, ProblemView
 from bot.services.membership import Identity
+from bot.services.problem import EventView, Page, ProblemView
 from bot.texts import shorten, t
 from handlers.common import (
+    ack,
     answer,
+    button,
     button_args,
     button_id,
-    display_name,
+    call,
     identify,
     lang_of,
-    read_future_time,
 )
-from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_text
 from handlers.limits import fitted
 
@@ -36,25 +35,16 @@ FILTERS = ("all", "overdue", *(s.value for s in Status))
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}
 
 
-class Step(enum.IntEnum):
-    TEXT = 1
-    REASON = 2
-    DEADLINE = 3
-
-
-def _button(label: str, feature: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.encode(feature, action, *args))
-
-
-def when_text(problem: ProblemView, lang: str, context: Ctx) -> str:
+def when_of(problem: ProblemView, lang: str, svc: Services) -> str:
+    """The deadline in full, or the check-in period of a 长期坚持 item."""
     if problem.deadline is None:
         return t(lang, "checkin.every", days=problem.checkin_days) if problem.checkin_days else "—"
-    return describe_when(problem.deadline.astimezone(context.svc.config.tz), lang)
+    return describe_when(problem.deadline.astimezone(svc.config.tz), lang)
 
 
-def status_text(problem: ProblemView, lang: str, context: Ctx) -> str:
+def status_of(problem: ProblemView, lang: str, svc: Services) -> str:
     label = t(lang, f"status.{problem.status.value}")
-    if problem.overdue(context.svc.clock.now()):
+    if problem.overdue(svc.clock.now()):
         label += t(lang, "status.overdue_mark")
     return label
 
@@ -69,7 +59,7 @@ async def my_items(update: Update, context: Ctx) -> None:
 
 async def unit_ledger(update: Update, context: Ctx) -> None:
     """List the unit's ledger (every unit's, for the campaign office)."""
-    ident = identify(update, context)
+    ident = await identify(update, context)
     scope = "a" if can(ident.role, Action.VIEW_ALL_UNITS) else "u"
     await _show_page(update, context, scope, _filter_arg(context), 1)
 
@@ -84,8 +74,7 @@ def _filter_arg(context: Ctx) -> str:
 
 async def turn_page(update: Update, context: Ctx) -> None:
     """Show another page or filter of a list."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await ack(update)
     scope, flt, page = button_args(update, 3)
     number = callbacks.number(page)
     if scope not in SCOPES or flt not in FILTERS or number is None:
@@ -96,10 +85,10 @@ async def turn_page(update: Update, context: Ctx) -> None:
 async def _show_page(
     update: Update, context: Ctx, scope: str, flt: str, page: int, *, edit: bool = False
 ) -> None:
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
     status = Status(flt) if flt in {s.value for s in Status} else None
-    result = context.svc.ledger.browse(by=ident, scope=SCOPES[scope], status=status,
+    result = await call(context.svc.ledger.browse, by=ident, scope=SCOPES[scope], status=status,
                                        overdue=flt == "overdue", page=page)
     text, markup = _render_page(result, scope, flt, lang, context)
     if edit and update.callback_query and update.callback_query.message:
@@ -118,17 +107,17 @@ def _render_page(
         lines.append(t(lang, "ledger.empty"))
     for p in page.items:
         lines.append(t(lang, "ledger.line", number=p.number, text=shorten(p.description, 24),
-                       status=status_text(p, lang, context), when=when_text(p, lang, context)))
-    keyboard = [[_button(p.number, "led", "open", p.id) for p in page.items[i:i + 4]]
+                       status=status_of(p, lang, context.svc), when=when_of(p, lang, context.svc)))
+    keyboard = [[button(p.number, "led", "open", p.id) for p in page.items[i:i + 4]]
                 for i in range(0, len(page.items), 4)]
     nav = []
     if page.page > 1:
-        nav.append(_button("◀", "led", "page", scope, flt, page.page - 1))
+        nav.append(button("◀", "led", "page", scope, flt, page.page - 1))
     if page.page < page.pages:
-        nav.append(_button("▶", "led", "page", scope, flt, page.page + 1))
+        nav.append(button("▶", "led", "page", scope, flt, page.page + 1))
     if nav:
         keyboard.append(nav)
-    filters_row = [_button(t(lang, f"filter.{f}"), "led", "page", scope, f, 1)
+    filters_row = [button(t(lang, f"filter.{f}"), "led", "page", scope, f, 1)
                    for f in ("all", "overdue", "awaiting_signoff") if f != flt]
     keyboard.append(filters_row)
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)
@@ -139,28 +128,27 @@ def _render_page(
 
 async def open_item(update: Update, context: Ctx) -> None:
     """Show one item with every field, its history and what this person may do with it."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
+    await ack(update)
     await send_card(update, context, button_id(update))
 
 
 async def show_item(update: Update, context: Ctx) -> None:
     """Show an item named by number or id: /item EDU-0001."""
-    ident = identify(update, context)
+    ident = await identify(update, context)
     if not context.args:
         raise DomainError("item.usage")
     key = context.args[0].strip()
     # A bare number is an id; one that cannot be (², ٣, 30 digits) names no item.
     if key.isdigit() and callbacks.number(key) is None:
         raise DomainError("item.unknown")
-    problem_id = context.svc.ledger.find_id(key, by=ident)
+    problem_id = await call(context.svc.ledger.find_id, key, by=ident)
     await send_card(update, context, problem_id)
 
 
 async def send_card(update: Update, context: Ctx, problem_id: int) -> None:
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
-    problem, history = context.svc.ledger.get(problem_id, by=ident)
+    problem, history = await call(context.svc.ledger.get, problem_id, by=ident)
     await answer(update, card_text(problem, history, lang, context),
                  markup=card_buttons(problem, ident, lang))
 
@@ -178,7 +166,7 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
         category=problem.category, description=shorten(problem.description, width),
         measures=measures, track=t(lang, f"track.{problem.track.value}"),
         leader=shorten(problem.leader_name or "—", width), owner=shorten(problem.owner_name, width),
-        deadline=when_text(problem, lang, context), status=status_text(problem, lang, context),
+        deadline=when_of(problem, lang, context.svc), status=status_of(problem, lang, context.svc),
         progress=shorten(problem.progress or "—", width), rework=problem.rework_count,
     )
     tz = context.svc.config.tz
@@ -196,8 +184,8 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
 def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     if problem.status in (Status.PENDING, Status.IN_PROGRESS) and may_update(problem, ident):
-        rows.append([_button(t(lang, "item.btn.progress"), "item", "progress", problem.id),
-                     _button(t(lang, "item.btn.done"), "item", "done", problem.id)])
+        rows.append([button(t(lang, "item.btn.progress"), "item", "progress", problem.id),
+                     button(t(lang, "item.btn.done"), "item", "done", problem.id)])
     if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF):
         rows.append(signoff_row(problem.id, lang))
     return InlineKeyboardMarkup(rows)
@@ -212,197 +200,23 @@ def may_update(problem: ProblemView, ident: Identity) -> bool:
 
 
 def signoff_row(problem_id: int, lang: str) -> list[InlineKeyboardButton]:
-    return [_button(t(lang, "item.btn.approve"), "item", "approve", problem_id),
-            _button(t(lang, "item.btn.reject"), "item", "reject", problem_id)]
+    return [button(t(lang, "item.btn.approve"), "item", "approve", problem_id),
+            button(t(lang, "item.btn.reject"), "item", "reject", problem_id)]
 
 
-# -- progress and completion -------------------------------------------------------------------
+# -- wiring ------------------------------------------------------------------------------------
 
+_PRIVATE = filters.ChatType.PRIVATE
 
-async def ask_progress(update: Update, context: Ctx) -> None:
-    """Ask for a progress note (a photo with a caption counts as evidence)."""
-    await _start_text_flow(update, context, "progress", "item.ask_progress")
-
-
-async def ask_done(update: Update, context: Ctx) -> None:
-    """Ask how the item was completed, with optional photo evidence."""
-    await _start_text_flow(update, context, "done", "item.ask_done")
-
-
-async def _start_text_flow(update: Update, context: Ctx, flow: str, key: str) -> None:
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    ident = identify(update, context)
-    problem, _ = context.svc.ledger.get(button_id(update), by=ident)  # refuses other units' items
-    # Refuse now rather than after the person has typed their note.
-    if problem.status not in (Status.PENDING, Status.IN_PROGRESS):
-        raise DomainError("item.not_open", number=problem.number)
-    if not may_update(problem, ident):
-        raise DomainError("item.not_yours")
-    begin(context, update, flow, Step.TEXT, {"id": problem.id})
-    await answer(update, t(lang_of(ident, context), key, number=problem.number))
-
-
-def _text_and_photo(update: Update) -> tuple[str, str | None]:
-    message = update.message
-    assert message is not None
-    photo = message.photo[-1].file_id if message.photo else None
-    document = message.document.file_id if message.document else None
-    text = (message.text or message.caption or "").strip()
-    return text, photo or document
-
-
-@dataclasses.dataclass(frozen=True)
-class _Note:
-    item_id: int
-    text: str
-    attachment: str | None
-    ident: Identity
-    lang: str
-
-
-async def _note(update: Update, context: Ctx) -> _Note | None:
-    """The text (and photo or file) of a note on the dialog's item, ending the step; None (and
-    the question asked again) when there is no text."""
-    text, attachment = _text_and_photo(update)
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    if not text:
-        await answer(update, t(lang, "item.need_text"))
-        return None
-    assert context.dialog is not None
-    item_id = context.dialog.data["id"]
-    finish(context, update)  # first: a refusal must not keep the person in this step
-    return _Note(item_id, text[:2000], attachment, ident, lang)
-
-
-async def receive_progress(update: Update, context: Ctx) -> int | None:
-    """Record the progress note."""
-    note = await _note(update, context)
-    if note is None:
-        return None
-    problem = context.svc.ledger.add_progress(
-        note.item_id, by=note.ident, by_name=display_name(update), text=note.text,
-        attachment=note.attachment)
-    await answer(update, t(note.lang, "item.progress_saved", number=problem.number,
-                           status=t(note.lang, f"status.{problem.status.value}")))
-    return END
-
-
-async def receive_done(update: Update, context: Ctx) -> int | None:
-    """Move the item to 待销号 and send its leaders the sign-off card."""
-    note = await _note(update, context)
-    if note is None:
-        return None
-    report = context.svc.ledger.report_done(
-        note.item_id, by=note.ident, by_name=display_name(update), completion=note.text,
-        attachment=note.attachment)
-    problem = report.problem
-    await answer(update, t(note.lang, "item.done_saved", number=problem.number))
-    for reviewer in report.reviewers:
-        rlang = lang_of(context.svc.membership.identify(reviewer), context)
-        await context.bot.send_message(
-            reviewer, t(rlang, "signoff.request", number=problem.number, unit=problem.unit_name,
-                        description=shorten(problem.description, 200),
-                        completion=shorten(note.text, 500), who=display_name(update)),
-            reply_markup=InlineKeyboardMarkup([signoff_row(problem.id, rlang)]))
-    return END
-
-
-# -- sign-off ----------------------------------------------------------------------------------
-
-
-async def approve(update: Update, context: Ctx) -> None:
-    """Sign the item off and tell its owner."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    problem = context.svc.ledger.approve(button_id(update), by=ident, by_name=display_name(update))
-    await answer(update, t(lang, "signoff.approved", number=problem.number))
-    await _tell_owner(context, problem, "signoff.owner_approved", who=display_name(update))
-
-
-async def ask_reject_reason(update: Update, context: Ctx) -> None:
-    """Start a rejection: a reason is required, then (unless ongoing) a new deadline."""
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    item_id = button_id(update)
-    ident = identify(update, context)
-    if not can(ident.role, Action.SIGN_OFF):
-        raise DomainError("signoff.denied")
-    problem, _ = context.svc.ledger.get(item_id, by=ident)
-    if problem.status != Status.AWAITING_SIGNOFF:
-        raise DomainError("signoff.not_waiting", number=problem.number)
-    begin(context, update, "reject", Step.REASON,
-          {"id": problem.id, "ongoing": problem.track == Track.ONGOING})
-    await answer(update, t(lang_of(ident, context), "reject.ask_reason", number=problem.number))
-
-
-async def receive_reject_reason(update: Update, context: Ctx) -> int | None:
-    """Keep the reason; ask for the new deadline."""
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    text, _ = _text_and_photo(update)
-    if not text:
-        await answer(update, t(lang, "reject.ask_reason_again"))
-        return None
-    assert context.dialog is not None
-    context.dialog.data["reason"] = text[:2000]
-    if context.dialog.data.get("ongoing"):
-        return await _reject(update, context, None)
-    await answer(update, t(lang, "reject.ask_deadline"))
-    return Step.DEADLINE
-
-
-async def receive_reject_deadline(update: Update, context: Ctx) -> int | None:
-    """Read the new deadline and send the item back (回炉)."""
-    text, _ = _text_and_photo(update)
-    when = await read_future_time(update, context, text)
-    return None if when is None else await _reject(update, context, when)
-
-
-async def _reject(update: Update, context: Ctx, when: Any) -> int:
-    ident = identify(update, context)
-    lang = lang_of(ident, context)
-    assert context.dialog is not None
-    reason, item_id = context.dialog.data["reason"], context.dialog.data["id"]
-    finish(context, update)  # first: a refusal must not keep the person in this step
-    problem = context.svc.ledger.reject(item_id, by=ident, by_name=display_name(update),
-                                        reason=reason, new_deadline=when)
-    deadline = when_text(problem, lang, context)
-    await answer(update, t(lang, "reject.done", number=problem.number, deadline=deadline,
-                           times=problem.rework_count))
-    await _tell_owner(context, problem, "signoff.owner_rejected", who=display_name(update),
-                      reason=reason, deadline=deadline)
-    return END
-
-
-async def _tell_owner(context: Ctx, problem: ProblemView, key: str, **params: Any) -> None:
-    for user_id in {problem.owner_user_id, problem.created_by} - {None}:
-        assert user_id is not None
-        olang = lang_of(context.svc.membership.identify(user_id), context)
-        await context.bot.send_message(user_id, t(olang, key, number=problem.number, **params))
-
-
-_TEXTISH = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
-
-PROGRESS = Flow("progress", {Step.TEXT: [MessageHandler(_TEXTISH, receive_progress)]})
-DONE = Flow("done", {Step.TEXT: [MessageHandler(_TEXTISH, receive_done)]})
-REJECT = Flow("reject", {
-    Step.REASON: [MessageHandler(_TEXTISH, receive_reject_reason)],
-    Step.DEADLINE: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive_reject_deadline)],
-})
-
-
-def top_level_handlers() -> list[Any]:
-    """The ledger's handlers outside any conversation, in matching order."""
-    return [
-        CallbackQueryHandler(turn_page, callbacks.pattern("led", "page")),
-        CallbackQueryHandler(open_item, callbacks.pattern("led", "open")),
-        CallbackQueryHandler(ask_progress, callbacks.pattern("item", "progress")),
-        CallbackQueryHandler(ask_done, callbacks.pattern("item", "done")),
-        CallbackQueryHandler(approve, callbacks.pattern("item", "approve")),
-        CallbackQueryHandler(ask_reject_reason, callbacks.pattern("item", "reject")),
-    ]
-
+COMMANDS = (
+    CommandHandler("my", my_items, filters=_PRIVATE),
+    CommandHandler("ledger", unit_ledger, filters=_PRIVATE),
+    CommandHandler("item", show_item, filters=_PRIVATE),
+)
+BUTTONS = (
+    CallbackQueryHandler(turn_page, callbacks.pattern("led", "page")),
+    CallbackQueryHandler(open_item, callbacks.pattern("led", "open")),
+)
+MESSAGES = ()
+FLOWS = ()
+RENDERERS: Renderers = {}

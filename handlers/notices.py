@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
-from bot.context import App, Ctx
+from bot.bootstrap import Services
+from bot.context import Ctx
 from bot.dates import describe_when
-from bot.domain import OPEN
+from bot.delivery.rendering import Rendered, Renderers
+from bot.domain import OPEN, NoteKind
 from bot.errors import DomainError
-from bot.rendering import Rendered, renders
-from bot.services.ledger import ProblemView
 from bot.services.notify import Note, Planned
 from bot.services.plans import morning_after, next_checkin, overdue_nudge
+from bot.services.problem import ProblemView
 from bot.texts import shorten, t
-from handlers.common import answer, button_id, display_name, identify, lang_of
-from handlers.dialog import Flow
+from handlers.common import (
+    answer,
+    button_id,
+    call,
+    display_name,
+    identify,
+    lang_of,
+    user_lang,
+)
 from handlers.edits import edit_markup
 
-FLOWS: list[Flow] = []
 # The nudges that carry a snooze button; nothing else may be planned again from one.
-SNOOZABLE_KINDS = ("deadline.before", "deadline.today", "deadline.overdue")
+SNOOZABLE_KINDS = (NoteKind.DEADLINE_BEFORE, NoteKind.DEADLINE_TODAY, NoteKind.DEADLINE_OVERDUE)
 SNOOZE = {"h1": dt.timedelta(hours=1), "d1": dt.timedelta(days=1), "d3": dt.timedelta(days=3)}
 
 
@@ -32,9 +38,9 @@ def _button(label: str, feature: str, action: str, *args: object) -> InlineKeybo
     return InlineKeyboardButton(label, callback_data=callbacks.encode(feature, action, *args))
 
 
-def _item(app: App, note: Note) -> ProblemView | None:
+def _item(svc: Services, note: Note) -> ProblemView | None:
     """The item a note is about, if it still needs the note."""
-    problem = app.bot_data.services.ledger.peek(int(note.payload["problem_id"]))
+    problem = svc.ledger.peek(int(note.payload["problem_id"]))
     if problem is None or problem.status not in OPEN:
         return None
     stamp = note.payload.get("deadline")
@@ -43,9 +49,9 @@ def _item(app: App, note: Note) -> ProblemView | None:
     return problem
 
 
-def _when(app: App, problem: ProblemView, lang: str) -> str:
+def _when(svc: Services, problem: ProblemView, lang: str) -> str:
     assert problem.deadline is not None
-    return describe_when(problem.deadline.astimezone(app.bot_data.services.config.tz), lang)
+    return describe_when(problem.deadline.astimezone(svc.config.tz), lang)
 
 
 def _nudge_buttons(problem: ProblemView, note: Note, lang: str) -> InlineKeyboardMarkup:
@@ -56,63 +62,55 @@ def _nudge_buttons(problem: ProblemView, note: Note, lang: str) -> InlineKeyboar
     ]])
 
 
-def _days_over(app: App, problem: ProblemView) -> int:
+def _days_over(svc: Services, problem: ProblemView) -> int:
     assert problem.deadline is not None
-    return max(1, (app.bot_data.services.clock.now() - problem.deadline).days + 1)
+    return max(1, (svc.clock.now() - problem.deadline).days + 1)
 
 
-@renders("deadline.before")
-@renders("deadline.today")
-async def render_upcoming(app: App, note: Note, lang: str, brief: bool) -> Rendered | None:
-    problem = _item(app, note)
+def render_upcoming(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    problem = _item(svc, note)
     if problem is None:
         return None
-    key = "nudge.today" if note.kind == "deadline.today" else "nudge.before"
+    key = "nudge.today" if note.kind == NoteKind.DEADLINE_TODAY else "nudge.before"
     text = t(lang, key, number=problem.number, text=shorten(problem.description, 40),
-             when=_when(app, problem, lang), days=note.payload.get("days", 0))
+             when=_when(svc, problem, lang), days=note.payload.get("days", 0))
     return Rendered(text if not brief else text.split("\n")[0],
                     None if brief else _nudge_buttons(problem, note, lang))
 
 
-@renders("deadline.overdue")
-async def render_overdue(app: App, note: Note, lang: str, brief: bool) -> Rendered | None:
-    problem = _item(app, note)
+def render_overdue(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    problem = _item(svc, note)
     if problem is None:
         return None
     text = t(lang, "nudge.overdue", number=problem.number, text=shorten(problem.description, 40),
-             when=_when(app, problem, lang), days=_days_over(app, problem))
-    services = app.bot_data.services
+             when=_when(svc, problem, lang), days=_days_over(svc, problem))
     # The chain goes on after a downtime summary too (brief), or the item would go quiet.
     follow = overdue_nudge(problem, note.chat_id,
-                           morning_after(services.config, services.clock.now(), 1))
+                           morning_after(svc.config, svc.clock.now(), 1))
     if brief:
         return Rendered(text.split("\n")[0], then=(follow,))
     return Rendered(text, _nudge_buttons(problem, note, lang), then=(follow,))
 
 
-@renders("deadline.escalate")
-@renders("deadline.escalate_office")
-async def render_escalation(app: App, note: Note, lang: str, brief: bool) -> Rendered | None:
-    problem = _item(app, note)
+def render_escalation(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    problem = _item(svc, note)
     if problem is None:
         return None
     text = t(lang, "nudge.escalate", number=problem.number, unit=problem.unit_name,
              owner=problem.owner_name, text=shorten(problem.description, 40),
-             when=_when(app, problem, lang), days=_days_over(app, problem))
+             when=_when(svc, problem, lang), days=_days_over(svc, problem))
     if brief:
         return Rendered(text.split("\n")[0])
     open_card = InlineKeyboardMarkup([[_button(problem.number, "led", "open", problem.id)]])
     return Rendered(text, open_card)
 
 
-@renders("ongoing.checkin")
-async def render_checkin(app: App, note: Note, lang: str, brief: bool) -> Rendered | None:
-    problem = app.bot_data.services.ledger.peek(int(note.payload["problem_id"]))
+def render_checkin(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    problem = svc.ledger.peek(int(note.payload["problem_id"]))
     if problem is None or problem.status not in OPEN:
         return None
     text = t(lang, "nudge.checkin", number=problem.number, text=shorten(problem.description, 40))
-    services = app.bot_data.services
-    follow = next_checkin(services.config, services.clock.now(), problem)
+    follow = next_checkin(svc.config, svc.clock.now(), problem)
     if brief:
         return Rendered(text, then=(follow,))
     markup = InlineKeyboardMarkup([[
@@ -122,22 +120,14 @@ async def render_checkin(app: App, note: Note, lang: str, brief: bool) -> Render
     return Rendered(text, markup, then=(follow,))
 
 
-@renders("chat.unreachable")
-async def render_unreachable(app: App, note: Note, lang: str, brief: bool) -> Rendered | None:
-    chat_id = int(note.payload["chat_id"])
-    who = str(chat_id)
-    if chat_id > 0:
-        who = app.bot_data.services.membership.name_of(chat_id) or who
-    return Rendered(t(lang, "notify.unreachable", who=who))
-
 
 # -- buttons -----------------------------------------------------------------------------------
 
 
-def _own_note(update: Update, context: Ctx, note_id: int) -> Note:
+async def _own_note(update: Update, context: Ctx, note_id: int) -> Note:
     user = update.effective_user
     assert user is not None
-    note = context.svc.notify.get(note_id)
+    note = await call(context.svc.notify.get, note_id)
     if note is None or note.chat_id != user.id or note.kind not in SNOOZABLE_KINDS:
         raise DomainError("button.stale")
     return note
@@ -148,8 +138,8 @@ async def offer_snooze(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    note = _own_note(update, context, button_id(update, 1))
-    lang = lang_of(identify(update, context), context)
+    note = await _own_note(update, context, button_id(update, 1))
+    lang = await user_lang(update, context)
     buttons = [_button(t(lang, f"nudge.snooze.{k}"), "nudge", "later", note.id, k) for k in SNOOZE]
     await edit_markup(query, InlineKeyboardMarkup([buttons]))
 
@@ -159,7 +149,7 @@ async def snooze(update: Update, context: Ctx) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    note = _own_note(update, context, button_id(update, 2))
+    note = await _own_note(update, context, button_id(update, 2))
     choice = callbacks.decode(query.data)[2][1]
     if choice not in SNOOZE:
         raise DomainError("button.stale")
@@ -167,10 +157,10 @@ async def snooze(update: Update, context: Ctx) -> None:
     delay = SNOOZE[choice]
     # An hour is an hour; "tomorrow" and "in 3 days" mean that day's morning nudge time.
     when = now + delay if delay.days == 0 else morning_after(context.svc.config, now, delay.days)
-    context.svc.notify.plan([Planned(
+    await call(context.svc.notify.plan, [Planned(
         key=f"{note.key}:snooze:{now:%Y%m%d%H%M%S}", chat_id=note.chat_id, kind=note.kind,
         due_at=when, payload=note.payload, subject=note.subject)])
-    lang = lang_of(identify(update, context), context)
+    lang = await user_lang(update, context)
     await edit_markup(query, None)
     await answer(update, t(lang, "nudge.snoozed",
                            when=describe_when(when.astimezone(context.svc.config.tz), lang)))
@@ -179,28 +169,31 @@ async def snooze(update: Update, context: Ctx) -> None:
 async def still_holding(update: Update, context: Ctx) -> None:
     """Record that a 长期坚持 measure is still kept."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
-    problem = context.svc.ledger.add_progress(
-        button_id(update, 1), by=ident, by_name=display_name(update),
-        text=t(lang, "nudge.holding_note"))
+    problem = await call(context.svc.ledger.add_progress, button_id(update, 1), by=ident,
+                         by_name=display_name(update), text=t(lang, "nudge.holding_note"))
     await edit_markup(query, None)
     await answer(update, t(lang, "nudge.holding_saved", number=problem.number))
 
 
-def commands() -> list[Any]:
-    return []
+# -- wiring ------------------------------------------------------------------------------------
 
-
-def buttons() -> list[Any]:
-    return [
-        CallbackQueryHandler(offer_snooze, callbacks.pattern("nudge", "snooze")),
-        CallbackQueryHandler(snooze, callbacks.pattern("nudge", "later")),
-        CallbackQueryHandler(still_holding, callbacks.pattern("ongoing", "ok")),
-    ]
-
-
-def messages() -> list[Any]:
-    return []
+COMMANDS = ()
+BUTTONS = (
+    CallbackQueryHandler(offer_snooze, callbacks.pattern("nudge", "snooze")),
+    CallbackQueryHandler(snooze, callbacks.pattern("nudge", "later")),
+    CallbackQueryHandler(still_holding, callbacks.pattern("ongoing", "ok")),
+)
+MESSAGES = ()
+FLOWS = ()
+RENDERERS: Renderers = {
+    NoteKind.DEADLINE_BEFORE: render_upcoming,
+    NoteKind.DEADLINE_TODAY: render_upcoming,
+    NoteKind.DEADLINE_OVERDUE: render_overdue,
+    NoteKind.DEADLINE_ESCALATE: render_escalation,
+    NoteKind.DEADLINE_ESCALATE_OFFICE: render_escalation,
+    NoteKind.ONGOING_CHECKIN: render_checkin,
+}

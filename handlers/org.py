@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from telegram import ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import Ctx
+from bot.delivery.rendering import Renderers
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.permissions import invitable_roles
 from bot.services.membership import InviteView
 from bot.texts import t
-from handlers.common import button_choice, identify, lang_of, reply, role_name
+from handlers.common import (
+    button_choice,
+    call,
+    identify,
+    lang_of,
+    reply,
+    role_name,
+    user_lang,
+)
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -21,7 +31,7 @@ def invite_link(bot_username: str, code: str) -> str:
 
 async def invite(update: Update, context: Ctx) -> None:
     """Create an invite: role buttons for a unit, or `/invite UNIT ROLE` for the office."""
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
     roles = invitable_roles(ident.role)
     if not roles:
@@ -55,15 +65,16 @@ async def pick_invite_role(update: Update, context: Ctx) -> None:
     assert query is not None and query.data is not None
     await query.answer()
     role = Role(button_choice(update, (r.value for r in Role)))
-    lang = lang_of(identify(update, context), context)
+    lang = await user_lang(update, context)
     await _send_invite(update, context, lang, None, role)
 
 
 async def _send_invite(
     update: Update, context: Ctx, lang: str, unit: str | None, role: Role
 ) -> None:
-    ident = identify(update, context)
-    view: InviteView = context.svc.membership.create_invite(unit=unit, role=role, by=ident)
+    ident = await identify(update, context)
+    view: InviteView = await call(context.svc.membership.create_invite, unit=unit, role=role,
+                                  by=ident)
     expires = view.expires_at.astimezone(context.svc.config.tz).strftime("%Y-%m-%d %H:%M")
     await reply(update, lang, "invite.created", code=view.code, unit=view.unit.name,
                 role=role_name(lang, role), expires=expires,
@@ -74,13 +85,14 @@ async def bind_group(update: Update, context: Ctx) -> None:
     """Bind this group to the sender's unit, if they administer both."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         raise DomainError("bind.private")
     # Ask Telegram, not a cache: group admin rights change and are the point of the check.
     admins = await chat.get_administrators()
-    unit = context.svc.membership.bind_group(
+    unit = await call(
+        context.svc.membership.bind_group,
         chat_id=chat.id, title=chat.title or str(chat.id), by=ident,
         unit=context.args[0] if context.args else None,
         group_admin=any(a.user.id == user.id for a in admins),
@@ -99,3 +111,16 @@ async def bot_joined_group(update: Update, context: Ctx) -> None:
     if joined and change.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
         await context.bot.send_message(
             change.chat.id, t(context.svc.config.language, "group.hello"))
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+COMMANDS = (
+    CommandHandler("invite", invite, filters=filters.ChatType.PRIVATE),
+    CommandHandler("bindgroup", bind_group),
+)
+BUTTONS = (CallbackQueryHandler(pick_invite_role, callbacks.pattern("invite", "role")),)
+# Not a message, but like one it is answered where it happens: the group the bot joined.
+MESSAGES = (ChatMemberHandler(bot_joined_group, ChatMemberHandler.MY_CHAT_MEMBER),)
+FLOWS = ()
+RENDERERS: Renderers = {}

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 
 from telegram import Update
+from telegram.ext import CommandHandler, filters
 
 from bot.context import Ctx
+from bot.delivery.rendering import Renderers
 from bot.texts import t
 from handlers.common import identify, lang_of
 
 
 async def send_my_data(update: Update, context: Ctx) -> None:
     """Send the person their own data export."""
-    ident = identify(update, context)
+    ident = await identify(update, context)
     lang = lang_of(ident, context)
     svc = context.svc
     privacy = svc.privacy
@@ -26,3 +28,10 @@ async def send_my_data(update: Update, context: Ctx) -> None:
         data, filename=f"mydata_{ident.user_id}_{stamp:%Y%m%d}.json",
         caption=t(lang, "privacy.mydata_caption", when=f"{stamp:%Y-%m-%d %H:%M}"),
     )
+
+
+COMMANDS = (CommandHandler("mydata", send_my_data, filters=filters.ChatType.PRIVATE),)
+BUTTONS = ()
+MESSAGES = ()
+FLOWS = ()
+RENDERERS: Renderers = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import logging
 from collections.abc import Callable, Iterator
@@ -13,6 +14,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.uow import UnitOfWork, joined, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +41,11 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIME
 
         def pragmas(dbapi_connection: Any, _record: Any) -> None:
             _sqlite_pragmas(dbapi_connection, millis)
+            # Transactions are begun by _sqlite_begin below, not by the driver.
+            dbapi_connection.isolation_level = None
 
         event.listen(engine, "connect", pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, echo=echo, pool_pre_ping=True)
     event.listen(engine, "before_cursor_execute", _drop_nul, retval=True)
@@ -67,6 +73,20 @@ def _clean(parameters: Any) -> Any:
         return type(parameters)(v.replace("\x00", "") if isinstance(v, str) else v
                                 for v in parameters)
     return parameters
+
+
+# Execution option that marks a connection as only reading.
+READ_ONLY = "zhenggai_read_only"
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """Begin a writing transaction IMMEDIATE: it takes the write lock at once, so two writers
+    wait for each other (busy_timeout) instead of one failing when a read turns into a write.
+    Readers begin DEFERRED and never wait under WAL."""
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # VACUUM and the like run outside any transaction
+    conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_millis: int) -> None:
@@ -121,6 +141,8 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readers = sessionmaker(engine.execution_options(**{READ_ONLY: True}),
+                                     expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False,
@@ -134,9 +156,23 @@ class Database:
             yield session
 
     @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: it never takes the SQLite write lock."""
+        with self._readers() as session, session.begin():
+            yield session
+
+    def unit(self) -> contextlib.AbstractContextManager[UnitOfWork]:
+        """Open a unit of work for one use case (see storage.uow)."""
+        return unit_of_work(self._sessions)
+
+    def joined(self, uow: UnitOfWork | None) -> contextlib.AbstractContextManager[UnitOfWork]:
+        """Join the caller's unit of work, or open one."""
+        return joined(self._sessions, uow)
+
+    @contextmanager
     def read(self) -> Iterator[Connection]:
         """A plain connection for a hot read; ten times cheaper than a session."""
-        with self.engine.connect() as conn:
+        with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             yield conn
 
     @contextmanager

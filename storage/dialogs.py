@@ -11,6 +11,7 @@ from bot.clock import Clock
 from storage.db import Database
 from storage.models import Dialog
 from storage.people import IDENTITY_COLUMNS, join_identity
+from storage.uow import UnitOfWork
 
 
 @dataclass
@@ -20,9 +21,22 @@ class DialogState:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DialogRef:
+    """One person's conversation in one chat, at the step a use case expects it to be."""
+
+    chat_id: int
+    user_id: int
+    flow: str
+    state: int | None = None  # None: at any step
+
+
 _WHERE = (Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user"))
 _GET = select(Dialog.flow, Dialog.state, Dialog.data).where(*_WHERE)
 _DELETE = delete(Dialog).where(*_WHERE)
+_DELETE_AT = delete(Dialog).where(*_WHERE, Dialog.flow == bindparam("flow"),
+                                  Dialog.state == bindparam("state"))
+_DELETE_IN = delete(Dialog).where(*_WHERE, Dialog.flow == bindparam("flow"))
 # The step and who is talking in one round trip: both are needed on every step of a flow.
 _GET_WITH_IDENTITY = join_identity(
     select(Dialog.flow, Dialog.state, Dialog.data, *IDENTITY_COLUMNS).select_from(Dialog),
@@ -74,3 +88,26 @@ class DialogStore:
         with self.db.write() as conn:
             result = conn.execute(_DELETE, {"chat": chat_id, "user": user_id})
             return bool(result.rowcount)
+
+
+def end_dialog(uow: UnitOfWork, ref: DialogRef | None) -> bool:
+    """End the named conversation inside a use case's transaction, if it is (still) there at
+    that step; tell whether it was. None names no conversation."""
+    if ref is None:
+        return False
+    params = {"chat": ref.chat_id, "user": ref.user_id, "flow": ref.flow, "state": ref.state}
+    statement = _DELETE_IN if ref.state is None else _DELETE_AT
+    return bool(uow.conn.execute(statement, params).rowcount)
+
+
+def take_dialog(uow: UnitOfWork, ref: DialogRef) -> DialogState | None:
+    """Read and end the named conversation in the caller's transaction; None when it is no
+    longer there or has moved to another step (someone got there first)."""
+    row = uow.conn.execute(_GET, {"chat": ref.chat_id, "user": ref.user_id}).first()
+    if row is None or row[0] != ref.flow or (ref.state is not None and row[1] != ref.state):
+        return None
+    # The delete decides: of two transactions that read the row, one deletes it and the other
+    # deletes nothing (it waited for the first, or SQLite ran them one at a time).
+    if not end_dialog(uow, DialogRef(ref.chat_id, ref.user_id, row[0], row[1])):
+        return None
+    return DialogState(row[0], row[1], dict(row[2]))

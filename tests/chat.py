@@ -32,7 +32,10 @@ class Chat:
     async def _feed(self, data: dict[str, Any], chat_id: int) -> list[SentMessage]:
         """Process one update; return the messages it sent or changed in that chat."""
         before = {m.message_id: (m.text, m.reply_markup) for m in self.sandbox.sent(chat_id)}
-        await self.app.process_update(self.sandbox.update(data, self.app.bot))
+        update = self.sandbox.update(data, self.app.bot)
+        # Through the update processor, as polling and the webhook feed it: the conversation
+        # is read before routing, off the event loop.
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
         return [m for m in self.sandbox.sent(chat_id)
                 if before.get(m.message_id) != (m.text, m.reply_markup)]
 

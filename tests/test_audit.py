@@ -19,8 +19,10 @@ from bot.config import Config
 from bot.domain import EventKind, Role, Status
 from bot.errors import DomainError
 from bot.services.audit import AuditService
-from bot.services.ledger import Draft, LedgerService
+from bot.services.ledger import LedgerService
 from bot.services.privacy import SYSTEM_ACTOR
+from bot.services.problem import Draft
+from storage.dialogs import DialogRef, DialogState
 from storage.ledger import Problem, ProblemEvent
 from tests import figures
 from tests.conftest import SHANGHAI, T0
@@ -29,7 +31,7 @@ CADRE, LEADER, OTHER = 101, 102, 201
 NAMES = {CADRE: "张三", LEADER: "李局长", OTHER: "王五"}
 
 # Every public method of the ledger service, by whether it may change the `problems` table.
-MUTATING = {"file", "add_progress", "report_done", "approve", "reject"}
+MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject"}
 READING = {"peek", "get", "find_id", "browse", "unit_people", "unit_person", "count", "rows",
            "iter_rows"}
 
@@ -99,6 +101,12 @@ def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
         _draft(CADRE), by=cadre, by_name="张三"))
     second = changed_by(CADRE, "张三", "file", lambda: ledger.file(
         _draft(CADRE, 20), by=cadre, by_name="张三"))
+    # Confirming a conversation's draft files it the same way, and ends the conversation.
+    draft = {"draft": _draft(CADRE, 25).to_json()}
+    services.dialogs.save(CADRE, CADRE, DialogState("file", 11, draft))
+    changed_by(CADRE, "张三", "confirm", lambda: ledger.confirm(
+        DialogRef(CADRE, CADRE, "file", 11), by=cadre, by_name="张三"))
+    assert services.dialogs.get(CADRE, CADRE) is None
     changed_by(CADRE, "张三", "add_progress", lambda: ledger.add_progress(
         first.id, by=cadre, by_name="张三", text="已建立台账"))
     changed_by(CADRE, "张三", "report_done", lambda: ledger.report_done(

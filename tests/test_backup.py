@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.clock import FixedClock
 from bot.domain import Role
 from bot.services.backup import BackupError, backup, pg_target
-from bot.services.ledger import Draft
+from bot.services.problem import Draft
 from tests import figures
 from tests.conftest import POSTGRES, POSTGRES_URL, T0
 

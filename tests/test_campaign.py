@@ -26,7 +26,6 @@ from tests.test_digest import (  # noqa: F401 - fixtures
     local,
     seed,
     tick_at,
-    wire_app,
     wired,
 )
 
@@ -75,7 +74,6 @@ def test_announcements_are_due_on_the_first_morning_and_caught_up_briefly() -> N
 async def test_phase_change_is_announced_once_to_groups_and_office(
         services: Services, clock: FixedClock, chat: Chat) -> None:
     seed(services, clock)
-    wire_app(chat)
     join_chats(chat.sandbox)
     await tick_at(chat, clock, local(2026, 12, 7, 9, 0))
     await tick_at(chat, clock, local(2026, 12, 7, 9, 1))
@@ -89,7 +87,6 @@ async def test_phase_change_is_announced_once_to_groups_and_office(
 async def test_end_of_campaign_sends_the_workbook_once(
         services: Services, clock: FixedClock, chat: Chat) -> None:
     seed(services, clock)
-    wire_app(chat)
     join_chats(chat.sandbox)
     await tick_at(chat, clock, local(2027, 1, 11, 9, 0))
     await tick_at(chat, clock, local(2027, 1, 11, 10, 0))

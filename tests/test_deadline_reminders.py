@@ -9,7 +9,7 @@ import pytest
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.domain import NoteState, Role
-from bot.services.ledger import Draft
+from bot.services.problem import Draft
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 
@@ -18,8 +18,8 @@ CADRE, LEADER, LIAISON, OFFICE = 41, 42, 43, 900
 
 @pytest.fixture(autouse=True)
 def _no_daily_planners(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Office-hours reminders and the calendar warning come from a tick hook; tested elsewhere.
-    monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [])
+    # Office-hours reminders and the calendar warning come from a daily planner; tested elsewhere.
+    monkeypatch.setattr("bot.app.daily_planners", lambda services: ())
 
 
 def local(*args: int) -> dt.datetime:
@@ -50,8 +50,15 @@ def file_item(services: Services, deadline: dt.datetime, track: str = "deadline"
 
 
 def planned(services: Services) -> list[tuple[str, int, dt.datetime]]:
+    """The reminders planned (notices about an item's outcome, such as its sign-off card, are
+    not reminders: see `notices`)."""
     return [(n.kind, n.chat_id, n.due_at.astimezone(SHANGHAI))
-            for n in services.notify.listing()]
+            for n in services.notify.listing() if not n.kind.startswith("signoff.")]
+
+
+def notices(services: Services) -> list[tuple[str, int]]:
+    return [(n.kind, n.chat_id) for n in services.notify.listing()
+            if n.kind.startswith("signoff.")]
 
 
 async def tick_at(chat: Chat, clock: FixedClock, when: dt.datetime) -> list[str]:
@@ -104,6 +111,7 @@ async def test_sign_off_cancels_the_plan_and_reject_replans(
     unit.ledger.report_done(item, by=unit.membership.identify(CADRE), by_name="张三",
                             completion="已改")
     assert planned(unit) == []
+    assert notices(unit) == [("signoff.request", LEADER)]
     unit.ledger.reject(item, by=unit.membership.identify(LEADER), by_name="李局长",
                        reason="佐证不足", new_deadline=local(2026, 12, 10, 23, 59))
     assert ("deadline.today", CADRE, local(2026, 12, 10, 9, 0)) in planned(unit)
@@ -112,6 +120,9 @@ async def test_sign_off_cancels_the_plan_and_reject_replans(
                             completion="补充了记录")
     unit.ledger.approve(item, by=unit.membership.identify(LEADER), by_name="李局长")
     assert planned(unit) == []
+    # What goes now are the owner's notices of the outcomes; the sign-off cards no longer apply.
+    sent = await tick_at(chat, clock, clock.now())
+    assert len(sent) == 2 and "驳回" in sent[0] and "审核通过" in sent[1]
     assert await tick_at(chat, clock, local(2026, 12, 20, 9, 0)) == []
 
 

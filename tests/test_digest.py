@@ -9,17 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, update
 
-import bot.app
-import bot.texts
-import handlers.digest
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Answer, LeaveKind, LeaveState, MeetingState, NoteState, Role
 from bot.sandbox import BotApiSandbox
 from bot.services.digest import PRIVATE_ITEMS, DigestService
-from bot.services.ledger import Draft
 from bot.services.notify import Planned
+from bot.services.problem import Draft
 from storage.db import Database
 from storage.leave import LeaveRequest
 from storage.meetings import Attendee, Meeting
@@ -58,22 +55,12 @@ def config(db_url: str) -> Config:
 def wired(monkeypatch: pytest.MonkeyPatch) -> None:
     """The feature as bot.app wires it."""
     # Only this feature's hook: office-hours reminders would add their own messages.
-    monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [handlers.digest.plan_digests])
+    monkeypatch.setattr("bot.app.daily_planners",
+                        lambda services: (services.digest.plan_due,))
 
 
 def attach(services: Services) -> DigestService:
-    if not hasattr(services, "digest"):
-        services.digest = DigestService(  # type: ignore[attr-defined]
-            services.db, services.clock, services.notify, services.config, services.calendar)
-    return services.digest  # type: ignore[attr-defined, no-any-return]
-
-
-def wire_app(chat: Chat) -> Chat:
-    attach(chat.app.bot_data.services)
-    if handlers.digest not in getattr(bot.app, "FEATURES", ()):
-        for handler in handlers.digest.commands():
-            chat.app.add_handler(handler)
-    return chat
+    return services.digest
 
 
 def file_at(services: Services, clock: FixedClock, when: dt.datetime, description: str,
@@ -271,7 +258,6 @@ async def tick_at(chat: Chat, clock: FixedClock, when: dt.datetime) -> None:
 async def test_weekly_run_posts_once_per_group_and_names_go_privately(
         services: Services, clock: FixedClock, chat: Chat) -> None:
     seed(services, clock)
-    wire_app(chat)
     join_chats(chat.sandbox)
     await tick_at(chat, clock, local(2026, 11, 30, 8, 59))
     assert group_texts(chat) == []
@@ -308,12 +294,10 @@ async def test_a_restart_sends_nothing_more(config: Config, clock: FixedClock,
     sandbox = BotApiSandbox()
     join_chats(sandbox)
     async with running_bot(config, clock, database, sandbox) as first:
-        wire_app(first)
         await tick_at(first, clock, MONDAY_9)
     sent = len(sandbox.sent())
     assert len(sandbox.sent(EDU_GROUP)) == 1
     async with running_bot(config, clock, database, sandbox) as second:
-        wire_app(second)
         await tick_at(second, clock, local(2026, 11, 30, 9, 5))
         await tick_at(second, clock, local(2026, 12, 2, 10, 0))
     assert len(sandbox.sent()) == sent
@@ -330,7 +314,6 @@ async def test_downtime_catch_up_sends_the_missed_digest_once_in_full(
     with services.db.write() as conn:
         conn.execute(update(Notification).values(state=NoteState.SENT))
     async with running_bot(config, clock, database, sandbox) as chat:
-        wire_app(chat)
         await tick_at(chat, clock, local(2026, 12, 2, 14, 0))
         await tick_at(chat, clock, local(2026, 12, 2, 14, 1))
     [edu] = [m.text or "" for m in sandbox.sent(EDU_GROUP)]
@@ -342,7 +325,6 @@ async def test_downtime_catch_up_sends_the_missed_digest_once_in_full(
 async def test_a_fresh_start_mid_week_waits_for_the_next_monday(
         services: Services, clock: FixedClock, chat: Chat) -> None:
     seed(services, clock)
-    wire_app(chat)
     join_chats(chat.sandbox)
     await tick_at(chat, clock, local(2026, 12, 2, 14, 0))
     assert group_texts(chat) == []
@@ -353,7 +335,6 @@ async def test_a_fresh_start_mid_week_waits_for_the_next_monday(
 async def test_an_unbound_group_gets_nothing_and_a_new_binding_joins_next_week(
         services: Services, clock: FixedClock, chat: Chat) -> None:
     seed(services, clock)
-    wire_app(chat)
     join_chats(chat.sandbox)
     chat.sandbox.add_group(-1003, "新群", admins=[LEADER])
     await tick_at(chat, clock, MONDAY_9)
@@ -373,7 +354,7 @@ async def test_an_unbound_group_gets_nothing_and_a_new_binding_joins_next_week(
 async def stats_chat(services: Services, clock: FixedClock, chat: Chat) -> Chat:
     seed(services, clock)
     join_chats(chat.sandbox)
-    return wire_app(chat)
+    return chat
 
 
 async def test_stats_for_a_member_shows_the_unit_without_names(stats_chat: Chat) -> None:

@@ -23,7 +23,7 @@ from bot.services.export import (
     write_csv,
     write_xlsx,
 )
-from bot.services.ledger import ProblemView
+from bot.services.problem import ProblemView
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC

@@ -17,7 +17,8 @@ from bot.bootstrap import build_services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Role
-from bot.services.ledger import Draft
+from bot.sandbox import BotApiSandbox
+from bot.services.problem import Draft
 from bot.texts import t
 from storage.db import Database
 from storage.migrate import upgrade
@@ -72,7 +73,9 @@ class WriteLock:
         self.conn: sqlite3.Connection | None = None
 
     def take(self) -> None:
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=0)
+        # Taken from the bot's worker thread (a statement listener), released by the test.
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=0,
+                                    check_same_thread=False)
         self.conn.execute("BEGIN IMMEDIATE")
         figures.count("faults.db.sqlite_locked")
 
@@ -146,16 +149,18 @@ async def test_the_sender_survives_a_locked_database_and_delivers_next_tick(
 async def test_a_lock_between_send_and_record_never_sends_twice(
     sqlite_config: Config, clock: FixedClock, sqlite_db: Database, lock: WriteLock,
 ) -> None:
-    recorded: list[str] = []
+    sandbox = BotApiSandbox()
+    taken: list[bool] = []
 
     def lock_before_first_record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("UPDATE notifications SET state") and "sent_at" in statement:
-            if not recorded:
-                lock.take()  # the message went out; now the database refuses to record it
-            recorded.append(statement)
+        # The first write after the first message went out is its record: another process
+        # takes the write lock just before it (writes begin IMMEDIATE, so that is the moment).
+        if statement == "BEGIN IMMEDIATE" and sandbox.calls_to("sendMessage") and not taken:
+            taken.append(True)
+            lock.take()
 
     event.listen(sqlite_db.engine, "before_cursor_execute", lock_before_first_record)
-    async with running_bot(sqlite_config, clock, sqlite_db) as chat:
+    async with running_bot(sqlite_config, clock, sqlite_db, sandbox) as chat:
         svc = chat.app.bot_data.services
         for user in MEMBERS:
             chat.sandbox.add_user(user, f"u{user}")
@@ -179,7 +184,7 @@ async def test_a_lock_between_send_and_record_never_sends_twice(
 def disk_full(db: Database) -> Iterator[None]:
     """Cap the database at its current size (SQLITE_FULL on growth), on every new connection."""
     db.engine.dispose()
-    with db.engine.connect() as conn:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM")  # no free pages left to grow into
         pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
         assert conn.exec_driver_sql("PRAGMA freelist_count").scalar_one() == 0
@@ -206,22 +211,26 @@ async def test_a_full_disk_fails_the_use_case_clearly_and_the_bot_keeps_going(
         svc = chat.app.bot_data.services
         setup_unit(svc, chat.sandbox, [CADRE])
         chat.sandbox.add_group(ADMIN_CHAT, "运维群", admins=[900])
-        await walk_to_description(chat)
-        await chat.send(CADRE, long_text[:2000])
-        await walk_from_description_to_confirm(chat)
+        draft = Draft(category="履职尽责缺位", source="self", description="窗口午休无人值守",
+                      measures=("安排轮值",), track="ongoing", owner_name="干部", checkin_days=7,
+                      owner_user_id=CADRE)
+        item = svc.ledger.file(draft, by=svc.membership.identify(CADRE), by_name="干部")
+        [card] = await chat.send(CADRE, f"/item {item.number}")
+        await chat.click(CADRE, "更新进展", message=card)
         with disk_full(sqlite_db):
             with caplog.at_level(logging.ERROR):
-                [told] = await chat.click(CADRE, "确认")
+                [told] = await chat.send(CADRE, long_text[:2000])
             assert told.text == t("zh", "error.storage_full")
             assert any("error while handling an update" in r.getMessage()
                        for r in caplog.records)
             assert "full" in chat.last_text(ADMIN_CHAT)
-            assert svc.ledger.rows() == []
+            assert svc.ledger.rows()[0].progress is None
             [helped] = await chat.send(CADRE, "/help")
             assert helped.text and helped.text != told.text
-        [saved] = await chat.click(CADRE, "确认")
+        # Nothing of the refused note was kept: the person is still asked for it, and sends it.
+        [saved] = await chat.send(CADRE, long_text[:2000])
         [row] = svc.ledger.rows()
-        assert row.number in (saved.text or "") and row.description == long_text[:2000]
+        assert row.number in (saved.text or "") and row.progress == long_text[:2000]
 
 
 # -- PostgreSQL connections terminated (a restart under load) ------------------------------------

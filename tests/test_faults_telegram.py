@@ -10,11 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot import routing
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.delivery.rendering import Rendered
 from bot.domain import NoteState, Role
-from bot.rendering import RENDERERS, Rendered
 from bot.sandbox import BotApiSandbox
 from bot.services.notify import Note, Planned
 from bot.texts import t
@@ -33,10 +34,10 @@ TRANSIENT = ("429", "500", "502", "timeout", "reset")
 @pytest.fixture(autouse=True)
 def _probe_renderer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A message kind that names its key, so deliveries can be counted per key."""
-    # Office-hours reminders and the calendar warning come from a tick hook; tested elsewhere.
-    monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [])
+    # Office-hours reminders and the calendar warning come from a daily planner; tested elsewhere.
+    monkeypatch.setattr("bot.app.daily_planners", lambda services: ())
 
-    async def probe(app: object, note: Note, lang: str, brief: bool) -> Rendered:
+    def probe(svc: object, note: Note, lang: str, brief: bool) -> Rendered:
         body = f"probe {note.key}"
         if note.payload.get("too_long"):
             body += " " + "长" * 4100  # past Telegram's 4096: a 400 no retry can fix
@@ -44,9 +45,9 @@ def _probe_renderer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             return Rendered(body + " " + "图" * 1100, photo=b"\x89PNG\r\n\x1a\nfake")
         return Rendered(body)
 
-    RENDERERS[PROBE] = probe
+    table = {**routing.renderers(), PROBE: probe}
+    monkeypatch.setattr("bot.app.renderers", lambda: table)
     yield
-    del RENDERERS[PROBE]
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import EventKind, LeaveKind, NoteState, Role
 from bot.errors import DomainError
-from bot.services.ledger import Draft
 from bot.services.privacy import REMOVED_ID, SYSTEM_ACTOR
+from bot.services.problem import Draft
 from storage.db import Database
 from storage.dialogs import DialogState
 from storage.leave import LeaveRequest

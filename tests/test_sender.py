@@ -22,8 +22,8 @@ LIAISON = 77
 
 @pytest.fixture(autouse=True)
 def _no_daily_planners(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Office-hours reminders and the calendar warning come from a tick hook; tested elsewhere.
-    monkeypatch.setattr("bot.scheduler.TICK_HOOKS", [])
+    # Office-hours reminders and the calendar warning come from a daily planner; tested elsewhere.
+    monkeypatch.setattr("bot.app.daily_planners", lambda services: ())
 
 
 def local(*args: int) -> dt.datetime:
@@ -157,27 +157,24 @@ async def test_two_instances_on_one_database_never_both_send(
 async def test_photos_and_documents_go_with_their_captions(
     chat: Chat, clock: FixedClock
 ) -> None:
-    from bot.rendering import RENDERERS, Rendered
+    from bot.delivery.rendering import Rendered
 
-    async def attachment(app: object, n: object, lang: str, brief: bool) -> Rendered:
+    def attachment(svc: object, n: object, lang: str, brief: bool) -> Rendered:
         payload = n.payload  # type: ignore[attr-defined]
         long = "长" * 1100 if payload["long"] else "图表"
         if payload["what"] == "photo":
             return Rendered(long, photo=b"\x89PNG\r\n\x1a\nfake")
         return Rendered("汇总表", document=("汇总.xlsx", b"PK\x03\x04fake"))
 
-    RENDERERS["test.attachment"] = attachment
-    try:
-        chat.sandbox.add_user(1, "甲")
-        notify = chat.app.bot_data.services.notify
-        notify.plan([
-            Planned(key=f"att{n}", chat_id=1, kind="test.attachment", due_at=clock.now(),
-                    payload={"what": what, "long": long}, urgent=True)
-            for n, (what, long) in enumerate((("photo", False), ("photo", True), ("doc", False)))
-        ])
-        assert (await chat.app.bot_data.sender.tick()).sent == 3
-    finally:
-        del RENDERERS["test.attachment"]
+    chat.app.bot_data.sender.renderers["test.attachment"] = attachment
+    chat.sandbox.add_user(1, "甲")
+    notify = chat.app.bot_data.services.notify
+    notify.plan([
+        Planned(key=f"att{n}", chat_id=1, kind="test.attachment", due_at=clock.now(),
+                payload={"what": what, "long": long}, urgent=True)
+        for n, (what, long) in enumerate((("photo", False), ("photo", True), ("doc", False)))
+    ])
+    assert (await chat.app.bot_data.sender.tick()).sent == 3
     sent = chat.sandbox.sent(1)
     assert [(m.photo is not None, m.document is not None, (m.text or "")[:2]) for m in sent] == [
         (True, False, "图表"),   # short text: the photo's caption

@@ -9,7 +9,7 @@ import pytest
 from bot.bootstrap import Services
 from bot.domain import EventKind, Role, Status
 from bot.errors import DomainError
-from bot.services.ledger import Draft
+from bot.services.problem import Draft
 from tests.chat import Chat, join
 
 CADRE, LEADER, LIAISON, OTHER_LEADER, OTHER_CADRE, OFFICE = 31, 32, 33, 34, 35, 900

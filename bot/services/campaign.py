@@ -14,14 +14,14 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from bot.config import CampaignConfig, Phase
-from bot.domain import Status, Track
+from bot.domain import NoteKind, Status, Track
 from bot.services.export import STATUS_NAMES, SUMMARY_SHEET
-from bot.services.ledger import ProblemView
+from bot.services.problem import ProblemView
 from bot.services.stats import UnitStats
 from bot.texts import t
 
-PHASE_KIND = "campaign.phase"
-END_KIND = "campaign.end"
+PHASE_KIND = NoteKind.CAMPAIGN_PHASE
+END_KIND = NoteKind.CAMPAIGN_END
 # Announcements go out at this local time on a phase's first day; the end book the day after.
 ANNOUNCE_AT = dt.time(9, 0)
 # After downtime a missed announcement still goes out this many days into its phase, not later.

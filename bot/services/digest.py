@@ -10,13 +10,13 @@ from sqlalchemy import bindparam, exists, func, select
 
 from bot.clock import Clock
 from bot.config import Config, Phase
-from bot.domain import OPEN, Role, Status, Track
+from bot.domain import OPEN, NoteKind, Role, Status, Track
 from bot.errors import DomainError
 from bot.services.campaign import END_KIND, PHASE_KIND, Campaign, day_text, summary_workbook
 from bot.services.export import rate_text
-from bot.services.ledger import view
 from bot.services.membership import Identity
 from bot.services.notify import LATE_AFTER, NotificationService, Planned
+from bot.services.problem import view
 from bot.services.stats import TrendPoint, UnitStats, Window, collect, trend
 from bot.texts import shorten, t
 from bot.workdays import WorkCalendar
@@ -25,9 +25,9 @@ from storage.ledger import Problem
 from storage.models import GroupChat, Member, Unit, User
 from storage.notify import Notification
 
-UNIT_KIND = "digest.unit"
-PRIVATE_KIND = "digest.private"
-CITY_KIND = "digest.city"
+UNIT_KIND = NoteKind.DIGEST_UNIT
+PRIVATE_KIND = NoteKind.DIGEST_PRIVATE
+CITY_KIND = NoteKind.DIGEST_CITY
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The city table in a chat message: longer lists keep the head and the tail (4096 characters).
 CITY_ROWS = 30

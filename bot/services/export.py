@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from xlsxwriter import Workbook
 
 from bot.domain import Level, Source, Status, Track
-from bot.services.ledger import ProblemView
+from bot.services.problem import ProblemView
 
 COLUMNS: tuple[str, ...] = (
     "序号", "问题编号", "责任单位", "问题来源", "问题类别", "问题描述", "整改措施", "整改目标",

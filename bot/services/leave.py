@@ -11,12 +11,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import LeaveKind, LeaveState, Role
+from bot.domain import LeaveKind, LeaveState, NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
+from storage.dialogs import DialogRef, end_dialog
 from storage.leave import LeaveRequest
 from storage.models import Member, Unit
 
@@ -86,14 +87,16 @@ class LeaveService:
     # -- the request -------------------------------------------------------------------------
 
     def submit(self, *, by: Identity, by_name: str, kind: LeaveKind, first_day: dt.date,
-               last_day: dt.date, reason: str) -> Submitted:
+               last_day: dt.date, reason: str, dialog: DialogRef | None = None) -> Submitted:
         """Save a pending request and send it to the unit's leaders (else to the office)."""
         if by.unit is None:
             raise DomainError("leave.no_unit")
         if last_day < first_day or last_day < self.today():
             raise DomainError("leave.past")
         now = self.clock.now()
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
+            end_dialog(uow, dialog)
             approvers = self._approvers(s, by.unit.id, by.user_id)
             if not approvers:
                 raise DomainError("leave.no_approver")
@@ -104,14 +107,16 @@ class LeaveService:
             s.add(request)
             s.flush()
             view = _view(request, by.unit.name)
-        self.notify.plan(Planned(f"leave{view.id}:ask:{uid}", uid, "leave.request", now,
-                                 {"leave": view.id}) for uid in approvers)
-        return Submitted(view, approvers)
+            self.notify.plan((Planned(f"leave{view.id}:ask:{uid}", uid, NoteKind.LEAVE_REQUEST,
+                                      now, {"leave": view.id}) for uid in approvers),
+                             conn=uow.conn)
+            return Submitted(view, approvers)
 
     def decide(self, request_id: int, *, by: Identity, by_name: str, approve: bool) -> LeaveView:
         """Approve or decline; the applicant hears the outcome, approved leave gets its nudges."""
         now = self.clock.now()
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
             request, unit_name = self._load(s, request_id)
             if by.user_id == request.user_id:
                 raise DomainError("leave.own")
@@ -124,17 +129,18 @@ class LeaveService:
             request.decided_by, request.decided_by_name = by.user_id, by_name[:200]
             request.decided_at = now
             view = _view(request, unit_name)
-        plans = [Planned(f"leave{view.id}:decided", view.user_id, "leave.decided", now,
-                         {"leave": view.id})]
-        if approve:
-            first = dt.datetime.combine(view.last_day, LAST_DAY_AT, tzinfo=self.tz)
-            plans.append(self.nudge(view, max(first, now)))
-        self.notify.plan(plans)
-        return view
+            plans = [Planned(f"leave{view.id}:decided", view.user_id, NoteKind.LEAVE_DECIDED, now,
+                             {"leave": view.id})]
+            if approve:
+                first = dt.datetime.combine(view.last_day, LAST_DAY_AT, tzinfo=self.tz)
+                plans.append(self.nudge(view, max(first, now)))
+            self.notify.plan(plans, conn=uow.conn)
+            return view
 
     def report_back(self, request_id: int, *, by: Identity) -> LeaveView:
         """销假: record the return and stop the nudges."""
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
             request, unit_name = self._load(s, request_id)
             if by.user_id != request.user_id:
                 raise DomainError("leave.not_yours")
@@ -144,15 +150,16 @@ class LeaveService:
                 raise DomainError("leave.back_already")
             request.returned_at = self.clock.now()
             view = _view(request, unit_name)
-        self.notify.cancel_subject(subject(view.id))
-        return view
+            self.notify.cancel_subject(subject(view.id), conn=uow.conn)
+            return view
 
     # -- nudges ------------------------------------------------------------------------------
 
     def nudge(self, request: LeaveView, due: dt.datetime) -> Planned:
         day = due.astimezone(self.tz).date()
-        return Planned(f"leave{request.id}:nudge:{day:%Y%m%d}", request.user_id, "leave.nudge",
-                       due, {"leave": request.id}, subject=subject(request.id))
+        return Planned(f"leave{request.id}:nudge:{day:%Y%m%d}", request.user_id,
+                       NoteKind.LEAVE_NUDGE, due, {"leave": request.id},
+                       subject=subject(request.id))
 
     def next_nudge(self, request: LeaveView) -> Planned:
         """Tomorrow's nudge: 09:00 on the next working day after today (holidays, 调休 included)."""

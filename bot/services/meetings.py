@@ -11,11 +11,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
-from bot.domain import Answer, MeetingState, Role
+from bot.domain import Answer, MeetingState, NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from storage.db import Database
+from storage.dialogs import DialogRef, end_dialog
 from storage.meetings import Attendee, Meeting
 from storage.models import Member, User
 
@@ -97,14 +98,17 @@ class MeetingService:
             return [p for p in self._people(s, by.unit.id) if p[0] != by.user_id]
 
     def create(self, *, by: Identity, by_name: str, title: str, place: str,
-               starts_at: dt.datetime, invite: Iterable[int] | None) -> MeetingView:
+               starts_at: dt.datetime, invite: Iterable[int] | None,
+               dialog: DialogRef | None = None) -> MeetingView:
         """Save a meeting and plan its notices and reminders; invite None means the whole unit."""
         self.check_organiser(by)
         assert by.unit is not None
         now = self.clock.now()
         if starts_at <= now:
             raise DomainError("meeting.past")
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
+            end_dialog(uow, dialog)
             people = [p for p in self._people(s, by.unit.id) if p[0] != by.user_id]
             if invite is not None:
                 wanted = set(invite)
@@ -121,10 +125,12 @@ class MeetingService:
             s.add(meeting)
             s.flush()
             view = _view(meeting)
-        notices = [Planned(f"meet{view.id}:notice:{a.user_id}", a.user_id, "meeting.notice", now,
-                           {"meeting": view.id}) for a in view.attendees]
-        self.notify.plan([*notices, *self._reminders(view, view.attendees)])
-        return view
+            notices = [Planned(f"meet{view.id}:notice:{a.user_id}", a.user_id,
+                               NoteKind.MEETING_NOTICE, now, {"meeting": view.id})
+                       for a in view.attendees]
+            self.notify.plan([*notices, *self._reminders(view, view.attendees)],
+                             conn=uow.conn)
+            return view
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -165,10 +171,12 @@ class MeetingService:
             return _view(meeting)
 
     def answer(self, meeting_id: int, *, by: Identity, attend: bool,
-               reason: str | None = None) -> MeetingView:
+               reason: str | None = None, dialog: DialogRef | None = None) -> MeetingView:
         """Record 参加 or 请假 (with a reason); someone who comes back to 参加 is reminded again."""
         now = self.clock.now()
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
+            end_dialog(uow, dialog)
             meeting = self._load(s, meeting_id)
             attendees = meeting.attendees if meeting else []
             mine = next((a for a in attendees if a.user_id == by.user_id), None)
@@ -179,43 +187,49 @@ class MeetingService:
             mine.reason = None if attend else (reason or "")[:MAX_TEXT]
             mine.answered_at = now
             view = _view(meeting)
-        if attend:
-            self.notify.plan(self._reminders(view, [view.attendee(by.user_id)]))
-        return view
+            if attend:
+                self.notify.plan(self._reminders(view, [view.attendee(by.user_id)]),
+                                 conn=uow.conn)
+            return view
 
     # -- the organiser's changes -------------------------------------------------------------
 
-    def reschedule(self, meeting_id: int, *, by: Identity, starts_at: dt.datetime) -> MeetingView:
+    def reschedule(self, meeting_id: int, *, by: Identity, starts_at: dt.datetime,
+                   dialog: DialogRef | None = None) -> MeetingView:
         """Move the meeting, tell every attendee (with the old time) and plan reminders anew."""
         now = self.clock.now()
         if starts_at <= now:
             raise DomainError("meeting.past")
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
+            end_dialog(uow, dialog)
             meeting = self._manageable(s, meeting_id, by)
             self._still_on(meeting)
             before = meeting.starts_at
             meeting.starts_at, meeting.version = starts_at, meeting.version + 1
             view = _view(meeting)
-        payload = {"meeting": view.id, "version": view.version, "before": before.isoformat()}
-        moved = [Planned(f"meet{view.id}v{view.version}:moved:{a.user_id}", a.user_id,
-                         "meeting.moved", now, payload) for a in view.attendees]
-        coming = [a for a in view.attendees if a.answer != Answer.DECLINE]
-        self.notify.plan([*moved, *self._reminders(view, coming)],
-                         replace_subject=subject(view.id))
-        return view
+            payload = {"meeting": view.id, "version": view.version, "before": before.isoformat()}
+            moved = [Planned(f"meet{view.id}v{view.version}:moved:{a.user_id}", a.user_id,
+                             NoteKind.MEETING_MOVED, now, payload) for a in view.attendees]
+            coming = [a for a in view.attendees if a.answer != Answer.DECLINE]
+            self.notify.plan([*moved, *self._reminders(view, coming)],
+                             replace_subject=subject(view.id), conn=uow.conn)
+            return view
 
     def cancel(self, meeting_id: int, *, by: Identity) -> MeetingView:
         """Call the meeting off: drop its reminders and tell every attendee."""
         now = self.clock.now()
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            s = uow.session
             meeting = self._manageable(s, meeting_id, by)
             self._still_on(meeting)
             meeting.state, meeting.cancelled_at = MeetingState.CANCELLED, now
             view = _view(meeting)
-        notes = [Planned(f"meet{view.id}:cancelled:{a.user_id}", a.user_id, "meeting.cancelled",
-                         now, {"meeting": view.id}) for a in view.attendees]
-        self.notify.plan(notes, replace_subject=subject(view.id))
-        return view
+            notes = [Planned(f"meet{view.id}:cancelled:{a.user_id}", a.user_id,
+                             NoteKind.MEETING_CANCELLED, now, {"meeting": view.id})
+                     for a in view.attendees]
+            self.notify.plan(notes, replace_subject=subject(view.id), conn=uow.conn)
+            return view
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -228,7 +242,8 @@ class MeetingService:
         return [
             # The last-minute one is urgent: a 07:45 meeting's reminder must not wait for 07:30.
             Planned(f"meet{m.id}v{m.version}:remind_{lead}:{p.user_id}", p.user_id,
-                    "meeting.reminder", due, {"meeting": m.id, "version": m.version, "lead": lead},
+                    NoteKind.MEETING_REMINDER, due,
+                    {"meeting": m.id, "version": m.version, "lead": lead},
                     subject=subject(m.id), urgent=lead == "soon")
             for p in people if p is not None
             for lead, due in times.items() if due > now
@@ -236,7 +251,7 @@ class MeetingService:
 
     def _still_on(self, meeting: Meeting) -> None:
         if meeting.state == MeetingState.CANCELLED:
-            raise DomainError("meeting.cancelled", title=meeting.title)
+            raise DomainError(NoteKind.MEETING_CANCELLED, title=meeting.title)
         if meeting.starts_at <= self.clock.now():
             raise DomainError("meeting.started", title=meeting.title)
 

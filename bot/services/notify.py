@@ -131,10 +131,13 @@ class NotificationService:
             ])
         return len(fresh)
 
-    def cancel_subject(self, subject: str) -> int:
-        """Cancel every pending message about a subject (a signed-off item, a cancelled meeting)."""
-        with self.db.write() as conn:
+    def cancel_subject(self, subject: str, *, conn: Connection | None = None) -> int:
+        """Cancel every pending message about a subject (a signed-off item, a cancelled meeting);
+        pass `conn` to do it inside the caller's transaction."""
+        if conn is not None:
             return self._cancel(conn, subject)
+        with self.db.write() as own:
+            return self._cancel(own, subject)
 
     @staticmethod
     def _cancel(conn: Any, subject: str) -> int:
@@ -243,6 +246,33 @@ class NotificationService:
             else:
                 fresh.append(note)
         return Claim(fresh, stale)
+
+    def claim_for_chats(self, holder: str, chat_ids: Iterable[int], *, quiet: bool) -> list[Note]:
+        """Claim what is due now for a few chats (a use case just planned it), so it goes out
+        at once rather than at the next tick; during quiet hours only urgent ones. Claims are
+        atomic per row: a tick running meanwhile never gets the same note."""
+        chats = sorted(set(chat_ids))
+        return self.db.retrying(lambda: self._claim_for_chats(holder, chats, quiet)) if chats \
+            else []
+
+    def _claim_for_chats(self, holder: str, chats: list[int], quiet: bool) -> list[Note]:
+        now = self.clock.now()
+        query = select(*_NOTE_COLUMNS).where(
+            Notification.chat_id.in_(chats), Notification.state == NoteState.PENDING,
+            Notification.due_at <= now, Notification.due_at > now - self.late_window)
+        if quiet:
+            query = query.where(Notification.urgent.is_(True))
+        query = query.order_by(Notification.due_at, Notification.id).limit(100)
+        if self.db.engine.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        with self.db.write() as conn:
+            notes = [_note(r) for r in conn.execute(query)]
+            if notes:
+                conn.execute(update(Notification).where(
+                    Notification.id.in_([n.id for n in notes]),
+                    Notification.state == NoteState.PENDING,
+                ).values(state=NoteState.SENDING, claimed_by=holder, claimed_at=now))
+        return notes
 
     def mark_sent(self, note_ids: Iterable[int], *, summarised: bool = False) -> None:
         now = self.clock.now()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.domain import Role
+from bot.domain import NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
@@ -19,8 +19,8 @@ from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.models import Member, Unit, User
 
-KIND = "office.hours"
-CALENDAR_KIND = "office.calendar"
+KIND = NoteKind.OFFICE_HOURS
+CALENDAR_KIND = NoteKind.CALENDAR_MISSING
 MAX_TIMES = 4
 # Who may change a unit's times. Belongs in bot.permissions once that table grows an action.
 SETTERS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
@@ -68,6 +68,7 @@ class OfficeHoursService:
         self.notify = notify
         self.config = config
         self.tz = config.tz
+        self._planned_on: dt.date | None = None
 
     def _times(self, unit_hours: Iterable[str] | None) -> tuple[str, ...]:
         return tuple(unit_hours) if unit_hours else self.config.reminders.office_hours
@@ -103,6 +104,16 @@ class OfficeHoursService:
                     key=f"office:{day}:{time}:{user_id}", chat_id=user_id, kind=KIND, due_at=due,
                     payload={"day": day.isoformat(), "time": time}, subject=f"office:{day}"))
         return planned + self.notify.plan(items)
+
+    def plan_daily(self) -> int:
+        """Plan today and tomorrow once per local date (the sender calls this every tick);
+        a restart plans again, which the notification keys make harmless."""
+        today = self.today()
+        if self._planned_on == today:
+            return 0
+        planned = self.plan_upcoming()
+        self._planned_on = today
+        return planned
 
     def plan_upcoming(self) -> int:
         """Plan today and tomorrow (local dates); what the daily tick hook and settings call."""

@@ -9,9 +9,9 @@ from sqlalchemy import Connection, bindparam, select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.domain import OPEN, Role, Track
-from bot.services.ledger import ProblemView
+from bot.domain import OPEN, NoteKind, Role, Track
 from bot.services.notify import NotificationService, Planned
+from bot.services.problem import ProblemView
 from storage.models import Member
 
 
@@ -86,20 +86,20 @@ class DeadlinePlanner:
                     kind=kind, due_at=when, payload={**base, **extra}, subject=subject_of(p.id)))
 
         for days in r.deadline_days_before:
-            add("deadline.before", owner, morning(self.config, day - dt.timedelta(days=days)),
-                days=days)
+            add(NoteKind.DEADLINE_BEFORE, owner,
+                morning(self.config, day - dt.timedelta(days=days)), days=days)
         on_the_day = morning(self.config, day)
         if on_the_day < p.deadline:
-            add("deadline.today", owner, on_the_day)
+            add(NoteKind.DEADLINE_TODAY, owner, on_the_day)
         # The first overdue nudge; each one plans the next while the item stays open.
-        add("deadline.overdue", owner, morning(self.config, day + dt.timedelta(days=1)))
+        add(NoteKind.DEADLINE_OVERDUE, owner, morning(self.config, day + dt.timedelta(days=1)))
         leaders, office_members = self._escalation(conn, p)
         escalate = morning(self.config, day + dt.timedelta(days=r.escalate_after_days))
         for leader in leaders:
-            add("deadline.escalate", leader, escalate)
+            add(NoteKind.DEADLINE_ESCALATE, leader, escalate)
         office = morning(self.config, day + dt.timedelta(days=r.escalate_office_after_days))
         for admin in office_members:
-            add("deadline.escalate_office", admin, office)
+            add(NoteKind.DEADLINE_ESCALATE_OFFICE, admin, office)
         return items
 
     def _escalation(self, conn: Connection, p: ProblemView) -> tuple[list[int], list[int]]:
@@ -116,7 +116,7 @@ class DeadlinePlanner:
 def checkin(problem_id: int, chat_id: int, when: dt.datetime) -> Planned:
     """The periodic "still holding?" question of a 长期坚持 item."""
     return Planned(key=f"p{problem_id}:ongoing.checkin:{chat_id}:{when:%Y%m%d%H%M}",
-                   chat_id=chat_id, kind="ongoing.checkin", due_at=when,
+                   chat_id=chat_id, kind=NoteKind.ONGOING_CHECKIN, due_at=when,
                    payload={"problem_id": problem_id}, subject=subject_of(problem_id))
 
 
@@ -124,6 +124,6 @@ def overdue_nudge(problem: ProblemView, chat_id: int, when: dt.datetime) -> Plan
     """The next daily nudge of an overdue item."""
     stamp = problem.deadline.astimezone(dt.UTC).isoformat() if problem.deadline else ""
     return Planned(key=f"p{problem.id}:deadline.overdue:{chat_id}:{when:%Y%m%d%H%M}:{stamp}",
-                   chat_id=chat_id, kind="deadline.overdue", due_at=when,
+                   chat_id=chat_id, kind=NoteKind.DEADLINE_OVERDUE, due_at=when,
                    payload={"problem_id": problem.id, "deadline": stamp},
                    subject=subject_of(problem.id))

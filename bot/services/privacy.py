@@ -16,7 +16,8 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.domain import EventKind
 from bot.errors import DomainError
-from bot.services.ledger import Replanner, view
+from bot.services.ledger import Replanner
+from bot.services.problem import view
 from bot.services.reminders import subject_of as reminder_subject
 from bot.texts import t
 from storage.db import Database

@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.dates import END_OF_DAY, describe_when, extract_when, parse_when
+from bot.domain import NoteKind
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import Note, NotificationService, Planned
 
-KIND = "remind.personal"
+KIND = NoteKind.REMINDER
 MAX_TEXT = 500
 MAX_PENDING = 50
 # English phrases go through parse_when word by word; no time phrase is longer than this.

@@ -1,0 +1,179 @@
+"""Reading the ledger: an item with its history, pages of items, the unit's people, all rows."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import fields
+
+from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.domain import OPEN, Role, Status
+from bot.errors import DomainError
+from bot.permissions import Action, can
+from bot.services.membership import Identity
+from bot.services.problem import EventView, Page, Person, ProblemView, view
+from storage.db import Database
+from storage.ledger import Problem
+from storage.models import Member, Unit, User
+
+_RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
+_ROLE_RANK = case(_RANK, value=Member.role)
+
+_PEOPLE = (
+    select(Member.user_id, User.display_name, Member.role)
+    .join(User, User.id == Member.user_id).where(Member.unit_id == bindparam("unit"))
+)
+
+
+@functools.cache
+def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, str, Role]:
+    """Build each shape of the people query once: it runs on two steps of every filing."""
+    query = _PEOPLE.order_by(_ROLE_RANK, User.display_name, Member.user_id)
+    if by_role:
+        query = query.where(Member.role == bindparam("role"))
+    if excluding:
+        query = query.where(Member.user_id != bindparam("exclude"))
+    if limited:
+        query = query.limit(bindparam("limit"))
+    return query
+
+
+class LedgerReads:
+    """The read side of the ledger; LedgerService adds the changes."""
+
+    def __init__(self, db: Database, clock: Clock, *, page_size: int = 8) -> None:
+        self.db = db
+        self.clock = clock
+        self.page_size = page_size
+
+    def peek(self, problem_id: int) -> ProblemView | None:
+        """Read an item without a permission check: for the system's own reminders."""
+        with self.db.reading() as s:
+            problem = s.get(Problem, problem_id)
+            return view(problem) if problem else None
+
+    def get(self, problem_id: int, *, by: Identity) -> tuple[ProblemView, list[EventView]]:
+        """Return an item and its full history, if `by` may see it."""
+        with self.db.reading() as s:
+            problem = self._visible(s, problem_id, by)
+            history = [
+                EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
+                          e.attachment)
+                for e in problem.events
+            ]
+            return view(problem), history
+
+    def find_id(self, key: str, *, by: Identity) -> int:
+        """Resolve an item number (EDU-0001) or id to an id `by` may see."""
+        key = key.strip().upper()
+        with self.db.reading() as s:
+            found = s.scalar(select(Problem.id).where(Problem.number == key))
+            # An id typed as digits: ASCII only (int() also takes "²" and "١") and small enough
+            # for the database's integer.
+            if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
+                found = int(key)
+            if found is None:
+                raise DomainError("item.unknown")
+            return self._visible(s, found, by).id
+
+    def browse(
+        self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
+        page: int = 1,
+    ) -> Page:
+        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only)."""
+        query = select(Problem)
+        if scope == "mine":
+            query = query.where(
+                (Problem.owner_user_id == by.user_id) | (Problem.created_by == by.user_id))
+        elif scope == "unit":
+            if by.unit is None or not can(by.role, Action.VIEW_UNIT_LEDGER):
+                raise DomainError("ledger.denied")
+            query = query.where(Problem.unit_id == by.unit.id)
+        elif scope == "all":
+            if not can(by.role, Action.VIEW_ALL_UNITS):
+                raise DomainError("ledger.denied")
+        else:
+            raise ValueError(scope)
+        if status is not None:
+            query = query.where(Problem.status == status)
+        if overdue:
+            query = query.where(Problem.status.in_(OPEN), Problem.deadline < self.clock.now())
+        with self.db.reading() as s:
+            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+            pages = max(1, -(-total // self.page_size))
+            page = min(max(1, page), pages)
+            rows = s.scalars(
+                query.order_by(Problem.deadline.is_(None), Problem.deadline, Problem.id)
+                .offset((page - 1) * self.page_size).limit(self.page_size)
+            )
+            return Page(tuple(view(p) for p in rows), total, page, pages)
+
+    def unit_people(
+        self, unit_id: int, *, role: Role | None = None, limit: int | None = None,
+        exclude: int | None = None,
+    ) -> list[Person]:
+        """List a unit's members, leaders first, for picking a leader or an owner."""
+        params = {"unit": unit_id, "role": role, "limit": limit, "exclude": exclude}
+        with self.db.read() as conn:
+            rows = conn.execute(_people_query(role is not None, limit is not None,
+                                              exclude is not None), params).all()
+        people = [Person(uid, name, role) for uid, name, role in rows]
+        # The database's collation may order names differently; show them one way everywhere.
+        return sorted(people, key=lambda p: (_RANK[p.role], p.name))
+
+    def unit_person(self, unit_id: int, user_id: int) -> Person | None:
+        """Find one member of a unit (a button's choice, checked again when pressed)."""
+        with self.db.read() as conn:
+            row = conn.execute(_PEOPLE.where(Member.user_id == user_id),
+                               {"unit": unit_id}).first()
+        return Person(row[0], row[1], row[2]) if row else None
+
+    # -- every row, for exports and reports ---------------------------------------------------
+
+    def count(self, *, unit_id: int | None = None) -> int:
+        query = select(func.count()).select_from(Problem)
+        if unit_id is not None:
+            query = query.where(Problem.unit_id == unit_id)
+        with self.db.read() as conn:
+            return conn.execute(query).scalar_one()
+
+    def rows(self, *, unit_id: int | None = None) -> list[ProblemView]:
+        """Every ledger row of one unit, or of all units, in unit then number order."""
+        return list(self.iter_rows(unit_id=unit_id))
+
+    def iter_rows(self, *, unit_id: int | None = None, batch: int = 2000) -> Iterator[ProblemView]:
+        """Stream ledger rows without building ORM objects: exports of 100k rows stay cheap."""
+        columns = [c for c in Problem.__table__.c]
+        query = (select(*columns, Unit.code, Unit.name).join(Unit, Unit.id == Problem.unit_id)
+                 .order_by(Unit.code, Problem.seq))
+        if unit_id is not None:
+            query = query.where(Problem.unit_id == unit_id)
+        names = [c.name for c in columns]
+        wanted = {f.name for f in fields(ProblemView)}
+        with self.db.read() as conn:
+            for row in conn.execution_options(yield_per=batch).execute(query):
+                values = dict(zip(names, row[:-2], strict=True))
+                values["unit_code"], values["unit_name"] = row[-2], row[-1]
+                values["measures"] = tuple(values["measures"] or ())
+                values["evidence"] = tuple(values["evidence"] or ())
+                yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
+
+    # -- who may see what ---------------------------------------------------------------------
+
+    @staticmethod
+    def _load(s: Session, problem_id: int) -> Problem:
+        problem = s.get(Problem, problem_id)
+        if problem is None:
+            raise DomainError("item.unknown")
+        return problem
+
+    def _visible(self, s: Session, problem_id: int, by: Identity) -> Problem:
+        problem = self._load(s, problem_id)
+        same_unit = by.unit is not None and by.unit.id == problem.unit_id
+        if not (same_unit or can(by.role, Action.VIEW_ALL_UNITS)):
+            # Same answer as for a missing item: ids of other units' problems are not revealed.
+            raise DomainError("item.unknown")
+        return problem
