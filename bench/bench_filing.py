@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
 from bench.common import make_app, median, percentile, temp_config
-from bot.sandbox import BotApiSandbox, SandboxRequest
+from sandbox import BotApiSandbox, SandboxRequest
 from storage.models import Role
 
 # One filing: 12 updates, buttons by label, texts as a cadre types them.

@@ -22,9 +22,9 @@ def _one(rows: int) -> dict[str, float]:
     import io
 
     from bench.common import T0, make_app, peak_rss_mb, seed_problems, temp_config
-    from bot.sandbox import BotApiSandbox
     from bot.services.export import write_csv, write_xlsx
     from bot.services.membership import Identity, UnitView
+    from sandbox import BotApiSandbox
     from storage.models import Role
 
     config, folder = temp_config()

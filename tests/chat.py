@@ -13,8 +13,7 @@ from bot.app import build_application
 from bot.clock import Clock, FixedClock
 from bot.config import Config
 from bot.context import App, Services
-from bot.sandbox import BotApiSandbox, SandboxRequest
-from bot.sandbox_updates import SentMessage
+from sandbox import BotApiSandbox, SandboxRequest, SentMessage
 from storage.db import Database
 from storage.models import Role
 

@@ -16,10 +16,10 @@ from bot import texts_digest
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.context import Services
-from bot.sandbox import BotApiSandbox
 from bot.services.digest import PRIVATE_ITEMS, DigestService
 from bot.services.ledger import Draft
 from bot.services.notify import Planned
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.meetings import (
     Answer,

@@ -14,9 +14,9 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Services
 from bot.rendering import RENDERERS, Rendered
-from bot.sandbox import BotApiSandbox
 from bot.services.notify import Note, Planned
 from bot.texts import t
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.models import Role
 from storage.notify import NoteState

@@ -7,7 +7,7 @@ import datetime as dt
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.context import Services
-from bot.sandbox import BotApiSandbox
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.ledger import Status, Track
 from storage.models import Role

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import text
 
 from bot.context import Services
-from bot.sandbox_updates import visible_text
 from bot.services.ledger import Draft
 from bot.texts import t
+from sandbox import visible_text
 from storage.ledger import Status
 from storage.meetings import LeaveKind, LeaveState
 from storage.models import Role

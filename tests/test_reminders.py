@@ -8,9 +8,9 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.context import Services
-from bot.sandbox_updates import SentMessage
 from bot.services.office_hours import OfficeHoursService
 from bot.services.reminders import ReminderService
+from sandbox import SentMessage
 from storage.models import Role
 from storage.notify import NoteState
 from tests.chat import Chat

@@ -22,8 +22,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.sandbox import BotApiSandbox, SandboxRequest
-from bot.sandbox_http import decode_field, serve
+from sandbox import BotApiSandbox, SandboxRequest, decode_field, serve
 
 USER = 1
 GROUP = -1001234
