@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -107,3 +109,18 @@ async def test_http_control_routes(sandbox: BotApiSandbox) -> None:
     assert click.json()["callback_query"]["data"] == "ok"
     assert stale.status_code == 400
     assert [call["method"] for call in calls] == ["getMe", "sendMessage"]
+
+
+def test_an_answer_leaves_in_one_write_on_a_no_delay_socket(sandbox: BotApiSandbox) -> None:
+    with serve(sandbox) as server, socket.create_connection((server.host, server.port)) as client:
+        client.settimeout(5)
+        client.sendall(b"GET /bot123:abc/getMe HTTP/1.1\r\nHost: sandbox\r\n\r\n")
+        answer = client.recv(1 << 16)  # a body written apart from its headers would miss this
+        accepted = list(server._httpd.open_connections)
+        no_delay = [c.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for c in accepted]
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 ")
+    assert f"Content-Length: {len(body)}".encode() in head.split(b"\r\n")
+    assert json.loads(body)["result"]["username"] == "zhenggai_bot"
+    assert len(no_delay) == 1 and all(no_delay)
