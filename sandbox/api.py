@@ -1,8 +1,10 @@
-"""BotApiSandbox: answers, records and optionally fails or rate-limits PTB's calls."""
+"""BotApiSandbox: answers, records, delays and optionally fails or rate-limits PTB's calls."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,7 +29,10 @@ def _commands_key(p: JSON) -> str:
 
 
 class BotApiSandbox(ChatMethods, MessageMethods):
-    """Fake Bot API: answers, records and optionally fails or rate-limits PTB's calls."""
+    """Fake Bot API: answers, records and optionally fails or rate-limits PTB's calls.
+
+    Every call waits `latency` seconds, give or take up to `jitter` (drawn from `seed`),
+    before it is answered, as a network round trip would."""
 
     def __init__(
         self,
@@ -36,12 +41,20 @@ class BotApiSandbox(ChatMethods, MessageMethods):
         bot_username: str = "zhenggai_bot",
         strict: bool = True,
         clock: Callable[[], datetime] | None = None,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        seed: int | None = None,
     ) -> None:
         super().__init__(bot_id=bot_id, bot_username=bot_username, strict=strict, clock=clock)
+        if latency < 0 or jitter < 0:
+            raise ValueError("latency and jitter are seconds and cannot be negative")
+        self.latency = latency
+        self.jitter = jitter
         self.calls: list[ApiCall] = []
         self.untaught: list[str] = []
         self.stats: Counter[str] = Counter()
         self.webhook_url = ""
+        self._random = random.Random(seed)
         self._commands: dict[str, list[JSON]] = {}
         self._menu_buttons: dict[int | None, JSON] = {}
         self._faults = Faults()
@@ -80,16 +93,28 @@ class BotApiSandbox(ChatMethods, MessageMethods):
             limits = RateLimits(per_second, per_chat_per_second, per_group_per_minute, clock)
             self._faults.limits = limits
 
+    def round_trip(self) -> float:
+        """Seconds the next call waits before it is answered: latency ± jitter, never below 0."""
+        if not self.jitter:
+            return self.latency
+        with self._lock:
+            spread = self._random.uniform(-self.jitter, self.jitter)
+        return max(0.0, self.latency + spread)
+
     # ----- transport entry points ----------------------------------------------------------
     def dispatch(self, method: str, params: JSON, files: Files | None = None) -> Reply:
-        """Answer one call; a getUpdates long poll blocks this thread (HTTP server path)."""
+        """Answer one call, blocking this thread for the delay and any long poll (HTTP server)."""
+        if delay := self.round_trip():
+            time.sleep(delay)
         early = self._prepare(method, params)
         if early is None and method == "getUpdates" and not self.webhook_url:
             self._queue.wait_sync(*poll_args(params))
         return self._finish(method, params, files or {}, early)
 
     async def dispatch_async(self, method: str, params: JSON, files: Files | None = None) -> Reply:
-        """Answer one call; a getUpdates long poll awaits without blocking the event loop."""
+        """Answer one call; the delay and a getUpdates long poll await, never block the loop."""
+        if delay := self.round_trip():
+            await asyncio.sleep(delay)
         early = self._prepare(method, params)
         if early is None and method == "getUpdates" and not self.webhook_url:
             await self._queue.wait_async(*poll_args(params))

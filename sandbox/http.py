@@ -235,12 +235,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--lenient", action="store_true", help="answer untaught methods with true, not 400"
     )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, metavar="S", help="each call waits S s to be answered"
+    )
+    parser.add_argument(
+        "--jitter", type=float, default=0.0, metavar="S", help="the wait varies by up to ±S s"
+    )
+    parser.add_argument("--seed", type=int, default=None, help="draw the jitter repeatably")
     args = parser.parse_args(argv)
+    if args.latency < 0 or args.jitter < 0:
+        parser.error("--latency and --jitter cannot be negative")
+    sandbox = BotApiSandbox(
+        strict=not args.lenient, latency=args.latency, jitter=args.jitter, seed=args.seed
+    )
     stop = threading.Event()
     # Explicit handlers: a backgrounded process may inherit SIGINT as ignored.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    with serve(BotApiSandbox(strict=not args.lenient), args.host, args.port) as server:
+    with serve(sandbox, args.host, args.port) as server:
         routes = server.control_url
         print(
             f"Bot API sandbox running. Point the bot at it with:\n  TELEGRAM_BASE_URL={server.url}"
