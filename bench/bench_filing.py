@@ -20,7 +20,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 from bench.common import make_app, median, percentile, temp_config
 from bot.domain import Role
-from bot.sandbox import BotApiSandbox, SandboxRequest
+from sandbox import BotApiSandbox, SandboxRequest
 
 # One filing: 12 updates, buttons by label, texts as a cadre types them.
 SCRIPT: list[tuple[str, str]] = [

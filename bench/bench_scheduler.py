@@ -24,8 +24,8 @@ from bench.common import T0, make_app, median, temp_config
 from bot.clock import SystemClock
 from bot.config import parse_config
 from bot.domain import NoteState
-from bot.sandbox import BotApiSandbox
 from bot.services.notify import Planned
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.notify import Notification
 

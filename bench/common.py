@@ -12,7 +12,7 @@ from bot.app import build_application
 from bot.clock import Clock, FixedClock
 from bot.config import Config, parse_config
 from bot.context import App
-from bot.sandbox import BotApiSandbox, SandboxRequest
+from sandbox import BotApiSandbox, SandboxRequest
 from storage.db import Database
 from storage.migrate import upgrade
 

@@ -15,8 +15,7 @@ from bot.clock import Clock, FixedClock
 from bot.config import Config
 from bot.context import App
 from bot.domain import Role
-from bot.sandbox import BotApiSandbox, SandboxRequest
-from bot.sandbox_updates import SentMessage
+from sandbox import BotApiSandbox, SandboxRequest, SentMessage
 from storage.db import Database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

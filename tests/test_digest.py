@@ -13,10 +13,10 @@ from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Answer, LeaveKind, LeaveState, MeetingState, NoteState, Role
-from bot.sandbox import BotApiSandbox
 from bot.services.digest import PRIVATE_ITEMS, DigestService
 from bot.services.notify import Planned
 from bot.services.problem import Draft
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.leave import LeaveRequest
 from storage.meetings import Attendee, Meeting

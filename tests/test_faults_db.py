@@ -17,9 +17,9 @@ from bot.bootstrap import build_services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Role
-from bot.sandbox import BotApiSandbox
 from bot.services.problem import Draft
 from bot.texts import t
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.migrate import upgrade
 from tests import figures

@@ -16,9 +16,9 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.delivery.rendering import Rendered
 from bot.domain import NoteState, Role
-from bot.sandbox import BotApiSandbox
 from bot.services.notify import Note, Planned
 from bot.texts import t
+from sandbox import BotApiSandbox
 from storage.db import Database
 from tests import figures
 from tests.chat import Chat, running_bot

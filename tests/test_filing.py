@@ -8,7 +8,7 @@ from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.domain import Role, Status, Track
-from bot.sandbox import BotApiSandbox
+from sandbox import BotApiSandbox
 from storage.db import Database
 from tests.chat import Chat, running_bot
 

@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from bot.bootstrap import Services
 from bot.domain import LeaveKind, LeaveState, Role, Status
-from bot.sandbox_updates import visible_text
 from bot.services.problem import Draft
 from bot.texts import t
+from sandbox import visible_text
 from tests.chat import Chat, join
 from tests.figures import count
 

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.sandbox_updates import SentMessage
 from bot.texts import t
+from sandbox import SentMessage
 from storage.db import Database
 from tests.chat import Chat, running_bot
 from tests.figures import budget, count, derandomized

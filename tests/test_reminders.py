@@ -9,9 +9,9 @@ import pytest
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.domain import NoteState, Role
-from bot.sandbox_updates import SentMessage
 from bot.services.office_hours import OfficeHoursService
 from bot.services.reminders import ReminderService
+from sandbox import SentMessage
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 

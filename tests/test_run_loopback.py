@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox import BotApiSandbox
-from bot.sandbox_http import SandboxServer, serve
+from sandbox import BotApiSandbox, SandboxServer, serve
 from tests.chat import wait_for
 
 # Each step of the conversation gets at most 20 s.

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
-from bot.sandbox import BotApiSandbox
-from bot.sandbox_http import SandboxServer, serve
 from bot.services.notify import NotificationService, Planned
+from sandbox import BotApiSandbox, SandboxServer, serve
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.chat import wait_for

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.domain import NoteState
-from bot.sandbox import BotApiSandbox
 from bot.services.notify import Planned
+from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.notify import Notification
 from tests.chat import Chat, running_bot

@@ -19,10 +19,9 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.domain import Role
-from bot.sandbox import BotApiSandbox
-from bot.sandbox_http import SandboxServer, serve
 from bot.services.membership import MembershipService
 from bot.services.notify import NotificationService, Planned
+from sandbox import BotApiSandbox, SandboxServer, serve
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.chat import wait_for
