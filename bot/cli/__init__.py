@@ -197,11 +197,11 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
 
 def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None = None) -> int:
     if args.command == "run":
-        from bot.runner import run
+        from bot.cli.run import run
 
         return run(config)
     if args.command == "shell":
-        from bot.shell import run_shell
+        from bot.cli.shell import run_shell
 
         return run_shell(config, as_user=args.as_user, db_url=args.db, out_dir=Path(args.out))
     if args.command == "migrate":
