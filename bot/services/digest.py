@@ -493,7 +493,7 @@ class DigestService:
 
 
 def cli_digest(digest: DigestService, unit_code: str | None, send: bool) -> str:
-    """The `digest` subcommand's work: HTML text (pass it through bot.cli.plain to print)."""
+    """The `digest` subcommand's work: HTML text (pass it through bot.cli.common.plain to print)."""
     return digest.cli(unit_code, send)
 
 

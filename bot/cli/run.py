@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import ALL_UPDATES, build_application, start_scheduler
+from bot.cli.common import ensure_schema
 from bot.config import Config
 from bot.logs import setup_logging
 
@@ -13,8 +14,6 @@ log = logging.getLogger(__name__)
 
 def run(config: Config) -> int:
     """Block until SIGINT or SIGTERM, then shut down cleanly and return 0."""
-    from bot.cli import ensure_schema
-
     token = config.require_token()
     setup_logging(token)
     ensure_schema(config)

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import build_application
+from bot.cli.common import ensure_schema, plain
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.context import App
 from bot.domain import Role
-from bot.sandbox import BotApiSandbox, SandboxRequest
-from bot.sandbox_updates import SentMessage
+from sandbox import BotApiSandbox, SandboxRequest, SentMessage
 
 DEFAULT_USER = 10001
 DEFAULT_DB = "sqlite:///data/shell.db"
@@ -93,8 +93,6 @@ class Shell:
             self.buttons = numbered
 
     def _show(self, message: SentMessage, offset: int) -> list[tuple[SentMessage, str]]:
-        from bot.cli import plain
-
         header = "" if message.chat_id == self.user_id else f"→ 发给 {message.chat_id}：\n"
         if message.edited:
             header = header + "（更新）"
@@ -149,8 +147,6 @@ def _read_line() -> str | None:
 
 def run_shell(config: Config, *, as_user: int | None, db_url: str | None, out_dir: Path) -> int:
     """Run the terminal conversation until /quit or end of input."""
-    from bot.cli import ensure_schema
-
     config = config.model_copy(update={"database": config.database.model_copy(
         update={"url": db_url or DEFAULT_DB})})
     ensure_schema(config)

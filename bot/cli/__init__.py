@@ -1,0 +1,87 @@
+"""The command line: run, check config, migrate, set up units and invites, try it locally."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli.parser import build_parser
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.config import Config
+
+# Commands that work on the services, by the module that runs them. Each module (and the
+# services, SQLAlchemy, python-telegram-bot behind it) is imported only when its command runs,
+# so that `--help` and usage errors answer at once.
+_ORG = ("unit", "import-units", "invite")
+_LEDGER = ("export", "reminders", "digest", "audit")
+
+
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command; `clock` replaces the wall clock (tests)."""
+    # Opt into python-telegram-bot's timedelta API now, so that a 429 does not log a
+    # deprecation warning on every RetryAfter.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    args = build_parser().parse_args(argv)
+    from bot.cli.common import plain, resolve_config
+    from bot.config import ConfigError, load_config
+    from bot.errors import DomainError
+
+    try:
+        if args.command == "check-config":
+            config = load_config(args.file)
+            note = "" if config.token else " (no token: `run` needs BOT_TOKEN or telegram.token)"
+            print(f"{args.file}: ok{note}")
+            return 0
+        config = resolve_config(args.config)
+        return _dispatch(args, config, clock)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except DomainError as exc:
+        from bot.texts import t
+
+        lang = "zh"
+        print(f"error: {plain(t(lang, exc.key, **exc.params))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> int:
+    if args.command == "run":
+        from bot.cli.run import run
+
+        return run(config)
+    if args.command == "shell":
+        from bot.cli.shell import run_shell
+
+        return run_shell(config, as_user=args.as_user, db_url=args.db, out_dir=Path(args.out))
+    if args.command == "migrate":
+        from bot.cli.data import migrate
+
+        return migrate(config)
+    if args.command in ("backup", "restore"):
+        from bot.cli.data import backup_or_restore
+
+        return backup_or_restore(config, args)
+
+    from bot.cli.common import open_services
+
+    with open_services(config, clock) as services:
+        if args.command in _ORG:
+            from bot.cli import org
+
+            return org.command(args, services)
+        if args.command in _LEDGER:
+            from bot.cli import ledger
+
+            return ledger.command(args, services)
+        from bot.cli.data import member
+
+        return member(args, services)

@@ -1,0 +1,112 @@
+"""Reading the ledger and what it schedules: `export`, `audit`, `reminders` and `digest`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli.common import plain
+from bot.errors import DomainError
+from bot.texts import t
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+
+def command(args: argparse.Namespace, services: Services) -> int:
+    """Run `export`, `audit`, `reminders` or `digest`."""
+    if args.command == "export":
+        _export(services, args)
+    elif args.command == "reminders":
+        _reminders(services, args)
+    elif args.command == "digest":
+        from bot.services.digest import cli_digest
+
+        print(plain(cli_digest(services.digest, args.unit, args.send)))
+    else:
+        try:
+            _audit(services, args)
+        except DomainError as exc:
+            # The audit refuses only its arguments (an unknown unit, an unreadable --since):
+            # a usage error, so 2 like argparse's.
+            language = services.config.language
+            print(f"error: {plain(t(language, exc.key, **exc.params))}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def _export(services: Services, args: argparse.Namespace) -> None:
+    from bot.services.export import write_csv, write_xlsx
+
+    unit = services.membership.find_unit(args.unit) if args.unit else None
+    if args.unit and unit is None:
+        raise DomainError("unit.unknown", code=args.unit)
+    out = Path(args.output)
+    fmt = args.format or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
+    unit_id = unit.id if unit else None
+    count = services.ledger.count(unit_id=unit_id)
+    # Streamed from the database: a 100k-row ledger never sits in memory whole.
+    rows = services.ledger.iter_rows(unit_id=unit_id)
+    now, tz = services.clock.now(), services.config.tz
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        write_csv(rows, out, tz=tz, now=now)
+    else:
+        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None)
+    print(f"{out}: {count} rows ({fmt})")
+
+
+def _audit(services: Services, args: argparse.Namespace) -> None:
+    from bot.services.audit import AuditService, render_csv, render_text
+    from bot.texts import CATALOGUES
+
+    config = services.config
+    unit = services.membership.find_unit(args.unit) if args.unit else None
+    if args.unit and unit is None:
+        raise DomainError("unit.unknown", code=args.unit)
+    audit = AuditService(services.db, services.clock, config.tz)
+    since = audit.read_since(args.since) if args.since else None
+    entries = audit.entries(unit_id=unit.id if unit else None, since=since, limit=args.limit)
+    labels = CATALOGUES[config.language]
+    shown = 0
+
+    def counted() -> Iterator[object]:
+        nonlocal shown
+        for entry in entries:
+            shown += 1
+            yield entry
+
+    if args.format == "csv":
+        for chunk in render_csv(counted(), config.tz, labels):  # type: ignore[arg-type]
+            sys.stdout.write(chunk)
+    else:
+        for line in render_text(counted(), config.tz, labels):  # type: ignore[arg-type]
+            print(line)
+    scope = f"unit {unit.code}" if unit else "every unit"
+    start = f" since {since.astimezone(config.tz):%Y-%m-%d %H:%M}" if since else ""
+    print(f"({shown} changes, {scope}{start})", file=sys.stderr)
+
+
+def _reminders(services: Services, args: argparse.Namespace) -> None:
+    from bot.domain import NoteState
+
+    chats = None
+    if args.unit:
+        unit = services.membership.find_unit(args.unit)
+        if unit is None:
+            raise DomainError("unit.unknown", code=args.unit)
+        chats = services.membership.unit_chats(unit.id)
+    due_before = services.clock.now() + args.due_within if args.due_within else None
+    states = [NoteState.FAILED] if args.failed else [NoteState.PENDING, NoteState.SENDING]
+    notes = services.notify.listing(chat_ids=chats, due_before=due_before, states=states,
+                                    limit=10_000)
+    tz = services.config.tz
+    for note in notes:
+        who = services.membership.name_of(note.chat_id) if note.chat_id > 0 else "(group)"
+        extra = f"\t{note.last_error}" if args.failed else ""
+        print(f"{note.due_at.astimezone(tz):%Y-%m-%d %H:%M}\t{note.kind}\t{note.chat_id}\t"
+              f"{who or ''}\t{note.subject or ''}\t{note.state.value}{extra}")
+    print(f"({len(notes)} {'failed' if args.failed else 'scheduled'})", file=sys.stderr)
