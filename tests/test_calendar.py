@@ -10,21 +10,9 @@ from bot.calendar import WorkCalendar, describe_year
 from bot.calendar.names import canonical
 from bot.config import CalendarConfig, ConfigError, parse_config
 from bot.workdays import WorkCalendar as OldPathWorkCalendar
+from tests.calendar_fixtures import NoPackage, Through2026, today_package
 
 D = dt.date
-
-
-class NoPackage:
-    """An official calendar that knows no year: what the bot sees for a year not yet published."""
-
-    def covers(self, year: int) -> bool:
-        return False
-
-    def is_workday(self, day: dt.date) -> bool:
-        raise AssertionError("never asked for a year it does not cover")
-
-    def holiday_name(self, day: dt.date) -> str | None:
-        raise AssertionError("never asked for a year it does not cover")
 
 
 def test_the_old_import_path_is_the_same_class() -> None:
@@ -41,7 +29,7 @@ def test_a_year_the_package_ships_is_known_and_follows_it() -> None:
 
 
 def test_2027_without_config_falls_back_to_the_statutory_holidays() -> None:
-    cal = WorkCalendar()
+    cal = today_package()  # chinesecalendar 1.11 as released, ending with 2026
     assert not cal.knows(2027)
     assert not cal.is_workday(D(2027, 1, 1))  # 元旦: never a working day for lack of data
     assert cal.source(D(2027, 1, 1)) == "statutory"
@@ -49,20 +37,22 @@ def test_2027_without_config_falls_back_to_the_statutory_holidays() -> None:
     assert cal.next_workday(D(2026, 12, 31)) != D(2027, 1, 1)
     for day in (D(2027, 2, 5), D(2027, 2, 8), D(2027, 2, 10), D(2027, 10, 1), D(2027, 10, 5)):
         assert not cal.is_workday(day), day  # 春节 with 除夕 and 补假, 国庆 with 补假
-    assert cal.is_workday(D(2027, 2, 11))
     assert cal.source(D(2027, 3, 3)) == "weekday"
     assert cal.source(D(2027, 3, 6)) == "weekday"
     assert not cal.is_workday(D(2027, 3, 6))
 
 
 def config_calendar(**calendar: object) -> WorkCalendar:
-    return WorkCalendar.from_config(parse_config({"calendar": calendar}).calendar)
+    config = parse_config({"calendar": calendar}).calendar
+    return WorkCalendar.from_config(config, official=Through2026())
 
 
 def test_a_partial_override_does_not_make_a_year_known() -> None:
     cal = config_calendar(holidays=["2027-02-11"])
     assert not cal.knows(2027)
-    assert not WorkCalendar(holidays=[D(2027, 2, 11)], complete_years=()).knows(2027)
+    assert not WorkCalendar(
+        holidays=[D(2027, 2, 11)], complete_years=(), official=Through2026()
+    ).knows(2027)
     assert not cal.is_workday(D(2027, 2, 11))
     assert cal.source(D(2027, 2, 11)) == "config"
     assert not cal.is_workday(D(2027, 10, 4))  # the statutory days still count
@@ -75,6 +65,7 @@ def test_complete_years_with_overrides_is_known_and_the_config_is_the_schedule()
                   D(2027, 2, 11)],
         workdays=[D(2027, 2, 20)],
         complete_years=[2027],
+        official=Through2026(),
     )  # fmt: skip
     assert cal.knows(2027)
     assert not cal.is_workday(D(2027, 2, 11))
@@ -89,7 +80,7 @@ def test_complete_years_with_overrides_is_known_and_the_config_is_the_schedule()
 def test_a_caller_without_complete_years_keeps_the_old_knows_until_it_is_wired() -> None:
     # bot.app still builds WorkCalendar(workdays=…, holidays=…); its December warning must not
     # change until it passes the config's complete_years (WorkCalendar.from_config).
-    legacy = WorkCalendar(holidays=[D(2027, 1, 1)])
+    legacy = WorkCalendar(holidays=[D(2027, 1, 1)], official=Through2026())
     assert legacy.knows(2027)
     assert not legacy.knows(2028)
     assert not legacy.is_workday(D(2027, 10, 4))  # the days follow the new rules regardless
@@ -112,8 +103,7 @@ def test_one_day_cannot_be_both() -> None:
 
 
 def test_config_complete_years() -> None:
-    config = parse_config({"calendar": {"complete_years": [2027], "holidays": ["2027-02-11"]}})
-    cal = WorkCalendar.from_config(config.calendar)
+    cal = config_calendar(complete_years=[2027], holidays=["2027-02-11"])
     assert cal.knows(2027)
     assert not cal.knows(2028)
     with pytest.raises(ConfigError, match="complete_years"):
@@ -144,7 +134,7 @@ def test_config_complete_years() -> None:
     ],
 )
 def test_holiday_period(name: str, year: int, period: tuple[D, D] | None) -> None:
-    assert WorkCalendar().holiday_period(name, year) == period
+    assert today_package().holiday_period(name, year) == period
 
 
 def test_holiday_period_refuses_a_break_an_override_made_endless() -> None:
@@ -178,18 +168,18 @@ def test_describe_a_package_year() -> None:
 
 
 def test_describe_an_unknown_year_says_what_is_missing() -> None:
-    text = describe_year(WorkCalendar(), 2027)
+    text = describe_year(today_package(), 2027)
     assert text.startswith("2027年：尚无国务院的安排。")
     assert "调休上班日无从推算" in text
     assert "  2027-01-01 周五  元旦  [法定推算]" in text
     assert "上班的周末：\n  （无）" in text
-    english = describe_year(WorkCalendar(), 2027, "en")
+    english = describe_year(today_package(), 2027, "en")
     assert "  2027-01-01 Fri  New Year's Day  [statutory]" in english
     assert "Weekend days worked:\n  (none)" in english
 
 
 def test_describe_a_complete_year() -> None:
-    cal = WorkCalendar(holidays=[D(2027, 1, 1)], workdays=[D(2027, 2, 20)], complete_years=[2027])
+    cal = config_calendar(holidays=["2027-01-01"], workdays=["2027-02-20"], complete_years=[2027])
     text = describe_year(cal, 2027)
     assert "complete_years" in text.splitlines()[0]
     assert "  2027-01-01 周五  元旦  [配置]" in text

@@ -12,6 +12,7 @@ import yaml
 from bot.calendar import WorkCalendar
 from bot.calendar.notice import parse_notice, render_calendar
 from bot.config import CalendarConfig, parse_config
+from tests.calendar_fixtures import NoPackage
 
 NOTICES = Path(__file__).resolve().parent / "notices"
 D = dt.date
@@ -24,17 +25,6 @@ def notice(year: int) -> str:
 def days_of(year: int) -> list[dt.date]:
     first = D(year, 1, 1)
     return [first + dt.timedelta(days=i) for i in range((D(year + 1, 1, 1) - first).days)]
-
-
-class NoPackage:
-    def covers(self, year: int) -> bool:
-        return False
-
-    def is_workday(self, day: dt.date) -> bool:
-        raise AssertionError(day)
-
-    def holiday_name(self, day: dt.date) -> str | None:
-        raise AssertionError(day)
 
 
 @pytest.mark.parametrize("year", [2024, 2025, 2026])

@@ -17,8 +17,8 @@ from typing import Final
 
 from bot.calendar.names import HOLIDAY_NAMES, canonical
 from bot.config import CalendarConfig
+from bot.dates.normalise import WIDTH
 
-_WIDTH: Final = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _YEAR_RES: Final = (
     re.compile(r"关于 ?([0-9]{4}) ?年部分节假日安排的通知"),
     re.compile(r"现将 ?([0-9]{4}) ?年"),
@@ -192,7 +192,7 @@ def _festival(names: str, body: str, year: int) -> tuple[Festival, list[str]]:
 
 def parse_notice(text: str, *, year: int | None = None) -> NoticeResult:
     """Read the notice's text; the year comes from its title unless given. ValueError: no year."""
-    wide = text.translate(_WIDTH)
+    wide = text.translate(WIDTH)
     year = year or _year_of(re.sub(r"\s+", "", wide))
     if year is None:
         raise ValueError("no year: the notice's title (关于YYYY年部分节假日安排的通知) is missing")

@@ -100,11 +100,14 @@ class WorkCalendar:
         self._periods: dict[tuple[str, int], tuple[dt.date, dt.date] | None] = {}
 
     @classmethod
-    def from_config(cls, config: CalendarConfig) -> WorkCalendar:
+    def from_config(
+        cls, config: CalendarConfig, *, official: OfficialCalendar | None = None
+    ) -> WorkCalendar:
         return cls(
             workdays=config.workdays,
             holidays=config.holidays,
             complete_years=config.complete_years,
+            official=official,
         )
 
     def package_covers(self, year: int) -> bool:
