@@ -16,6 +16,13 @@
 #   day (今天, 本周五, 15号, 周五 on a Friday) is returned even if its hour is past, because the
 #   echo-back and the callers' "in the past" check catch it, while rolling on would move a deadline
 #   by a week, month or year without telling anyone.
+# - Deadlines as offices write them: 于/最晚/最迟/到 before and 为止 after a day are read as
+#   前 is; a year may stand before a month part (2027年1月底前, 明年1月下旬). 上旬/中旬/下旬
+#   end on the 10th, the 20th and the month's last day; a bare month part already over this
+#   year means next year's (as a month-day does), 本月/下月 ones are never moved. 旬 needs its
+#   month: 上旬 alone and 下下旬 are refused.
+# - Working days and holidays (N个工作日内, 春节前, 国庆节后, 节后) need the calendar passed
+#   in; without one they are refused. festivals.py has their rules and refusals.
 # - English goes to dateparser, but only after a strict shape check: dateparser reads "a" as a
 #   date, "tomorrow 25pm" as 15:00, and "9am" on some days as a date a month back. Its result is
 #   used for the day only; the hour and minute are read here.
@@ -28,6 +35,7 @@ from typing import Final
 
 from bot.dates.describe import describe_when
 from bot.dates.en import dateparser_day, parse_en
+from bot.dates.festivals import WorkdayCalendar
 from bot.dates.normalise import (
     END_OF_DAY,
     MIDNIGHT,
@@ -44,6 +52,7 @@ from bot.dates.zh import parse_zh
 
 __all__ = [
     "END_OF_DAY",
+    "WorkdayCalendar",
     "describe_when",
     "extract_when",
     "parse_interval",
@@ -53,10 +62,14 @@ __all__ = [
 ]
 
 
-def parse_when(text: str, now: datetime) -> datetime | None:
+def parse_when(
+    text: str, now: datetime, *, calendar: WorkdayCalendar | None = None
+) -> datetime | None:
     """Read a deadline or moment; aware in now's zone, or None if any part cannot be read.
 
     Days are counted in now's zone, so pass now in the users' zone (Clock.now() is UTC).
+    Phrases that need the working-day calendar (3个工作日内, 春节前, 节后) are refused unless
+    `calendar` is given.
     """
     check_aware(now)
     s = normalise(text)
@@ -67,7 +80,7 @@ def parse_when(text: str, now: datetime) -> datetime | None:
             return parse_en(s, now)
         except (ValueError, OverflowError):
             return None
-    hit = parse_zh(s, now)
+    hit = parse_zh(s, now, calendar)
     return None if hit is None else hit.when
 
 
@@ -81,7 +94,9 @@ _MAX_PHRASE: Final = 40
 _AFTER_PHRASE: Final = " \t\r\n,，:：;；、"
 
 
-def extract_when(text: str, now: datetime) -> tuple[datetime, str] | None:
+def extract_when(
+    text: str, now: datetime, *, calendar: WorkdayCalendar | None = None
+) -> tuple[datetime, str] | None:
     """Split the longest leading Chinese/ISO time phrase off text: (when, rest) or None."""
     check_aware(now)
     src = text.strip()
@@ -89,7 +104,7 @@ def extract_when(text: str, now: datetime) -> tuple[datetime, str] | None:
     for end in range(min(len(src), _MAX_PHRASE), 0, -1):
         if end < len(src) and wide[end - 1].isdigit() and wide[end].isdigit():
             continue  # never cut a number in two: 12/31 is not 12/3 plus "1"
-        hit = parse_zh(normalise(src[:end]), now)
+        hit = parse_zh(normalise(src[:end]), now, calendar)
         if hit is not None:
             return hit.when, src[end:].lstrip(_AFTER_PHRASE)
     return None

@@ -69,13 +69,34 @@ def _week(m: re.Match[str], now: datetime) -> Day:
     return Day(monday + timedelta(days=7 * SHIFTS[m["wk"]] + weekday), "rel")
 
 
-def _month_last(m: re.Match[str], now: datetime) -> Day:
-    closed = bool(m["within"])
+# 上旬 ends on the 10th, 中旬 on the 20th, 下旬 with the month.
+_PART_ENDS: Final = {"上": 10, "中": 20}
+
+
+def _part_end(first: date, part: str | None) -> date:
+    end = _PART_ENDS.get(part or "")
+    return first.replace(day=end) if end else month_end(first)
+
+
+def _month_part(m: re.Match[str], now: datetime) -> Day:
+    """月底 / 12月底 / 2027年1月底 / 12月上旬 / 下月中旬 / 月内: the last day of that month or part.
+
+    A bare month (12月底, 11月上旬) is the next such part from today on: one already over this
+    year means next year's, as for a month-day. 本月/下月 and an explicit year are never moved.
+    """
+    closed, part = bool(m["within"]), m["xun"]
+    if m["yr"] is not None:
+        if m["mn"] is None:  # 2027年月底, 2027年下月底
+            raise Refuse(m[0])
+        first = date(year_of(m["yr"], now), num(m["mn"]), 1)
+        return Day(_part_end(first, part), "abs", closed=closed)
     if m["mn"] is None:
-        return Day(month_end(month_start(now, SHIFTS[m["mo"]])), "rel", closed=closed)
-    month, today = num(m["mn"]), now.date()  # 12月底: the next such month, this one included
-    year = today.year + (1 if month < today.month else 0)
-    return Day(month_end(date(year, month, 1)), "cal", closed=closed)
+        return Day(_part_end(month_start(now, SHIFTS[m["mo"]]), part), "rel", closed=closed)
+    month, today = num(m["mn"]), now.date()
+    end = _part_end(date(today.year, month, 1), part)
+    if end < today:
+        end = _part_end(date(today.year + 1, month, 1), part)
+    return Day(end, "cal", closed=closed)
 
 
 def _year_last(m: re.Match[str], now: datetime) -> Day:
@@ -112,8 +133,11 @@ DAY_RULES: Final[tuple[Rule, ...]] = (
         _week,
     ),
     (
-        re.compile(rf"(?:(?P<mo>本|这个?|下下个?|下个?)|(?P<mn>{NUM}) ?)?月(?:底|末|{WITHIN})"),
-        _month_last,
+        re.compile(
+            rf"(?:(?P<yr>{YEAR}|今|明)年 ?)?(?:(?P<mo>本|这个?|下下个?|下个?)|(?P<mn>{NUM}) ?)?"
+            rf"月(?:底|末|(?P<xun>[上中下])旬|{WITHIN})"
+        ),
+        _month_part,
     ),
     (re.compile(rf"(?:(?P<yr>{YEAR}|今|明)年年?|年)(?:底|末|{WITHIN})"), _year_last),
     (

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Final, NamedTuple
 
 from bot.dates.days import DAY_RULES, Day, Kind
+from bot.dates.festivals import CALENDAR_RULES, WorkdayCalendar
 from bot.dates.normalise import (
     CN_DIGITS,
     END_OF_DAY,
@@ -102,10 +103,13 @@ def _period_alone(period: str) -> time | None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The phrase grammar: [截止] (span | day [time] | time) [前], then nothing else.
+# The phrase grammar: [截止/于/最晚] (span | day [time] | time) [前/为止], then nothing else.
 
-_LEAD_RE: Final = re.compile(r"(?:截止到|截止于|截至到|截至于|截止|截至)[: ]*")
-_TRAIL_RE: Final = re.compile(r" ?(?:之前|以前|前|截止|截至)")
+# 于, 最晚/最迟 and 到 lead a deadline as offices write it (于12月31日前, 到12月31日为止).
+_LEAD_RE: Final = re.compile(
+    r"(?:截止到|截止于|截至到|截至于|截止|截至|最晚于|最迟于|最晚|最迟|到|于)[: ]*"
+)
+_TRAIL_RE: Final = re.compile(r" ?(?:之前|以前|前|截止|截至|为止)")
 _SPAN_RE: Final = re.compile(
     r"(?=[0-9零〇一二两俩三四五六七八九十半])"  # a count first: 月内 is a day phrase, not a span
     rf"(?:(?P<n>{NUM}) ?(?P<ge>个)?)?(?P<half>半)?(?P<ge2>个)? ?"
@@ -153,7 +157,9 @@ def _span(m: re.Match[str], s: str, now: datetime) -> tuple[Hit, int, bool]:
     return _with_time(Day(day, "rel", closed=within), s, skip_space(s, m.end()), now)
 
 
-def _core(s: str, pos: int, now: datetime) -> tuple[Hit, int, bool] | None:
+def _core(
+    s: str, pos: int, now: datetime, calendar: WorkdayCalendar | None
+) -> tuple[Hit, int, bool] | None:
     span = _SPAN_RE.match(s, pos)
     if span:
         return _span(span, s, now)
@@ -161,6 +167,12 @@ def _core(s: str, pos: int, now: datetime) -> tuple[Hit, int, bool] | None:
         m = pattern.match(s, pos)
         if m:
             return _with_time(handler(m, now), s, skip_space(s, m.end()), now)
+    for pattern, needs_calendar in CALENDAR_RULES:
+        m = pattern.match(s, pos)
+        if m:
+            if calendar is None:  # callers that pass no calendar keep their old answers
+                raise Refuse(m[0])
+            return _with_time(needs_calendar(m, now, calendar), s, m.end(), now)
     clock, period, end = _time_of_day(s, pos, None)
     if clock is None:
         if period is None:
@@ -174,11 +186,11 @@ def _core(s: str, pos: int, now: datetime) -> tuple[Hit, int, bool] | None:
     return Hit(at, True, "rel"), end, False
 
 
-def parse_zh(s: str, now: datetime) -> Hit | None:
+def parse_zh(s: str, now: datetime, calendar: WorkdayCalendar | None = None) -> Hit | None:
     """Parse a normalised phrase with the Chinese grammar; None unless all of it is read."""
     try:
         lead = _LEAD_RE.match(s)
-        found = _core(s, lead.end() if lead else 0, now)
+        found = _core(s, lead.end() if lead else 0, now, calendar)
         if found is None:
             return None
         hit, pos, closed = found
