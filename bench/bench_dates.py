@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.dates import parse_when, warm_up  # noqa: E402 - needs ROOT on sys.path first
+from bot.calendar import WorkCalendar  # noqa: E402 - needs ROOT on sys.path first
+from bot.dates import parse_when, warm_up  # noqa: E402
 
 NOW = datetime(2026, 11, 28, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -25,6 +26,11 @@ CHINESE = [
     "１２月３１日", "明天下午3点", "下周五上午10点", "12月31日18:00", "2026-12-31 18:00",
     "后天 9:30", "截止：12月31日", "3天后下午3点", "15:30", "三点一刻", "2月30日", "随便什么",
     "明天 blah",
+]  # fmt: skip
+# The forms offices write in 整改时限; the last ones need the working-day calendar.
+OFFICE = [
+    "2027年1月底前", "明年3月底前", "于2026年12月31日前", "最晚下周五", "截至12月31日为止",
+    "12月上旬", "明年1月下旬", "下月中旬", "三个工作日内", "春节前", "国庆节后", "节后",
 ]  # fmt: skip
 ENGLISH = [
     "tomorrow 3pm", "next friday", "in 3 days", "Dec 31", "friday 5pm", "in 2 hours",
@@ -47,13 +53,13 @@ print(t1 - t0, t2 - t1, t3 - t2)
 """
 
 
-def per_call_us(phrase: str, rounds: int) -> float:
+def per_call_us(phrase: str, rounds: int, calendar: WorkCalendar | None = None) -> float:
     """Best of 5 timings of `rounds` calls, per call: the least disturbed estimate."""
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
         for _ in range(rounds):
-            parse_when(phrase, NOW)
+            parse_when(phrase, NOW, calendar=calendar)
         best = min(best, (time.perf_counter() - start) / rounds)
     return best * 1e6
 
@@ -69,7 +75,10 @@ def cold(first: str, second: str) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    print(f"phrases: {len(CHINESE)} Chinese grammar, {len(ENGLISH)} English (dateparser)")
+    print(
+        f"phrases: {len(CHINESE)} Chinese grammar, {len(OFFICE)} office forms,"
+        f" {len(ENGLISH)} English (dateparser)"
+    )
     print("cold start, fresh process each (import bot.dates / first parse / second parse):")
     runs = [cold("明天下午3点", "下周五") for _ in range(3)]
     for label, values in zip(("import", "1st", "2nd"), zip(*runs, strict=True), strict=True):
@@ -83,9 +92,15 @@ def main() -> None:
     print(f"warm_up() in this process: {(time.perf_counter() - start) * 1e3:.1f} ms")
 
     zh = [per_call_us(p, 2000) for p in CHINESE]
+    calendar = WorkCalendar()
+    office = [per_call_us(p, 2000, calendar) for p in OFFICE]
     en = [per_call_us(p, 50) for p in ENGLISH]
     print("warm, median over phrases of per-phrase µs/parse:")
     print(f"  Chinese grammar : median {statistics.median(zh):8.1f} µs  max {max(zh):8.1f} µs")
+    print(
+        f"  office forms    : median {statistics.median(office):8.1f} µs"
+        f"  max {max(office):8.1f} µs  ({len(OFFICE)}, with the calendar)"
+    )
     print(f"  dateparser (en) : median {statistics.median(en):8.1f} µs  max {max(en):8.1f} µs")
     print(f"  all {len(zh) + len(en)} phrases  : median {statistics.median(zh + en):8.1f} µs")
     slowest = sorted(zip(zh, CHINESE, strict=True), reverse=True)[:3]

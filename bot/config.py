@@ -162,6 +162,16 @@ class CalendarConfig(_Model):
 
     workdays: tuple[dt.date, ...] = ()
     holidays: tuple[dt.date, ...] = ()
+    # Years whose holidays and workdays above are the State Council's whole notice. Only these
+    # (and the years the package ships) count as known; one override date does not.
+    complete_years: tuple[Annotated[int, Field(ge=2000, le=2100)], ...] = ()
+
+    @model_validator(mode="after")
+    def _one_status_a_day(self) -> CalendarConfig:
+        both = sorted(set(self.workdays) & set(self.holidays))
+        if both:
+            raise ValueError(f"{both[0]} is listed both as a working day and as a day off")
+        return self
 
 
 class PrivacyConfig(_Model):

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.dates import describe_when, extract_when, parse_interval, parse_range, parse_when
+from tests.calendar_fixtures import office_calendar
 
 ZONES = [
     ZoneInfo("Asia/Shanghai"),
@@ -27,7 +28,10 @@ TOKENS = [
     ".", "。", "！", " ", "　", "至", "到", "~", "每", "0", "1", "2", "3", "5", "9", "12", "15",
     "24", "30", "31", "60", "2026", "9999", "０", "１", "５", "tomorrow", "next", "friday",
     "dec", "in", "days", "hours", "3pm", "am", "at", "noon", "by",
+    "于", "最晚", "为止", "上旬", "中旬", "下旬", "旬", "工作日", "个工作日内", "春节", "国庆",
+    "元旦", "十一", "五一", "节后", "明年",
 ]  # fmt: skip
+CAL = office_calendar()
 PROPERTY = settings(max_examples=250, deadline=None)
 
 nows = st.datetimes(
@@ -55,6 +59,14 @@ def test_parse_when_never_raises_and_is_aware(text: str, now: datetime) -> None:
         assert_in_zone(result, now)
         describe_when(result, "zh")
         describe_when(result, "en")
+
+
+@PROPERTY
+@given(phrases, nows)
+def test_with_a_calendar_never_raises_and_is_aware(text: str, now: datetime) -> None:
+    result = parse_when(text, now, calendar=CAL)
+    if result is not None:
+        assert_in_zone(result, now)
 
 
 @PROPERTY
@@ -128,3 +140,32 @@ def test_chinese_and_arabic_numerals_agree(n: int, now: datetime) -> None:
     assert parse_when(f"{chinese(n)}天后", now) == expected
     full_width = str(n).translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
     assert parse_when(f"{full_width}天后", now) == expected
+
+
+office_nows = st.datetimes(
+    min_value=datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis bounds are naive by design
+    max_value=datetime(2027, 11, 30),  # noqa: DTZ001
+    timezones=st.just(ZoneInfo("Asia/Shanghai")),
+)
+
+
+@PROPERTY
+@given(st.integers(1, 30), office_nows)
+def test_working_days_count_from_tomorrow(n: int, now: datetime) -> None:
+    result = parse_when(f"{n}个工作日内", now, calendar=CAL)
+    assert result is not None
+    assert (result.hour, result.minute) == (23, 59)
+    assert CAL.is_workday(result.date())
+    days = (now.date() + timedelta(days=i) for i in range(1, (result.date() - now.date()).days + 1))
+    assert sum(CAL.is_workday(d) for d in days) == n
+
+
+@PROPERTY
+@given(st.integers(1, 12), st.sampled_from("上中下"), nows)
+def test_a_month_part_is_its_next_end(month: int, part: str, now: datetime) -> None:
+    result = parse_when(f"{month}月{part}旬", now)
+    assert result is not None
+    last = (result.date().replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    assert result.month == month
+    assert result.day == {"上": 10, "中": 20, "下": last.day}[part]
+    assert now.date() <= result.date() < now.date() + timedelta(days=367)
