@@ -124,6 +124,7 @@ def measure(url: str) -> dict[str, float]:
     """Time each digest kind as the sender makes it (per unit), plus the one-pass city view."""
     from bot.bootstrap import build_services
     from bot.clock import FixedClock
+    from bot.reports.digest import DigestReport
     from bot.services.digest import DigestService
     from storage.db import Database
 
@@ -131,6 +132,7 @@ def measure(url: str) -> dict[str, float]:
     services = build_services(config, clock=FixedClock(AT), database=Database.from_url(url))
     digest = DigestService(services.db, services.clock, services.notify, config,
                            services.calendar)
+    report = DigestReport(digest)
     unit_ids = [s.unit_id for s in digest.city_stats(AT)]
     result: dict[str, float] = {"units": len(unit_ids)}
 
@@ -141,14 +143,14 @@ def measure(url: str) -> dict[str, float]:
 
     timed("plan", lambda: result.__setitem__(
         "planned", services.notify.plan(digest.week_plan(digest.slot(AT), AT))))
-    timed("unit_digests", lambda: [digest.unit_text(u, "zh", AT, shared=True) for u in unit_ids])
-    timed("unit_digests_fresh", lambda: [digest.unit_text(u, "zh", AT) for u in unit_ids[:200]])
-    timed("private_notes", lambda: [digest.private_text(u, "zh") for u in unit_ids])
+    timed("unit_digests", lambda: [report.unit_text(u, "zh", AT, shared=True) for u in unit_ids])
+    timed("unit_digests_fresh", lambda: [report.unit_text(u, "zh", AT) for u in unit_ids[:200]])
+    timed("private_notes", lambda: [report.private_text(u, "zh") for u in unit_ids])
     timed("city_stats_one_pass", lambda: digest.city_stats(AT))
-    timed("city_text", lambda: digest.city_text("zh", AT))
+    timed("city_text", lambda: report.city_text("zh", AT))
     timed("city_text_full", lambda: result.__setitem__(
-        "city_full_chars", len(digest.city_text("zh", AT, limit=None))))
-    timed("chart", lambda: result.__setitem__("chart_kb", len(digest.city_chart("zh", AT)) / 1024))
+        "city_full_chars", len(report.city_text("zh", AT, limit=None))))
+    timed("chart", lambda: result.__setitem__("chart_kb", len(report.city_chart("zh", AT)) / 1024))
     result["maxrss_mb"] = peak_rss_mb()
     return result
 

@@ -1,4 +1,4 @@
-"""Measure bot.services.export: seconds, rows/s and peak memory for xlsx and CSV at N rows."""
+"""Measure bot.reports.workbook: seconds, rows/s and peak memory for xlsx and CSV at N rows."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import peak_rss_mb  # noqa: E402 - needs ROOT on sys.path
 from bot.domain import Level, Source, Status, Track  # noqa: E402
-from bot.services.export import write_csv, write_xlsx  # noqa: E402
+from bot.reports.workbook import write_csv, write_xlsx  # noqa: E402
 from bot.services.problem import ProblemView  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

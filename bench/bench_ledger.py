@@ -23,7 +23,7 @@ def _one(rows: int) -> dict[str, float]:
 
     from bench.common import T0, make_app, peak_rss_mb, seed_problems, temp_config
     from bot.domain import Role
-    from bot.services.export import write_csv, write_xlsx
+    from bot.reports.workbook import write_csv, write_xlsx
     from bot.services.membership import Identity, UnitView
     from sandbox import BotApiSandbox
 

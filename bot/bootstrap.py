@@ -50,7 +50,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
     membership = MembershipService(
         db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
     )
-    calendar = WorkCalendar(workdays=config.calendar.workdays, holidays=config.calendar.holidays)
+    calendar = WorkCalendar.from_config(config.calendar)
     r = config.reminders
     notify = NotificationService(
         db, clock, late_window=dt.timedelta(hours=r.late_window_hours),

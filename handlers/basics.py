@@ -19,7 +19,7 @@ from bot.delivery.rendering import Renderers
 from bot.domain import Role
 from bot.permissions import Action, can
 from bot.services.membership import Identity
-from bot.texts import t
+from bot.texts import LANGS, t
 from handlers.common import (
     answer,
     button_choice,
@@ -164,8 +164,10 @@ async def choose_lang(update: Update, context: Ctx) -> None:
         return
     buttons = [
         [
-            InlineKeyboardButton("中文", callback_data=callbacks.encode("lang", "set", "zh")),
-            InlineKeyboardButton("English", callback_data=callbacks.encode("lang", "set", "en")),
+            # Each language named in itself: the reader may not know the current one.
+            InlineKeyboardButton(t(code, "lang.name"), callback_data=callbacks.encode(
+                "lang", "set", code))
+            for code in LANGS
         ]
     ]
     await reply(update, await user_lang(update, context), "lang.choose",

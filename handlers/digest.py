@@ -13,7 +13,7 @@ from bot.context import Ctx
 from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import NoteKind
 from bot.errors import DomainError
-from bot.services.digest import DigestService
+from bot.reports.digest import DigestReport
 from bot.services.notify import Note
 from bot.texts import t
 from handlers.common import answer, call, identify, lang_of
@@ -21,8 +21,8 @@ from handlers.common import answer, call, identify, lang_of
 MAX_UNIT_KEY = 100
 
 
-def _digest(svc: Services) -> DigestService:
-    return svc.digest
+def _digest(svc: Services) -> DigestReport:
+    return DigestReport(svc.digest)
 
 
 def _at(note: Note) -> dt.datetime:
@@ -43,10 +43,10 @@ async def show_stats(update: Update, context: Ctx) -> None:
     if unit is not None and len(unit) > MAX_UNIT_KEY:
         raise DomainError("stats.unknown_unit")  # no unit code or name is this long
     service = _digest(context.svc)
-    result = await call(service.on_demand, ident, lang, unit=unit, group=group)
-    for text in result.texts:
+    texts, chart = await call(service.on_demand, ident, lang, unit=unit, group=group)
+    for text in texts:
         await answer(update, text)
-    if result.chart:
+    if chart:
         png = await call(service.city_chart, lang)
         message = update.effective_message
         assert message is not None
@@ -68,7 +68,7 @@ def render_unit_digest(svc: Services, note: Note, lang: str, brief: bool) -> Ren
 
 
 def render_private_digest(svc: Services, note: Note, lang: str,
-                                brief: bool) -> Rendered | None:
+                          brief: bool) -> Rendered | None:
     """Overdue owners and non-filers, to a leader or liaison only; nothing when all is well."""
     service = _digest(svc)
     text = service.private_text(int(note.payload["unit_id"]), lang)
@@ -88,11 +88,9 @@ def render_city_digest(svc: Services, note: Note, lang: str, brief: bool) -> Ren
 
 def render_phase(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
     """Announce a phase; nothing if the phase was taken out of the config meanwhile."""
-    service = _digest(svc)
-    phase = service.phase(str(note.payload["phase"]), str(note.payload["start"]))
-    if phase is None:
-        return None
-    return Rendered(service.campaign.announcement(lang, phase, svc.config.campaign.name))
+    text = _digest(svc).announcement(lang, str(note.payload["phase"]),
+                                     str(note.payload["start"]))
+    return None if text is None else Rendered(text)
 
 
 def render_end(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
@@ -102,7 +100,7 @@ def render_end(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | 
     if brief:
         return Rendered(text)
     book = service.end_book()
-    name = f"整顿总结_{note.payload['end']}.xlsx"
+    name = t(lang, "file.summary_name", end=note.payload["end"])
     return Rendered(text, document=(name, book))
 
 

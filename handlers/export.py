@@ -12,7 +12,7 @@ from bot.context import Ctx
 from bot.delivery.rendering import Renderers
 from bot.errors import DomainError
 from bot.permissions import Action, can
-from bot.services.export import write_xlsx
+from bot.reports.workbook import write_xlsx
 from bot.texts import t
 from handlers.common import call, identify, lang_of, reply
 
@@ -41,8 +41,8 @@ async def export_ledger(update: Update, context: Ctx) -> None:
     # A large ledger takes seconds to write; the bot keeps answering others meanwhile.
     await asyncio.to_thread(build)
     stamp = now.astimezone(tz)
-    scope = ident.unit.code if ident.unit and not everything else "全市"
-    name = f"问题台账_{scope}_{stamp:%Y%m%d}.xlsx"
+    scope = ident.unit.code if ident.unit and not everything else t(lang, "file.scope_all")
+    name = t(lang, "file.ledger_name", scope=scope, date=f"{stamp:%Y%m%d}")
     message = update.effective_message
     assert message is not None
     await message.reply_document(

@@ -16,6 +16,7 @@ from bot.errors import DomainError
 from bot.quickfile import parse_message
 from bot.services.problem import Draft
 from bot.texts import t
+from bot.words import MEASURE_MARKS
 from handlers.common import (
     ack,
     answer,
@@ -173,7 +174,7 @@ async def type_description(update: Update, context: Ctx) -> int | None:
 
 async def type_measure(update: Update, context: Ctx) -> int | None:
     """Add one measure per line of the message."""
-    lines = [line.strip(" \t-•·、.0123456789") for line in typed(update).splitlines()]
+    lines = [line.strip(MEASURE_MARKS) for line in typed(update).splitlines()]
     new = [line for line in lines if line]
     if not new or any(len(m) > MAX_TEXT for m in new):
         await _refuse(update, context, "file.bad_length", max=MAX_TEXT)

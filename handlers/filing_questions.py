@@ -18,7 +18,7 @@ from bot.context import Ctx
 from bot.dates import describe_when
 from bot.domain import Level, Role, Source, Track
 from bot.services.problem import Draft
-from bot.texts import shorten, t
+from bot.texts import fragment, shorten, t
 from handlers.common import call, identify, local_now
 from handlers.limits import fitted
 
@@ -106,7 +106,8 @@ def _category_question(lang: str, categories: tuple[Category, ...]) -> Question:
     lines = [t(lang, "file.ask_category")]
     buttons = []
     for theme, indexes in themes.items():
-        lines.append(f"【{theme}】" + "、".join(categories[i].name for i in indexes))
+        lines.append(t(lang, "file.theme_line", theme=theme,
+                       names=fragment(lang, "list.sep").join(categories[i].name for i in indexes)))
         buttons += [_button(categories[i].name, "cat", i) for i in indexes]
     return "\n".join(lines), InlineKeyboardMarkup(_rows(buttons, 2))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -18,6 +16,7 @@ from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.services.problem import EventView, Page, ProblemView
 from bot.texts import shorten, t
+from bot.words import FILTER_ALIASES
 from handlers.common import (
     ack,
     answer,
@@ -66,9 +65,7 @@ async def unit_ledger(update: Update, context: Ctx) -> None:
 
 def _filter_arg(context: Ctx) -> str:
     arg = (context.args or ["all"])[0].lower()
-    aliases = {"超期": "overdue", "逾期": "overdue", "待整改": "pending", "整改中": "in_progress",
-               "待销号": "awaiting_signoff", "已销号": "signed_off", "全部": "all"}
-    arg = aliases.get(arg, arg)
+    arg = FILTER_ALIASES.get(arg, arg)
     return arg if arg in FILTERS else "all"
 
 
@@ -174,10 +171,11 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
-        note = f"：{html.escape(shorten(e.note, min(60, width)), quote=False)}" if e.note else ""
-        actor = html.escape(shorten(e.actor_name, 60))
-        lines.append(f"· {e.at.astimezone(tz):%m-%d %H:%M} {actor} "
-                     f"{t(lang, f'event.{e.kind.value}')} {change}{note}")
+        note = t(lang, "item.history_note", note=shorten(e.note, min(60, width))) if e.note \
+            else ""
+        lines.append(t(lang, "item.history_line", at=f"{e.at.astimezone(tz):%m-%d %H:%M}",
+                       actor=shorten(e.actor_name, 60), event=t(lang, f"event.{e.kind.value}"))
+                     + f" {change}{note}")
     return "\n".join(lines)
 
 

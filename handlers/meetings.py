@@ -17,7 +17,7 @@ from bot.delivery.rendering import Renderers
 from bot.domain import Answer
 from bot.errors import DomainError
 from bot.services.meetings import MeetingService, MeetingView
-from bot.texts import t
+from bot.texts import fragment, t
 from handlers.common import (
     ack,
     answer,
@@ -60,11 +60,12 @@ def when_of(at: dt.datetime, lang: str, svc: Services) -> str:
     return describe_when(at.astimezone(svc.config.tz), lang)
 
 
-def _names(people: list[Any], reasons: bool = False) -> str:
+def _names(people: list[Any], lang: str, reasons: bool = False) -> str:
     if not people:
         return "—"
-    return "、".join(f"{p.name}（{p.reason}）" if reasons and p.reason else p.name
-                     for p in people)
+    return fragment(lang, "list.sep").join(
+        fragment(lang, "meeting.name_reason", name=p.name, reason=p.reason)
+        if reasons and p.reason else p.name for p in people)
 
 
 def text_of(update: Update) -> str:
@@ -217,7 +218,8 @@ async def _ask_confirm(update: Update, context: Ctx) -> int:
     people = await call(service_of(context.svc).candidates, await identify(update, context))
     if not data.get("everyone"):
         people = [p for p in people if p[0] in set(data.get("picked", []))]
-    names = "、".join(name for _, name in people[:40]) + ("…" if len(people) > 40 else "")
+    names = fragment(lang, "list.sep").join(name for _, name in people[:40]) + (
+        "…" if len(people) > 40 else "")
     when = when_of(dt.datetime.fromisoformat(data["when"]), lang, context.svc)
     await say(update, context, "meeting.confirm_card", title=data["title"], when=when,
                place=data["place"], count=len(people), names=names or "—",
@@ -257,12 +259,14 @@ async def show_waiting(update: Update, context: Ctx) -> None:
     await ack(update)
     m = await call(service_of(context.svc).managed, button_id(update),
                    by=await identify(update, context))
+    lang = await user_lang(update, context)
     await say(update, context, "meeting.waiting", m,
-               waiting_count=len(m.answered(Answer.PENDING)),
-               waiting=_names(m.answered(Answer.PENDING)),
-               no_count=len(m.answered(Answer.DECLINE)),
-               no=_names(m.answered(Answer.DECLINE), reasons=True),
-               yes_count=len(m.answered(Answer.ATTEND)), yes=_names(m.answered(Answer.ATTEND)))
+              waiting_count=len(m.answered(Answer.PENDING)),
+              waiting=_names(m.answered(Answer.PENDING), lang),
+              no_count=len(m.answered(Answer.DECLINE)),
+              no=_names(m.answered(Answer.DECLINE), lang, reasons=True),
+              yes_count=len(m.answered(Answer.ATTEND)),
+              yes=_names(m.answered(Answer.ATTEND), lang))
 
 
 async def ask_new_time(update: Update, context: Ctx) -> None:

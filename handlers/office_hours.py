@@ -15,21 +15,25 @@ from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import NoteKind
 from bot.services.notify import Note
 from bot.services.office_hours import SETTERS, OfficeSetting, is_morning
-from bot.texts import t
+from bot.texts import fragment, t
+from bot.words import DEFAULT, OFF, ON
 from handlers.common import answer, button, button_choice, call, identify, lang_of, reply
 from handlers.edits import edit_markup
 
 # The reminders' buttons were first sent under the reminders feature; old ones still work.
 FEATURE = "rem"
-ON, OFF, DEFAULT = ("on", "开", "开启"), ("off", "关", "关闭"), ("default", "默认")
 
 
 def _button(label: str, action: str, *args: object) -> Any:
     return button(label, FEATURE, action, *args)
 
 
+def _times(lang: str, setting: OfficeSetting) -> str:
+    return fragment(lang, "list.sep").join(setting.times)
+
+
 def _office_card(lang: str, setting: OfficeSetting, setter: bool) -> str:
-    lines = [t(lang, "office.status", unit=setting.unit_name, times="、".join(setting.times),
+    lines = [t(lang, "office.status", unit=setting.unit_name, times=_times(lang, setting),
                state=t(lang, "office.state.on" if setting.enabled else "office.state.off"),
                default=t(lang, "office.default_mark") if setting.default else ""),
              t(lang, "office.usage")]
@@ -61,7 +65,7 @@ async def office_hours_command(update: Update, context: Ctx) -> None:
         setting = await call(office.set_unit_times, ident, None if arg in DEFAULT else arg)
         key = "office.times_default" if setting.default else "office.times_set"
     await call(office.plan_upcoming)  # a change made today applies from the next reminder on
-    await reply(update, lang, key, unit=setting.unit_name, times="、".join(setting.times),
+    await reply(update, lang, key, unit=setting.unit_name, times=_times(lang, setting),
                 markup=_toggle(lang, setting))
 
 
@@ -77,7 +81,7 @@ async def switch_office_hours(update: Update, context: Ctx) -> None:
     await call(office.plan_upcoming)
     key = "office.turned_on" if setting.enabled else "office.turned_off"
     await edit_markup(update.callback_query, None)
-    await reply(update, lang, key, times="、".join(setting.times), markup=_toggle(lang, setting))
+    await reply(update, lang, key, times=_times(lang, setting), markup=_toggle(lang, setting))
 
 
 def render_office_hours(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:

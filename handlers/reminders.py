@@ -19,6 +19,7 @@ from bot.errors import DomainError
 from bot.services.notify import Note
 from bot.services.reminders import Reminder, ReminderService, Snooze, strip_ask
 from bot.texts import t
+from bot.words import ASKS_FOR_REMINDER
 from handlers.common import answer, call, identify, lang_of, local_now, reply, user_lang
 from handlers.dialog import END, Flow, begin, finish
 from handlers.edits import edit_text
@@ -272,6 +273,6 @@ COMMANDS = (
 )
 BUTTONS = (_cb(delete_reminder, "del"), _cb(ask_delete_all, "all"), _cb(delete_all, "allok"),
            _cb(keep_all, "allno"), _cb(acknowledge, "ack"), _cb(snooze, "snz"))
-MESSAGES = (MessageHandler(_PRIVATE & _TEXT & filters.Regex(r"^\s*(提醒我|(?i:remind me)\b)"),
+MESSAGES = (MessageHandler(_PRIVATE & _TEXT & filters.Regex(ASKS_FOR_REMINDER),
                            remind_from_text),)
 RENDERERS: Renderers = {NoteKind.REMINDER: render_reminder}

@@ -77,16 +77,6 @@ def test_complete_years_with_overrides_is_known_and_the_config_is_the_schedule()
     assert cal.holiday_period("春节", 2027) == (D(2027, 2, 5), D(2027, 2, 11))
 
 
-def test_a_caller_without_complete_years_keeps_the_old_knows_until_it_is_wired() -> None:
-    # bot.app still builds WorkCalendar(workdays=…, holidays=…); its December warning must not
-    # change until it passes the config's complete_years (WorkCalendar.from_config).
-    legacy = WorkCalendar(holidays=[D(2027, 1, 1)], official=Through2026())
-    assert legacy.knows(2027)
-    assert not legacy.knows(2028)
-    assert not legacy.is_workday(D(2027, 10, 4))  # the days follow the new rules regardless
-    assert legacy.source(D(2027, 10, 4)) == "statutory"
-
-
 def test_config_overrides_win_over_the_package() -> None:
     cal = WorkCalendar(holidays=[D(2026, 11, 30)], workdays=[D(2026, 11, 29)])
     assert not cal.is_workday(D(2026, 11, 30))

@@ -11,8 +11,9 @@ from openpyxl import load_workbook
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import CampaignConfig
+from bot.reports.campaign import countdown
+from bot.reports.digest import DigestReport
 from bot.services.campaign import Campaign
-from bot.services.digest import DigestService
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 from tests.test_digest import (  # noqa: F401 - fixtures
@@ -48,19 +49,19 @@ def calendar(phases: list[dict[str, str]] = PHASES) -> Campaign:
      "The campaign ended on 1/10; ongoing items are now under routine supervision."),
 ])
 def test_countdown_lines(day: dt.date, zh: str, en: str) -> None:
-    assert calendar().countdown("zh", day) == zh
-    assert calendar().countdown("en", day) == en
+    assert countdown(calendar(), "zh", day) == zh
+    assert countdown(calendar(), "en", day) == en
 
 
 def test_a_gap_between_phases_counts_down_to_the_next() -> None:
     gap = [{"name": "学习动员", "start": "2026-11-02", "end": "2026-11-10"},
            {"name": "查摆问题", "start": "2026-11-16", "end": "2026-12-06"}]
-    assert calendar(gap).countdown("zh", dt.date(2026, 11, 12)) == (
+    assert countdown(calendar(gap), "zh", dt.date(2026, 11, 12)) == (
         "下一阶段：查摆问题（11月16日—12月6日），4天后开始；距整顿结束还有24天。")
 
 
 def test_no_phases_no_countdown() -> None:
-    assert calendar([]).countdown("zh", dt.date(2026, 11, 30)) == ""
+    assert countdown(calendar([]), "zh", dt.date(2026, 11, 30)) == ""
 
 
 def test_announcements_are_due_on_the_first_morning_and_caught_up_briefly() -> None:
@@ -102,7 +103,7 @@ async def test_end_of_campaign_sends_the_workbook_once(
 def test_the_closing_workbook_lists_units_and_hands_over_ongoing_items(
         services: Services, clock: FixedClock) -> None:
     seed(services, clock)
-    digest: DigestService = attach(services)
+    digest: DigestReport = attach(services)
     book = load_workbook(io.BytesIO(digest.end_book()), read_only=True)
     assert book.sheetnames == ["汇总", "长期坚持"]
     summary = [list(r) for r in book["汇总"].iter_rows(values_only=True)]

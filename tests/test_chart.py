@@ -13,7 +13,7 @@ from matplotlib.text import Text
 
 import bot.texts
 from bot.domain import Status
-from bot.services import chart
+from bot.reports import chart
 from bot.services.digest import rank
 from bot.services.stats import TrendPoint, UnitStats
 

@@ -13,7 +13,8 @@ from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Answer, LeaveKind, LeaveState, MeetingState, NoteState, Role
-from bot.services.digest import PRIVATE_ITEMS, DigestService
+from bot.reports.digest import DigestReport
+from bot.services.digest import PRIVATE_ITEMS
 from bot.services.notify import Planned
 from bot.services.problem import Draft
 from sandbox import BotApiSandbox
@@ -59,8 +60,8 @@ def wired(monkeypatch: pytest.MonkeyPatch) -> None:
                         lambda services: (services.digest.plan_due,))
 
 
-def attach(services: Services) -> DigestService:
-    return services.digest
+def attach(services: Services) -> DigestReport:
+    return DigestReport(services.digest)
 
 
 def file_at(services: Services, clock: FixedClock, when: dt.datetime, description: str,
@@ -156,7 +157,7 @@ def join_chats(sandbox: BotApiSandbox) -> None:
 
 
 @pytest.fixture
-def digest(services: Services, clock: FixedClock) -> DigestService:
+def digest(services: Services, clock: FixedClock) -> DigestReport:
     seed(services, clock)
     return attach(services)
 
@@ -179,13 +180,13 @@ def unit_id(services: Services, code: str) -> int:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_unit_digest_golden(digest: DigestService, services: Services, lang: str) -> None:
+def test_unit_digest_golden(digest: DigestReport, services: Services, lang: str) -> None:
     text = digest.unit_text(unit_id(services, "EDU"), lang, MONDAY_9)
     golden(f"digest_unit.{lang}.txt", text)
     assert not any(name in text for name in PEOPLE.values())
 
 
-def test_unit_digest_leads_with_the_official_sentence(digest: DigestService,
+def test_unit_digest_leads_with_the_official_sentence(digest: DigestReport,
                                                       services: Services) -> None:
     lines = digest.unit_text(unit_id(services, "EDU"), "zh", MONDAY_9).split("\n")
     assert lines[1] == ("截至11月30日，共查摆问题7个，已整改2个，整改率28.6%，已销号1个，逾期1个。")
@@ -194,7 +195,7 @@ def test_unit_digest_leads_with_the_official_sentence(digest: DigestService,
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_private_note_golden(digest: DigestService, services: Services, lang: str) -> None:
+def test_private_note_golden(digest: DigestReport, services: Services, lang: str) -> None:
     text = digest.private_text(unit_id(services, "EDU"), lang)
     assert text is not None
     golden(f"digest_private.{lang}.txt", text)
@@ -202,7 +203,7 @@ def test_private_note_golden(digest: DigestService, services: Services, lang: st
 
 
 def test_private_note_lists_the_oldest_overdue_items_and_counts_the_rest(
-    digest: DigestService, services: Services, clock: FixedClock,
+    digest: DigestReport, services: Services, clock: FixedClock,
 ) -> None:
     now = clock.now()
     for i in range(PRIVATE_ITEMS + 2):
@@ -221,11 +222,11 @@ def test_private_note_lists_the_oldest_overdue_items_and_counts_the_rest(
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_city_digest_golden(digest: DigestService, lang: str) -> None:
+def test_city_digest_golden(digest: DigestReport, lang: str) -> None:
     golden(f"digest_city.{lang}.txt", digest.city_text(lang, MONDAY_9))
 
 
-def test_rank_shares_places_and_puts_empty_units_last(digest: DigestService,
+def test_rank_shares_places_and_puts_empty_units_last(digest: DigestReport,
                                                       services: Services) -> None:
     services.membership.add_unit("市统计局", code="STAT")
     text = digest.city_text("zh", MONDAY_9)
@@ -235,7 +236,7 @@ def test_rank_shares_places_and_puts_empty_units_last(digest: DigestService,
     assert rows[2] == "—. 市统计局｜0｜0｜—｜0"
 
 
-def test_long_city_tables_keep_head_and_tail(digest: DigestService, services: Services) -> None:
+def test_long_city_tables_keep_head_and_tail(digest: DigestReport, services: Services) -> None:
     for n in range(40):
         services.membership.add_unit(f"乡镇{n:02d}", code=f"T{n:02d}")
     text = digest.city_text("zh", MONDAY_9)
@@ -392,21 +393,19 @@ async def test_stats_refuses_other_units_and_strangers(stats_chat: Chat) -> None
 # -- the command line --------------------------------------------------------------------------
 
 
-def test_cli_prints_and_send_plans_for_the_running_bot(digest: DigestService) -> None:
-    from bot.services.digest import cli_digest
-
-    text = cli_digest(digest, "EDU", send=False)
+def test_cli_prints_and_send_plans_for_the_running_bot(digest: DigestReport) -> None:
+    text = digest.cli("EDU", send=False)
     assert "截至11月30日" in text and "EDU-0001 张三" in text
-    city = cli_digest(digest, None, send=False)
+    city = digest.cli(None, send=False)
     assert "市卫健委" in city and "市教育局" in city
-    planned = cli_digest(digest, "EDU", send=True)
+    planned = digest.cli("EDU", send=True)
     assert "3" in planned  # the group, the leader and the liaison
-    notes = digest.notify.listing()
+    notes = digest.service.notify.listing()
     assert sorted(n.chat_id for n in notes) == sorted([EDU_GROUP, LEADER, LIAISON])
-    assert cli_digest(digest, "EDU", send=True)  # a second --send is a new one-off
+    assert digest.cli("EDU", send=True)  # a second --send is a new one-off
 
 
-def test_the_senders_shared_pass_gives_the_same_digest(digest: DigestService,
+def test_the_senders_shared_pass_gives_the_same_digest(digest: DigestReport,
                                                        services: Services) -> None:
     for code in ("EDU", "HEALTH"):
         uid = unit_id(services, code)

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.domain import Level, Source, Status, Track
-from bot.services.export import (
+from bot.reports.workbook import (
     COLUMNS,
     SUMMARY_COLUMNS,
     rate_text,

@@ -380,5 +380,5 @@ def test_an_unknown_unit_is_quoted_short(services: Services) -> None:
     from bot.errors import DomainError
 
     with pytest.raises(DomainError) as refusal:
-        services.digest.on_demand(services.membership.identify(900), "zh", unit="字" * 5000)
+        services.digest.scope(services.membership.identify(900), unit="字" * 5000)
     assert len(t("zh", refusal.value.key, **refusal.value.params)) <= 200

@@ -227,9 +227,12 @@ async def test_a_missing_next_year_calendar_warns_the_office_admins_once(
     nine = local(2026, 12, 1, 9, 0)
     assert planned(org, "office.calendar") == [(OFFICE_MEMBER, nine), (ADMIN, nine)]
     [text] = await tick_at(chat, clock, local(2026, 12, 1, 9, 0), ADMIN)
-    assert text.startswith("⚠️ 节假日日历里还没有2027年的安排")
-    assert "calendar:\n  holidays: [2027-01-01" in text
-    assert "2027年的安排" in chat.last_text(OFFICE_MEMBER)
+    assert text.startswith("⚠️ 节假日日历里还没有2027年国务院公布的安排")
+    # The example is shaped like the block to paste, with dates no one could take for data.
+    assert "calendar:\n  holidays: [2027-MM-DD" in text and "complete_years: [2027]" in text
+    assert "虚构" in text and "2027-01-01" not in text
+    assert "calendar import" in text
+    assert "2027年国务院公布的安排" in chat.last_text(OFFICE_MEMBER)
     office(org).plan_day(dt.date(2026, 12, 3))
     assert await tick_at(chat, clock, local(2026, 12, 3, 9, 0), ADMIN) == []
     assert planned(org, "office.calendar") == []
@@ -239,10 +242,22 @@ def test_no_warning_once_next_year_is_known(
     org: Services, clock: FixedClock, database: Database, db_url: str
 ) -> None:
     config = parse_config({"database": {"url": db_url}, "office_admins": [ADMIN],
-                           "calendar": {"holidays": ["2027-01-01"]}})
+                           "calendar": {"holidays": ["2027-01-01"],
+                                        "complete_years": [2027]}})
     known = build_services(config, clock=clock, database=database)
     office(known).plan_day(dt.date(2026, 12, 1))
     assert planned(known, "office.calendar") == []
+
+
+def test_one_override_date_does_not_make_the_year_known(
+    org: Services, clock: FixedClock, database: Database, db_url: str
+) -> None:
+    config = parse_config({"database": {"url": db_url}, "office_admins": [ADMIN],
+                           "calendar": {"holidays": ["2027-01-01"]}})
+    partial = build_services(config, clock=clock, database=database)
+    office(partial).plan_day(dt.date(2026, 12, 1))
+    assert sorted(who for who, _ in planned(partial, "office.calendar")) == sorted(
+        [OFFICE_MEMBER, ADMIN])
 
 
 @pytest.mark.parametrize(("text", "times"), [

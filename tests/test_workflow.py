@@ -144,7 +144,7 @@ async def test_export_in_chat_holds_exactly_the_filed_rows(chat: Chat, org: Serv
 
     from openpyxl import load_workbook
 
-    from bot.services.export import COLUMNS
+    from bot.reports.workbook import COLUMNS
 
     first, second = _file(org), _file(org, deadline_days=10)
     cadre = org.membership.identify(CADRE)

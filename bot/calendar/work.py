@@ -76,7 +76,7 @@ class WorkCalendar:
         *,
         workdays: Iterable[dt.date] = (),
         holidays: Iterable[dt.date] = (),
-        complete_years: Iterable[int] | None = None,
+        complete_years: Iterable[int] = (),
         official: OfficialCalendar | None = None,
     ) -> None:
         self.extra_workdays = frozenset(workdays)
@@ -84,17 +84,7 @@ class WorkCalendar:
         both = self.extra_workdays & self.extra_holidays
         if both:
             raise ValueError(f"both a working day and a day off: {min(both)}")
-        self.complete_years = frozenset(complete_years or ())
-        # Transitional: a caller that passes no complete_years (bot.app, until it builds the
-        # calendar with from_config) keeps the old answer of knows(), where a year with any
-        # override counts as known, so its December warning does not change under it. Only
-        # knows() reads this; the days themselves follow the new rules. Remove once every
-        # caller passes complete_years.
-        self._known_by_override = (
-            frozenset(d.year for d in self.extra_workdays | self.extra_holidays)
-            if complete_years is None
-            else frozenset()
-        )
+        self.complete_years = frozenset(complete_years)
         self.official: OfficialCalendar = official or ChineseCalendarPackage()
         self._covers: dict[int, bool] = {}
         self._periods: dict[tuple[str, int], tuple[dt.date, dt.date] | None] = {}
@@ -122,7 +112,6 @@ class WorkCalendar:
         return (
             self.package_covers(year)
             or year in self.complete_years
-            or year in self._known_by_override
         )
 
     def source(self, day: dt.date) -> Source:

@@ -83,7 +83,10 @@ def member(args: argparse.Namespace, services: Services) -> int:
         if answer.strip().lower() != "yes":
             print("nothing removed", file=sys.stderr)
             return 1
-    report = privacy.remove(args.user_id, by_name=args.by or SYSTEM_ACTOR)
+    from bot.texts import t
+
+    report = privacy.remove(args.user_id, by_name=args.by or SYSTEM_ACTOR,
+                            note=t(services.config.language, "privacy.event_note"))
     mode = services.config.privacy.ledger_names
     print(f"removed user {args.user_id}: deleted " + (", ".join(
         f"{k} {v}" for k, v in report.deleted.items()) or "nothing") + "; ledger kept ("

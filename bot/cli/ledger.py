@@ -23,9 +23,9 @@ def command(args: argparse.Namespace, services: Services) -> int:
     elif args.command == "reminders":
         _reminders(services, args)
     elif args.command == "digest":
-        from bot.services.digest import cli_digest
+        from bot.reports.digest import DigestReport
 
-        print(plain(cli_digest(services.digest, args.unit, args.send)))
+        print(plain(DigestReport(services.digest).cli(args.unit, args.send)))
     else:
         try:
             _audit(services, args)
@@ -39,7 +39,7 @@ def command(args: argparse.Namespace, services: Services) -> int:
 
 
 def _export(services: Services, args: argparse.Namespace) -> None:
-    from bot.services.export import write_csv, write_xlsx
+    from bot.reports.workbook import write_csv, write_xlsx
 
     unit = services.membership.find_unit(args.unit) if args.unit else None
     if args.unit and unit is None:

@@ -12,13 +12,12 @@ from bot.clock import Clock
 from bot.config import Config, Phase
 from bot.domain import OPEN, NoteKind, Role, Status, Track
 from bot.errors import DomainError
-from bot.services.campaign import END_KIND, PHASE_KIND, Campaign, day_text, summary_workbook
-from bot.services.export import rate_text
+from bot.services.campaign import END_KIND, PHASE_KIND, Campaign
 from bot.services.membership import Identity
 from bot.services.notify import LATE_AFTER, NotificationService, Planned
-from bot.services.problem import view
+from bot.services.problem import ProblemView, view
 from bot.services.stats import TrendPoint, UnitStats, Window, collect, trend
-from bot.texts import shorten, t
+from bot.strings import shorten
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.ledger import Problem
@@ -76,10 +75,34 @@ class Slot:
 
 
 @dataclass(frozen=True)
-class OnDemand:
-    """What /stats answers: texts in order, and whether the city chart follows."""
+class OverdueItem:
+    number: str
+    owner: str
+    what: str
+    days: int  # days past the deadline, at least 1
 
-    texts: tuple[str, ...]
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """What only a unit's leaders and liaisons see: overdue owners and who filed nothing."""
+
+    unit_name: str
+    overdue: tuple[OverdueItem, ...]  # the oldest PRIVATE_ITEMS
+    overdue_total: int
+    silent: tuple[str, ...]
+    since: dt.date
+
+    @property
+    def empty(self) -> bool:
+        return not self.overdue and not self.silent
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a /stats request shows: one unit (None: the city), its private note, the chart."""
+
+    unit_id: int | None
+    private: bool = False
     chart: bool = False
 
 
@@ -177,89 +200,26 @@ class DigestService:
             return conn.execute(select(GroupChat.unit_id).where(
                 GroupChat.chat_id == chat_id, GroupChat.active.is_(True))).scalar()
 
-    # -- texts ---------------------------------------------------------------------------------
+    # -- what the texts are made of -----------------------------------------------------------
 
-    def _today(self) -> dt.date:
+    def today(self) -> dt.date:
         return self.clock.now().astimezone(self.tz).date()
 
-    def headline(self, s: UnitStats, lang: str) -> str:
-        return t(lang, "digest.headline", date=day_text(lang, self._today()), total=s.total,
-                 fixed=s.fixed, rate=s.rate, signed=s.signed, overdue=s.overdue)
-
-    def week_label(self, lang: str, at: dt.datetime | None = None) -> str:
-        year, week, _ = (at or self.clock.now()).astimezone(self.tz).isocalendar()
-        return t(lang, "digest.week", year=year, week=week)
-
-    def _body(self, s: UnitStats, lang: str) -> list[str]:
-        status = " · ".join(t(lang, f"stats.status.{_STATUS_KEYS[k]}", n=s.status[k])
-                            for k in Status)
-        track = " · ".join(t(lang, f"stats.track.{_TRACK_KEYS[k]}", n=s.track[k]) for k in Track)
-        lines = [
-            t(lang, "digest.by_status", counts=status),
-            t(lang, "digest.by_track", counts=track),
-            t(lang, "digest.this_week", filed=s.filed_week, fixed=s.fixed_week,
-              signed=s.signed_week),
-            t(lang, "digest.time_left", overdue=s.buckets[0], d10=s.buckets[1],
-              d20=s.buckets[2], more=s.buckets[3]),
-        ]
-        if s.meetings:
-            lines.append(t(lang, "digest.meetings", meetings=s.meetings, invited=s.invited,
-                           attended=s.attended, rate=_share(s.attended, s.invited),
-                           declined=s.declined, unanswered=s.unanswered))
-        else:
-            lines.append(t(lang, "digest.meetings_none"))
-        if s.leaves_ended:
-            lines.append(t(lang, "digest.leave", ended=s.leaves_ended, late=s.leaves_late))
-        else:
-            lines.append(t(lang, "digest.leave_none"))
-        return lines
-
-    def unit_text(self, unit_id: int, lang: str, at: dt.datetime | None = None, *,
-                  shared: bool = False) -> str:
-        """The weekly digest for a unit's group: figures only, never a person's name."""
-        s = self.unit_stats(unit_id, at, shared=shared)
-        lines = [t(lang, "digest.unit_title", unit=s.name, week=self.week_label(lang, at)),
-                 self.headline(s, lang)]
-        countdown = self.campaign.countdown(lang, self._today())
-        if countdown:
-            lines.append(countdown)
-        return "\n".join([*lines, "", *self._body(s, lang)])
-
-    def unit_brief(self, unit_id: int, lang: str) -> str:
-        s = self.unit_stats(unit_id)
-        return t(lang, "digest.brief", unit=s.name, headline=self.headline(s, lang))
-
-    def private_text(self, unit_id: int, lang: str) -> str | None:
-        """Overdue items with their owners, and who has filed nothing this phase; None if clean."""
+    def private_note(self, unit_id: int) -> PrivateNote:
+        """Overdue items with their owners, and who has filed nothing this phase."""
         now = self.clock.now()
         today = now.astimezone(self.tz).date()
         with self.db.read() as conn:
             name = conn.execute(_UNIT_NAME, {"unit": unit_id}).scalar_one()
             # The first PRIVATE_ITEMS rows, each carrying the total: one round trip, not all rows.
-            overdue = conn.execute(_OVERDUE, {"unit": unit_id, "now": now}).all()
+            rows = conn.execute(_OVERDUE, {"unit": unit_id, "now": now}).all()
             silent, since_day = self._non_filers(conn, unit_id, today)
-        total_overdue = overdue[0][4] if overdue else 0
-        if not overdue and not silent:
-            return None
-        lines = [t(lang, "digest.private_title", unit=name)]
-        if overdue:
-            lines.append(t(lang, "digest.private_overdue", count=total_overdue))
-            for number, owner, what, deadline, _ in overdue:
-                assert deadline is not None  # the query asks for deadline < now
-                days = max(1, (today - deadline.astimezone(self.tz).date()).days)
-                lines.append(t(lang, "digest.private_item", number=number, owner=owner,
-                               what=shorten(what, 25, one_line=True), days=days))
-            if total_overdue > PRIVATE_ITEMS:
-                lines.append(t(lang, "digest.more", count=total_overdue - PRIVATE_ITEMS))
-        else:
-            lines.append(t(lang, "digest.private_no_overdue"))
-        if silent:
-            names = "、".join(silent[:PRIVATE_NAMES])
-            if len(silent) > PRIVATE_NAMES:
-                names += t(lang, "digest.names_more", count=len(silent) - PRIVATE_NAMES)
-            lines.append(t(lang, "digest.private_silent", since=day_text(lang, since_day),
-                           count=len(silent), names=names))
-        return "\n".join(lines)
+        # The query asks for deadline < now: every row has one.
+        overdue = tuple(
+            OverdueItem(number, owner, what,
+                        max(1, (today - deadline.astimezone(self.tz).date()).days))
+            for number, owner, what, deadline, _ in rows if deadline is not None)
+        return PrivateNote(name, overdue, rows[0][4] if rows else 0, tuple(silent), since_day)
 
     def _non_filers(self, conn: object, unit_id: int, today: dt.date) -> tuple[list[str], dt.date]:
         window = self.campaign.filing_window(today)
@@ -271,99 +231,36 @@ class DigestService:
                             {"unit": unit_id, "since": since}).scalars().all()
         return [str(r) for r in rows], first
 
-    def city_text(self, lang: str, at: dt.datetime | None = None,
-                  limit: int | None = CITY_ROWS) -> str:
-        """The campaign office's weekly table: every unit's filed, fixed, 整改率, overdue, rank."""
-        units = self.city_stats(at)
-        total = UnitStats(0, "", "")
-        for s in units:
-            for status, n in s.status.items():
-                total.status[status] += n
-            total.buckets[0] += s.overdue
-            total.filed_week += s.filed_week
-            total.fixed_week += s.fixed_week
-            total.signed_week += s.signed_week
-        lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
-                   week=self.week_label(lang, at)), self.headline(total, lang)]
-        countdown = self.campaign.countdown(lang, self._today())
-        if countdown:
-            lines.append(countdown)
-        lines.append(t(lang, "digest.city_units", units=len(units),
-                       with_overdue=sum(1 for s in units if s.overdue), filed=total.filed_week,
-                       fixed=total.fixed_week, signed=total.signed_week))
-        points = self.city_trend(at)
-        if len(points) >= 2 and points[-1].filed:
-            lines.append(_trend_line(lang, points[-2], points[-1]))
-        lines += ["", t(lang, "digest.city_head")]
-        ranked = rank(units)
-        shown: list[Ranked | None] = list(ranked)
-        skipped = 0
-        if limit is not None and len(ranked) > limit:
-            head, skipped = limit // 2, len(ranked) - limit
-            shown = [*ranked[:head], None, *ranked[head + skipped:]]
-        for r in shown:
-            if r is None:
-                lines.append(t(lang, "digest.city_skipped", count=skipped))
-                continue
-            s = r.stats
-            lines.append(t(lang, "digest.city_row", rank=r.rank or "—", unit=s.name,
-                           total=s.total, fixed=s.fixed, rate=s.rate, overdue=s.overdue))
-        return "\n".join(lines)
-
-    def city_chart(self, lang: str, at: dt.datetime | None = None) -> bytes:
-        """The city chart as PNG: 整改率 by unit and the week-over-week trend."""
-        from bot.services.chart import city_chart
-
-        return city_chart(rank(self.city_stats(at)), self.city_trend(at), lang,
-                          title=t(lang, "digest.chart_title", week=self.week_label(lang, at)),
-                          tz=self.tz)
-
-    def end_book(self) -> bytes:
-        """The closing workbook: totals per unit and the 长期坚持 items handed over."""
-        with self.db.uow() as s:
-            ongoing = [view(p) for p in s.scalars(
+    def ongoing_items(self) -> list[ProblemView]:
+        """Every 长期坚持 item, for the closing workbook (handed over to routine supervision)."""
+        with self.db.reading() as s:
+            return [view(p) for p in s.scalars(
                 select(Problem).join(Unit, Unit.id == Problem.unit_id)
                 .where(Problem.track == Track.ONGOING).order_by(Unit.code, Problem.seq))]
-        return summary_workbook(self.city_stats(), ongoing, title=self.config.campaign.name)
 
-    def end_text(self, lang: str) -> str:
-        units = self.city_stats()
-        total = sum(s.total for s in units)
-        fixed = sum(s.fixed for s in units)
-        ongoing = sum(s.track[Track.ONGOING] for s in units)
-        return t(lang, "campaign.ended", campaign=self.config.campaign.name,
-                 end=day_text(lang, self.campaign.end or self._today()), units=len(units),
-                 total=total, fixed=fixed, rate=rate_text(fixed, total), ongoing=ongoing)
-
-    # -- on demand -----------------------------------------------------------------------------
-
-    def on_demand(self, by: Identity, lang: str, *, unit: str | None = None,
-                  group: int | None = None) -> OnDemand:
-        """/stats: the scope `by` may see; names only in a private chat, to leaders and office."""
+    def scope(self, by: Identity, *, unit: str | None = None,
+              group: int | None = None) -> Scope:
+        """/stats: what `by` may see; names only in a private chat, to leaders and the office."""
         if by.role is None:
             raise DomainError("stats.no_unit")
         if group is not None:
             unit_id = self.group_unit(group) or (by.unit.id if by.unit else None)
             if unit_id is None:
-                return OnDemand((self.city_text(lang),)) if by.role is Role.OFFICE else \
-                    OnDemand((t(lang, "stats.no_unit"),))
-            return OnDemand((self.unit_text(unit_id, lang),))
+                if by.role is Role.OFFICE:
+                    return Scope(None)
+                raise DomainError("stats.no_unit")
+            return Scope(unit_id)
         if unit is not None:
             unit_id, _ = self.find_unit(unit)
             if by.role is not Role.OFFICE and (by.unit is None or by.unit.id != unit_id):
                 raise DomainError("stats.denied")
         elif by.role is Role.OFFICE:
-            return OnDemand((self.city_text(lang),), chart=True)
+            return Scope(None, chart=True)
         elif by.unit is not None:
             unit_id = by.unit.id
         else:
             raise DomainError("stats.no_unit")
-        texts = [self.unit_text(unit_id, lang)]
-        if by.role in (Role.OFFICE, Role.LEADER, Role.LIAISON):
-            private = self.private_text(unit_id, lang)
-            if private:
-                texts.append(private)
-        return OnDemand(tuple(texts))
+        return Scope(unit_id, private=by.role in (Role.OFFICE, Role.LEADER, Role.LIAISON))
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -463,21 +360,12 @@ class DigestService:
         return next((p for p in self.campaign.phases
                      if p.name == name and p.start.isoformat() == start), None)
 
-    # -- command line --------------------------------------------------------------------------
+    # -- by hand ----------------------------------------------------------------------------
 
-    def cli(self, unit_code: str | None, send: bool, lang: str | None = None) -> str:
-        """`python -m bot digest [--unit CODE] [--print|--send]`: the text, or what was planned.
-
-        --send plans the messages due now under one-off keys; the running bot's sender delivers
-        them at its next tick (the command line never talks to Telegram itself).
-        """
-        lang = lang or self.config.language
+    def send_now(self, unit_code: str | None) -> int:
+        """`digest --send`: plan this week's digests due now under one-off keys (of one unit, or
+        all); the running bot's sender delivers them. Return how many were planned."""
         unit = self.find_unit(unit_code) if unit_code else None
-        if not send:
-            if unit is None:
-                return self.city_text(lang, limit=None)
-            private = self.private_text(unit[0], lang)
-            return self.unit_text(unit[0], lang) + (f"\n\n{private}" if private else "")
         now = self.clock.now()
         year, week, _ = now.astimezone(self.tz).isocalendar()
         slot = Slot(year, week, now)
@@ -488,22 +376,4 @@ class DigestService:
                  if unit is None or p.payload.get("unit_id") in (None, unit[0])]
         if unit is not None:
             plans = [p for p in plans if p.kind != CITY_KIND]
-        count = self.notify.plan(plans)
-        return t(lang, "digest.cli_planned", count=count)
-
-
-def cli_digest(digest: DigestService, unit_code: str | None, send: bool) -> str:
-    """The `digest` subcommand's work: HTML text (pass it through bot.cli.common.plain to print)."""
-    return digest.cli(unit_code, send)
-
-
-def _share(part: int, whole: int) -> str:
-    return rate_text(part, whole)
-
-
-def _trend_line(lang: str, before: TrendPoint, now: TrendPoint) -> str:
-    delta = now.rate_percent - before.rate_percent
-    return t(lang, "digest.city_trend", rate=f"{now.rate_percent:.1f}%",
-             delta=f"{delta:+.1f}", filed=now.filed_week, fixed=now.fixed_week)
-
-
+        return self.notify.plan(plans)

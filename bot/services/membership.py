@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.permissions import INVITE_ACTION, Action, can
-from bot.texts import shorten
+from bot.strings import shorten
 from storage.db import Database
 from storage.models import GroupChat, Invite, Member, Unit, User
 from storage.people import IDENTIFY

@@ -19,7 +19,6 @@ from bot.errors import DomainError
 from bot.services.ledger import Replanner
 from bot.services.problem import view
 from bot.services.reminders import subject_of as reminder_subject
-from bot.texts import t
 from storage.db import Database
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
@@ -136,11 +135,12 @@ class PrivacyService:
 
     # -- removal -----------------------------------------------------------------------------
 
-    def remove(self, user_id: int, *, by_name: str = SYSTEM_ACTOR) -> RemovalReport:
+    def remove(self, user_id: int, *, by_name: str = SYSTEM_ACTOR,
+               note: str | None = None) -> RemovalReport:
         """Delete a person's own rows in one transaction; ledger rows stay, renamed as configured.
 
-        Each ledger item that named the person gets an `edited` event by the operator, so the
-        change shows in its history and in `audit` like any other.
+        Each ledger item that named the person gets an `edited` event by the operator, with
+        `note` (worded by the caller), so the change shows in its history and in `audit`.
         """
         if user_id == REMOVED_ID:
             raise DomainError("privacy.nothing", user_id=user_id)
@@ -191,7 +191,7 @@ class PrivacyService:
                 s.add(ProblemEvent(
                     problem=problem, at=now, actor_id=REMOVED_ID, actor_name=by_name[:200],
                     kind=EventKind.EDITED, from_status=None, to_status=None,
-                    note=t(self.config.language, "privacy.event_note"),
+                    note=note,
                     details={"privacy": "member_removed", "fields": fields,
                              "names": privacy.ledger_names},
                 ))

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
 
 from bot.domain import OPEN, Answer, EventKind, LeaveState, MeetingState, Status, Track
-from bot.services.export import rate_text
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting
@@ -28,6 +27,14 @@ def _zero_status() -> dict[Status, int]:
 
 def _zero_track() -> dict[Track, int]:
     return dict.fromkeys(Track, 0)
+
+
+def rate_text(fixed: int, total: int) -> str:
+    """整改率 with one decimal, rounded half up as offices do by hand; "—" with no problems."""
+    if total == 0:
+        return "—"
+    tenths = (fixed * 1000 + total // 2) // total
+    return f"{tenths // 10}.{tenths % 10}%"
 
 
 @dataclass

@@ -6,6 +6,7 @@ import html
 import string
 from typing import Any
 
+from bot.strings import shorten
 from bot.texts.en import EN
 from bot.texts.zh import ZH
 
@@ -29,13 +30,15 @@ def t(lang: str, key: str, **params: Any) -> str:
     return template.format(**{k: html.escape(str(v), quote=False) for k, v in params.items()})
 
 
+def fragment(lang: str, key: str, **params: Any) -> str:
+    """Render a piece that becomes a parameter of another text, unescaped: t() escapes it
+    there, once. Never send a fragment as it is."""
+    return CATALOGUES[normalize_lang(lang)][key].format(**params)
+
+
 def placeholders(template: str) -> set[str]:
     """Name the placeholders of a template (used to check the catalogues agree)."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def shorten(text: str, limit: int, *, one_line: bool = False) -> str:
-    """Cut people's text to `limit` characters, the cut marked with …, to quote it back."""
-    if one_line:
-        text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+__all__ = ["CATALOGUES", "LANGS", "fragment", "normalize_lang", "placeholders", "shorten", "t"]

@@ -433,13 +433,16 @@ EN: dict[str, str] = {
         "Join a unit first: ask your liaison for an invite code, then send /join CODE."
     ),
     "office.calendar_missing": (
-        "⚠️ The holiday calendar has no {year} data yet (public holidays and swapped working "
-        "days). Until it does, {year} office-hours reminders and \"next working day\" count "
-        "Monday to Friday only.\n"
-        "Once the State Council publishes the schedule, upgrade the chinesecalendar package "
-        "(pip install -U chinesecalendar) or add corrections to the config file, for example:\n"
-        "<code>calendar:\n  holidays: [{year}-01-01, {year}-02-16]\n"
-        "  workdays: [{year}-02-14]</code>\n"
+        "⚠️ The holiday calendar has no {year} schedule from the State Council yet. Until it "
+        "does, {year} counts the statutory public holidays as days off, but the swapped working "
+        "days are unknown, so office-hours reminders and \"next working day\" may be wrong.\n"
+        "Once the schedule is published, upgrade the chinesecalendar package "
+        "(pip install -U chinesecalendar), or save the notice as a text file, run "
+        "<code>python -m bot calendar import notice.txt</code> and paste the "
+        "<code>calendar:</code> block it prints (with complete_years) into the config file. "
+        "Its shape (made-up dates, for illustration only):\n"
+        "<code>calendar:\n  holidays: [{year}-MM-DD, …]\n  workdays: [{year}-MM-DD, …]\n"
+        "  complete_years: [{year}]</code>\n"
         "Then run <code>python -m bot check-config config.yaml</code> and restart the bot."
     ),
     "office.calendar_missing_brief": "The holiday calendar lacks {year}; add calendar overrides.",
@@ -506,4 +509,14 @@ EN: dict[str, str] = {
     "campaign.over": "The campaign ended on {end}; ongoing items are now under routine supervision.",
     "campaign.phase_started": "📣 <b>{campaign}</b> enters phase {index} of {count}: <b>{phase}</b> ({start}–{end}, {days} days).\nPlease carry out this phase's tasks and keep the ledger up to date.\n{countdown}",
     "campaign.ended": "🏁 <b>{campaign}</b> ended on {end}. {units} units found {total} problems and fixed {fixed}, fix rate {rate}; {ongoing} ongoing item(s) are handed over to routine supervision (see the attached workbook).",
+    # -- shared pieces: names of languages, separators, file names
+    "lang.name": "English",
+    "list.sep": ", ",
+    "file.theme_line": "[{theme}] {names}",
+    "meeting.name_reason": "{name} ({reason})",
+    "item.history_line": "· {at} {actor} {event}",
+    "item.history_note": ": {note}",
+    "file.scope_all": "city",
+    "file.ledger_name": "ledger_{scope}_{date}.xlsx",
+    "file.summary_name": "campaign_summary_{end}.xlsx",
 }

@@ -420,12 +420,13 @@ ZH: dict[str, str] = {
     ),
     "office.no_unit": "请先加入单位：向联络员索取邀请码后发送 /join 邀请码。",
     "office.calendar_missing": (
-        "⚠️ 节假日日历里还没有{year}年的安排（法定节假日和调休）。"
-        "在补上之前，{year}年的上下班提醒和“下一个工作日”只能按周一至周五计算。\n"
+        "⚠️ 节假日日历里还没有{year}年国务院公布的安排。在补上之前，{year}年按法定节假日计算放假，"
+        "但调休上班日无从得知，上下班提醒和“下一个工作日”可能有误。\n"
         "国务院公布安排后，请升级 chinesecalendar 包（pip install -U chinesecalendar），"
-        "或在配置文件中补充调整，例如：\n"
-        "<code>calendar:\n  holidays: [{year}-01-01, {year}-02-16]\n"
-        "  workdays: [{year}-02-14]</code>\n"
+        "或把通知全文存为文本文件，执行 <code>python -m bot calendar import 通知.txt</code>，"
+        "把输出的 <code>calendar:</code> 配置（含 complete_years）粘贴到配置文件。格式示例（日期为虚构，仅示意）：\n"
+        "<code>calendar:\n  holidays: [{year}-MM-DD, …]\n  workdays: [{year}-MM-DD, …]\n"
+        "  complete_years: [{year}]</code>\n"
         "改好后执行 <code>python -m bot check-config config.yaml</code> 检查，再重启机器人。"
     ),
     "office.calendar_missing_brief": "节假日日历缺少{year}年的安排，请补充配置 calendar。",
@@ -492,4 +493,14 @@ ZH: dict[str, str] = {
     "campaign.over": "整顿已于{end}结束，长期坚持事项转入常态化监督。",
     "campaign.phase_started": "📣 <b>{campaign}</b>进入第{index}阶段（共{count}个）：<b>{phase}</b>（{start}—{end}，共{days}天）。\n请各单位按照本阶段要求抓好落实，及时在台账中登记进展。\n{countdown}",
     "campaign.ended": "🏁 <b>{campaign}</b>已于{end}结束。全市{units}个单位共查摆问题{total}个，已整改{fixed}个，整改率{rate}；长期坚持事项{ongoing}个转入常态化监督，明细见附件汇总表。",
+    # -- shared pieces: names of languages, separators, file names
+    "lang.name": "中文",
+    "list.sep": "、",
+    "file.theme_line": "【{theme}】{names}",
+    "meeting.name_reason": "{name}（{reason}）",
+    "item.history_line": "· {at} {actor} {event}",
+    "item.history_note": "：{note}",
+    "file.scope_all": "全市",
+    "file.ledger_name": "问题台账_{scope}_{date}.xlsx",
+    "file.summary_name": "整顿总结_{end}.xlsx",
 }

@@ -1,4 +1,4 @@
-"""Ledger export: the 问题台账 as xlsx (one sheet, or a summary and a sheet per unit) or CSV."""
+"""The 问题台账 as a workbook (one sheet, or 汇总 and a sheet per unit) or as CSV."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from xlsxwriter import Workbook
 
 from bot.domain import Level, Source, Status, Track
 from bot.services.problem import ProblemView
+from bot.services.stats import rate_text
 
 COLUMNS: tuple[str, ...] = (
     "序号", "问题编号", "责任单位", "问题来源", "问题类别", "问题描述", "整改措施", "整改目标",
@@ -130,14 +131,6 @@ def row_values(
 ) -> list[str | int]:
     """One ledger row's cells in COLUMNS order; with `now`, an overdue row is marked 已超期."""
     return _cells(row, index, tz, now is not None and row.overdue(now))
-
-
-def rate_text(fixed: int, total: int) -> str:
-    """整改率 with one decimal, rounded half up as offices do by hand; "—" with no problems."""
-    if total == 0:
-        return "—"
-    tenths = (fixed * 1000 + total // 2) // total
-    return f"{tenths // 10}.{tenths % 10}%"
 
 
 def sheet_name(name: str, taken: set[str], *, fallback: str = "未命名") -> str:

@@ -1,0 +1,1 @@
+"""Texts and documents made from the services' data: digests, workbooks, charts, briefs."""
