@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import peak_rss_mb  # noqa: E402 - needs ROOT on sys.path
 from bot.domain import Level, Source, Status, Track  # noqa: E402
-from bot.reports.workbook import write_csv, write_xlsx  # noqa: E402
+from bot.reports.ledger_csv import write_csv  # noqa: E402
+from bot.reports.workbook import write_xlsx  # noqa: E402
 from bot.services.problem import ProblemView  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -23,7 +23,8 @@ def _one(rows: int) -> dict[str, float]:
 
     from bench.common import T0, make_app, peak_rss_mb, seed_problems, temp_config
     from bot.domain import Role
-    from bot.reports.workbook import write_csv, write_xlsx
+    from bot.reports.ledger_csv import write_csv
+    from bot.reports.workbook import write_xlsx
     from bot.services.membership import Identity, UnitView
     from sandbox import BotApiSandbox
 

@@ -8,8 +8,8 @@ from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.bootstrap import Services
 from bot.delivery.sender import Sender
+from bot.domain import DialogState
 from bot.services.membership import Identity
-from storage.dialogs import DialogState
 
 
 class BotData:

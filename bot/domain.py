@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
+from typing import Any
 
 
 class Role(enum.StrEnum):
@@ -115,3 +117,22 @@ class NoteKind(enum.StrEnum):
     DIGEST_CITY = "digest.city"
     CAMPAIGN_PHASE = "campaign.phase"
     CAMPAIGN_END = "campaign.end"
+
+
+@dataclass
+class DialogState:
+    """A conversation in progress: its flow, its step and the draft so far."""
+
+    flow: str
+    state: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DialogRef:
+    """One person's conversation in one chat, at the step a use case expects it to be."""
+
+    chat_id: int
+    user_id: int
+    flow: str
+    state: int | None = None  # None: at any step

@@ -43,9 +43,8 @@ def register_handlers(app: App) -> DialogHandler:
     for feature in FEATURES:
         app.add_handlers(list(feature.COMMANDS))
     # Then whatever conversation the person is in, wherever it was started.
-    services = app.bot_data.services
     dialogs = DialogHandler([flow for feature in FEATURES for flow in feature.FLOWS],
-                            services.dialogs, services.membership)
+                            app.bot_data.services)
     app.add_handler(dialogs)
     # Buttons that work outside any conversation, then messages such as 问题：… or 提醒我….
     for feature in FEATURES:

@@ -9,10 +9,11 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.ext import Application, BaseHandler
 
+from bot.bootstrap import Services
 from bot.context import Ctx
+from bot.domain import DialogRef, DialogState
 from bot.errors import DomainError
-from bot.services.membership import Identity, MembershipService
-from storage.dialogs import DialogRef, DialogState, DialogStore
+from bot.services.membership import Identity
 
 END = -1
 T = TypeVar("T")
@@ -44,12 +45,11 @@ class DialogHandler(BaseHandler[Update, Ctx, Any]):
     fed without it is read here, on the loop.
     """
 
-    def __init__(self, flows: Sequence[Flow], store: DialogStore,
-                 membership: MembershipService) -> None:
+    def __init__(self, flows: Sequence[Flow], services: Services) -> None:
         super().__init__(self._never_called)
         self.flows = {flow.name: flow for flow in flows}
-        self._store = store
-        self._membership = membership
+        self._store = services.dialogs
+        self._membership = services.membership
         self._prefetched: dict[int, Found] = {}
 
     @staticmethod

@@ -28,9 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 SUITES = (
     "tests/test_faults_telegram.py",
+    "tests/test_faults_replies.py",
     "tests/test_faults_db.py",
     "tests/test_hostile_input.py",
     "tests/test_forged_updates.py",
+    "tests/test_forged_context.py",
     "tests/test_permission_matrix.py",
     "tests/test_audit.py",
     "tests/test_backup.py",

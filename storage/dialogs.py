@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from bot.clock import Clock
+from bot.domain import DialogRef, DialogState
 from storage.db import Database
 from storage.models import Dialog
 from storage.people import IDENTITY_COLUMNS, join_identity
 from storage.uow import UnitOfWork
-
-
-@dataclass
-class DialogState:
-    flow: str
-    state: int
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DialogRef:
-    """One person's conversation in one chat, at the step a use case expects it to be."""
-
-    chat_id: int
-    user_id: int
-    flow: str
-    state: int | None = None  # None: at any step
-
 
 _WHERE = (Dialog.chat_id == bindparam("chat"), Dialog.user_id == bindparam("user"))
 _GET = select(Dialog.flow, Dialog.state, Dialog.data).where(*_WHERE)

@@ -16,13 +16,12 @@ from bot.bootstrap import Services
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config
-from bot.domain import EventKind, Role, Status
+from bot.domain import DialogRef, DialogState, EventKind, Role, Status
 from bot.errors import DomainError
 from bot.services.audit import AuditService
 from bot.services.ledger import LedgerService
 from bot.services.privacy import SYSTEM_ACTOR
 from bot.services.problem import Draft
-from storage.dialogs import DialogRef, DialogState
 from storage.ledger import Problem, ProblemEvent
 from tests import figures
 from tests.conftest import SHANGHAI, T0

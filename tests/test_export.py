@@ -14,16 +14,16 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.domain import Level, Source, Status, Track
+from bot.reports.ledger_csv import write_csv
 from bot.reports.workbook import (
     COLUMNS,
     SUMMARY_COLUMNS,
-    rate_text,
     row_values,
     sheet_name,
-    write_csv,
     write_xlsx,
 )
 from bot.services.problem import ProblemView
+from bot.services.stats import rate_text
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UTC = dt.UTC

@@ -14,12 +14,11 @@ from bot.bootstrap import Services, build_services
 from bot.cli import main
 from bot.clock import FixedClock
 from bot.config import Config, parse_config
-from bot.domain import EventKind, LeaveKind, NoteState, Role
+from bot.domain import DialogState, EventKind, LeaveKind, NoteState, Role
 from bot.errors import DomainError
 from bot.services.privacy import REMOVED_ID, SYSTEM_ACTOR
 from bot.services.problem import Draft
 from storage.db import Database
-from storage.dialogs import DialogState
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting

@@ -39,7 +39,8 @@ def command(args: argparse.Namespace, services: Services) -> int:
 
 
 def _export(services: Services, args: argparse.Namespace) -> None:
-    from bot.reports.workbook import write_csv, write_xlsx
+    from bot.reports.ledger_csv import write_csv
+    from bot.reports.workbook import write_xlsx
 
     unit = services.membership.find_unit(args.unit) if args.unit else None
     if args.unit and unit is None:

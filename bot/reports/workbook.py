@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import itertools
 import re
@@ -10,7 +9,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from xlsxwriter import Workbook
@@ -57,8 +56,6 @@ _TIME_FORMAT = "%Y-%m-%d %H:%M"
 _OVERDUE_MARK = "（已超期）"
 # Characters XML 1.0 cannot carry (a pasted message may hold one): dropped from every cell.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-# Spreadsheet apps run a CSV cell starting with these as a formula (CSV injection).
-_CSV_TRIGGERS = frozenset("=+-@\t\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
 
@@ -367,37 +364,3 @@ def write_xlsx(
             if not wb.fileclosed:  # failed before or while saving: nothing left open
                 for ws in wb.worksheets():
                     _release(ws)
-
-
-# -- csv --------------------------------------------------------------------------------------
-
-
-def _csv_safe(value: str | int) -> str | int:
-    if isinstance(value, str) and value and value[0] in _CSV_TRIGGERS:
-        return "'" + value
-    return value
-
-
-def _write_csv_rows(
-    rows: Iterable[ProblemView], out: TextIO, tz: ZoneInfo, now: dt.datetime,
-) -> None:
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for index, row in enumerate(rows, 1):
-        values = _cells(row, index, tz, row.overdue(now))
-        writer.writerow([_csv_safe(v) for v in values])
-
-
-def write_csv(
-    rows: Iterable[ProblemView], target: str | Path | TextIO, *, tz: ZoneInfo, now: dt.datetime,
-) -> None:
-    """Write the ledger as CSV with a UTF-8 BOM, which Excel needs to read Chinese correctly.
-
-    A text stream should be opened with newline="" (the csv module's own line endings).
-    """
-    if isinstance(target, str | Path):
-        with open(target, "w", encoding="utf-8-sig", newline="") as out:
-            _write_csv_rows(rows, out, tz, now)
-    else:
-        target.write("\ufeff")
-        _write_csv_rows(rows, target, tz, now)

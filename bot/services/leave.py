@@ -11,13 +11,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import LeaveKind, LeaveState, NoteKind, Role
+from bot.domain import DialogRef, LeaveKind, LeaveState, NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
-from storage.dialogs import DialogRef, end_dialog
+from storage.dialogs import end_dialog
 from storage.leave import LeaveRequest
 from storage.models import Member, Unit
 

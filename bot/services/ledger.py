@@ -11,7 +11,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import OPEN, EventKind, Level, NoteKind, Role, Source, Status, Track
+from bot.domain import OPEN, DialogRef, EventKind, Level, NoteKind, Role, Source, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.ledger_reads import LedgerReads
@@ -19,7 +19,7 @@ from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.services.problem import Draft, ProblemView, view
 from storage.db import Database
-from storage.dialogs import DialogRef, end_dialog, take_dialog
+from storage.dialogs import end_dialog, take_dialog
 from storage.ledger import Problem, ProblemEvent
 from storage.models import Member
 from storage.uow import UnitOfWork

@@ -11,12 +11,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
-from bot.domain import Answer, MeetingState, NoteKind, Role
+from bot.domain import Answer, DialogRef, MeetingState, NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from storage.db import Database
-from storage.dialogs import DialogRef, end_dialog
+from storage.dialogs import end_dialog
 from storage.meetings import Attendee, Meeting
 from storage.models import Member, User
 
