@@ -82,11 +82,13 @@ READ_ONLY = "zhenggai_read_only"
 def _sqlite_begin(conn: Connection) -> None:
     """Begin a writing transaction IMMEDIATE: it takes the write lock at once, so two writers
     wait for each other (busy_timeout) instead of one failing when a read turns into a write.
-    Readers begin DEFERRED and never wait under WAL."""
+    Readers never wait under WAL."""
     options = conn.get_execution_options()
-    if options.get("isolation_level") == "AUTOCOMMIT":
-        return  # VACUUM and the like run outside any transaction
-    conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY, False) else "BEGIN IMMEDIATE")
+    if options.get("isolation_level") == "AUTOCOMMIT" or options.get(READ_ONLY, False):
+        # VACUUM and the like run outside any transaction; a reader's statements each see a
+        # committed state, as pysqlite's own handling gave them, without a BEGIN round trip.
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_millis: int) -> None:
