@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -76,10 +75,10 @@ async def _run(hold: float, people: int, locked: bool) -> dict[str, float]:
         beat = asyncio.create_task(_heartbeat(lags, stop))
         holder = None
         if locked:
-            holder = subprocess.Popen([sys.executable, "-c", HOLDER, path, str(hold)],
-                                      stdout=subprocess.PIPE, text=True)
+            holder = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", HOLDER, path, str(hold), stdout=asyncio.subprocess.PIPE)
             assert holder.stdout is not None
-            await asyncio.to_thread(holder.stdout.readline)  # the lock is taken
+            await holder.stdout.readline()  # the lock is taken
         start = time.perf_counter()
         work = [asyncio.create_task(_person(app, sandbox, u)) for u in users]
         work.append(asyncio.create_task(app.bot_data.sender.tick()))
@@ -88,7 +87,7 @@ async def _run(hold: float, people: int, locked: bool) -> dict[str, float]:
         stop.set()
         await beat
         if holder is not None:
-            holder.wait(timeout=30)
+            await asyncio.wait_for(holder.wait(), timeout=30)
     saved = len(app.bot_data.services.ledger.rows())
     assert saved == people, f"{saved} of {people} filings saved"
     return {"max_lag_ms": max(lags) * 1000, "work_s": took}
