@@ -80,9 +80,8 @@ async def _run(hold: float, people: int, locked: bool) -> dict[str, float]:
             assert holder.stdout is not None
             await holder.stdout.readline()  # the lock is taken
         start = time.perf_counter()
-        work = [asyncio.create_task(_person(app, sandbox, u)) for u in users]
-        work.append(asyncio.create_task(app.bot_data.sender.tick()))
-        await asyncio.gather(*work)
+        await asyncio.gather(*(_person(app, sandbox, u) for u in users),
+                             app.bot_data.sender.tick())
         took = time.perf_counter() - start
         stop.set()
         await beat
