@@ -1,1 +1,1 @@
-"""The rectification-campaign Telegram bot: composition root, services, jobs and the CLI."""
+"""The rectification-campaign Telegram bot: kernel, composition root, delivery and the CLI."""

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dates import parse_when
+from bot.dates import WorkdayCalendar, parse_when
 from bot.domain import Level, Source, Track
 from bot.services.problem import Draft
 
@@ -60,7 +60,8 @@ def split_fields(text: str) -> dict[str, str]:
     return fields
 
 
-def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str]) -> Parsed:
+def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str],
+                  calendar: WorkdayCalendar | None = None) -> Parsed:
     """Turn one message into a draft; what cannot be read is left empty and reported."""
     fields = split_fields(text)
     parsed = Parsed(Draft())
@@ -94,7 +95,7 @@ def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str]) -> 
     if "level" in fields and fields["level"] in LEVEL_WORDS:
         values["level"] = LEVEL_WORDS[fields["level"]].value
     if "deadline" in fields:
-        when = parse_when(fields["deadline"], now)
+        when = parse_when(fields["deadline"], now, calendar=calendar)
         if when is None:
             parsed.problems.append(("quick.bad_deadline", {"value": fields["deadline"]}))
         elif when <= now:

@@ -128,7 +128,7 @@ async def read_future_time(update: Update, context: Ctx, text: str) -> dt.dateti
     """Read a time phrase that must lie ahead; on failure say why and return None."""
     language = await user_lang(update, context)
     now = local_now(context)
-    when = parse_when(text, now)
+    when = parse_when(text, now, calendar=context.svc.calendar)
     if when is None:
         await answer(update, t(language, "deadline.unreadable"))
         return None

@@ -62,7 +62,8 @@ async def start_filing(update: Update, context: Ctx) -> int | None:
     draft, data = Draft(), dict[str, Any](skipped=[])
     if text.strip():
         names = [c.name for c in context.svc.config.categories]
-        parsed = parse_message(text, now=local_now(context), categories=names)
+        parsed = parse_message(text, now=local_now(context), categories=names,
+                               calendar=context.svc.calendar)
         draft = parsed.draft
         data["measures_done"] = bool(draft.measures)
         lead = "\n".join(t(lang, k, **p) for k, p in parsed.problems) or None

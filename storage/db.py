@@ -1,4 +1,4 @@
-"""Engine set-up and the unit of work: one transaction per use case, framed by the caller."""
+"""Engine set-up (SQLite pragmas, IMMEDIATE writers), storage faults, and the Database handle."""
 
 from __future__ import annotations
 

@@ -179,3 +179,27 @@ async def test_a_filing_survives_a_restart(
 async def test_strangers_cannot_file(chat: Chat) -> None:
     [refused] = await chat.send(99, "/file")
     assert "请先加入单位" in (refused.text or "")
+
+
+async def test_deadlines_in_working_days_and_holidays_are_read_through_the_calendar(
+    chat: Chat, services: Services
+) -> None:
+    _setup(services, chat.sandbox)
+    # Saturday 28 Nov 2026: the third working day after today is Wednesday 2 Dec.
+    await chat.send(CADRE, "/file 问题：办事指南过期 措施：更新指南 时限：三个工作日内")
+    await chat.click(CADRE, "服务基层不优")
+    await chat.click(CADRE, "跳过")
+    await chat.click(CADRE, "跳过")
+    [card] = await chat.click(CADRE, "我自己")
+    assert "2026年12月2日 周三 23:59" in (card.text or "")
+    await chat.send(CADRE, "/cancel")
+    # 元旦前: the last day before the first day off of 元旦 2027 (known or statutory).
+    await walk_to_description(chat)
+    await chat.send(CADRE, "窗口工作人员午休时段无人值守")
+    await chat.send(CADRE, "安排午间轮值")
+    await chat.click(CADRE, "措施已写完 ✅")
+    await chat.click(CADRE, "限期整改 — 在规定时限内改好")
+    await chat.click(CADRE, "李局长")
+    await chat.click(CADRE, "我自己")
+    [card] = await chat.send(CADRE, "元旦前")
+    assert "2026年12月31日 周四 23:59" in (card.text or "")

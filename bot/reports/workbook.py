@@ -1,4 +1,4 @@
-"""The 问题台账 as a workbook (one sheet, or 汇总 and a sheet per unit) or as CSV."""
+"""The 问题台账 as an Excel workbook: one sheet, or 汇总 and a sheet per unit."""
 
 from __future__ import annotations
 
