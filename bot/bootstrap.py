@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.digest import DigestService
+from bot.services.inbox import InboxService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
@@ -40,6 +41,7 @@ class Services:
     office_hours: OfficeHoursService
     digest: DigestService
     privacy: PrivacyService
+    inbox: InboxService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -48,8 +50,9 @@ def build_services(config: Config, *, clock: Clock | None = None,
     clock = clock or SystemClock()
     db = database or Database.from_url(config.database.url, echo=config.database.echo)
     membership = MembershipService(
-        db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days
-    )
+        db, clock, office_admins=config.office_admins, invite_days=config.invite_valid_days,
+        join_failures=config.limits.join_failures,
+        join_lockout=dt.timedelta(minutes=config.limits.join_lockout_minutes))
     calendar = WorkCalendar.from_config(config.calendar)
     r = config.reminders
     notify = NotificationService(
@@ -69,4 +72,6 @@ def build_services(config: Config, *, clock: Clock | None = None,
         office_hours=OfficeHoursService(db, clock, calendar, notify, config),
         digest=DigestService(db, clock, notify, config, calendar),
         privacy=PrivacyService(db, clock, config, replan=planner.replan),
+        inbox=InboxService(db, clock, retake_after=dt.timedelta(
+            seconds=r.claim_timeout_seconds)),
     )

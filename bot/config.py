@@ -56,6 +56,8 @@ class TelegramConfig(_Model):
     poll_timeout: float = Field(2.0, gt=0, le=60)
     webhook: WebhookConfig = WebhookConfig()
     admin_chat: int | None = None
+    # Reports of the same kind of failure go to admin_chat at most once in this many minutes.
+    admin_report_minutes: float = Field(10, ge=0)
     rate_limit: RateLimitConfig = RateLimitConfig()
 
 
@@ -157,6 +159,14 @@ class DigestConfig(_Model):
     time: TimeOfDay = "09:00"
 
 
+class LimitsConfig(_Model):
+    """What one person may send: beyond it their updates are dropped, so no one floods the bot."""
+
+    updates_per_10s: int = Field(20, ge=0)  # 0: no limit
+    join_failures: int = Field(5, ge=1)  # wrong invite codes in a row before a lockout
+    join_lockout_minutes: int = Field(30, ge=1)
+
+
 class CalendarConfig(_Model):
     """Corrections to the official holiday calendar, e.g. a year the package does not know yet."""
 
@@ -196,7 +206,16 @@ class Config(_Model):
     digest: DigestConfig = DigestConfig()
     calendar: CalendarConfig = CalendarConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    limits: LimitsConfig = LimitsConfig()
     invite_valid_days: int = Field(7, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Config:
+        # Without it anyone who finds the URL can post updates as anyone, office admins too.
+        if self.telegram.mode == "webhook" and not self.telegram.webhook.secret_token:
+            raise ValueError("telegram.webhook.secret_token is required in webhook mode "
+                             "(any long random string; `python -m bot init-config` makes one)")
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
@@ -18,6 +19,8 @@ class BotData:
     def __init__(self) -> None:
         self._services: Services | None = None
         self._sender: Sender | None = None
+        # When each kind of failure was last reported to the admin chat (handlers.errors).
+        self.reported: dict[str, dt.datetime] = {}
 
     def bind(self, services: Services, sender: Sender) -> None:
         self._services = services

@@ -88,6 +88,12 @@ class NoteState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class InboxState(enum.StrEnum):
+    TAKEN = "taken"  # recorded and being handled by the instance that took it
+    DONE = "done"
+    DROPPED = "dropped"  # never handled: forged, malformed, or one person's flood
+
+
 class NoteKind(enum.StrEnum):
     """Every kind of message the bot sends on its own initiative; each has one renderer."""
 

@@ -21,9 +21,23 @@ class RedactToken(logging.Filter):
         return True
 
 
+class RedactingFormatter(logging.Formatter):
+    """Format a record, traceback included, with the token replaced: python-telegram-bot's
+    InvalidToken and httpx errors quote the request URL, and so the token, in exceptions."""
+
+    def __init__(self, fmt: str, token: str | None) -> None:
+        super().__init__(fmt)
+        self.token = token
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
+
+
 def setup_logging(token: str | None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
+                                            token))
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -24,6 +24,15 @@ _LABEL = re.compile(
     r"(?:^|(?<=[\s，,；;。.、!！]))(" + "|".join(map(re.escape, LABELS)) + r")\s*[:：]\s*"
 )
 # A message that opens with a label is a one-message filing, not chat.
+# The limits of what one field holds, the same in the guided steps.
+MAX_TEXT = 2000
+MAX_NAME = 100
+MAX_MEASURES = 20
+# The label a field is shown under when it is refused.
+LABEL_OF = {"description": "问题描述", "goal": "整改目标", "owner": "责任人", "leader": "责任领导",
+            "measures": "整改措施"}
+_LIMITED = (("description", "description", MAX_TEXT), ("goal", "goal", MAX_TEXT),
+            ("owner", "owner_name", MAX_NAME), ("leader", "leader_name", MAX_NAME))
 STARTS_LABELLED = re.compile(r"^\s*(问题描述|问题|措施|整改措施)\s*[:：]")
 _TRIM = " \t\r\n，,；;。.、"
 _MEASURE_SPLIT = re.compile(r"[；;\n]+|(?:^|\s)\d+[.、)）]\s*")
@@ -66,17 +75,25 @@ def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str],
     fields = split_fields(text)
     parsed = Parsed(Draft())
     values: dict[str, Any] = {}
-    if "description" in fields:
-        values["description"] = fields["description"][:2000]
+    # Nothing is cut without a word: a field over its limit is left out and the person told.
+    for name, key, limit in _LIMITED:
+        if name in fields:
+            if len(fields[name]) > limit:
+                parsed.problems.append(("quick.too_long", {"field": LABEL_OF[name],
+                                                           "max": limit}))
+            else:
+                values[key] = fields[name]
     if "measures" in fields:
         measures = [m.strip(_TRIM) for m in _MEASURE_SPLIT.split(fields["measures"])]
-        values["measures"] = tuple(m for m in measures if m)[:20]
-    if "goal" in fields:
-        values["goal"] = fields["goal"][:2000]
-    if "owner" in fields:
-        values["owner_name"] = fields["owner"][:100]
-    if "leader" in fields:
-        values["leader_name"] = fields["leader"][:100]
+        kept = tuple(m for m in measures if m)
+        if len(kept) > MAX_MEASURES:
+            parsed.problems.append(("quick.too_many_measures", {"max": MAX_MEASURES,
+                                                                "count": len(kept)}))
+        elif any(len(m) > MAX_TEXT for m in kept):
+            parsed.problems.append(("quick.too_long", {"field": LABEL_OF["measures"],
+                                                       "max": MAX_TEXT}))
+        else:
+            values["measures"] = kept
     if "category" in fields:
         category = _match_category(fields["category"], categories)
         if category is None:

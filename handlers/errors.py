@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
@@ -17,7 +18,11 @@ log = logging.getLogger(__name__)
 
 # What the person is told when the database refused the use case (nothing of it was saved:
 # one transaction per use case). A lost connection reads as "busy": the next try reconnects.
-_STORAGE_TEXTS = {"busy": "error.busy", "lost": "error.busy", "full": "error.storage_full"}
+_STORAGE_TEXTS = {"busy": "error.busy", "lost": "error.busy", "full": "error.storage_full",
+                  "readonly": "error.storage_readonly"}
+# Telegram's answer to a button pressed long ago, or pressed again on a redelivered update:
+# nothing the person can do about it, and nothing went wrong with what they asked for.
+_STALE_QUERY = ("query is too old", "query id is invalid")
 
 
 async def on_error(update: object, context: Ctx) -> None:
@@ -35,12 +40,15 @@ async def on_error(update: object, context: Ctx) -> None:
     if isinstance(error, DomainError):
         await _tell(context, chat_id, t(lang, error.key, **error.params))
         return
+    if isinstance(error, BadRequest) and any(w in error.message.lower() for w in _STALE_QUERY):
+        log.info("a button answer came too late for Telegram: %s", error.message)
+        return
     fault = context.svc.db.fault(error)
     if isinstance(error, Forbidden):
         # Blocked by the person or removed from the group: there is no one left to tell.
         log.warning("cannot answer in chat %s: %s", chat_id, error)
         return
-    if fault is not None and fault != "full":
+    if fault is not None and fault not in ("full", "readonly"):
         # Transient: the person is asked to try again; nothing for the admin chat to act on.
         log.warning("database %s while handling an update: %s", fault, _describe(update)[:500],
                     exc_info=error)
@@ -54,7 +62,7 @@ async def on_error(update: object, context: Ctx) -> None:
     text = t(lang, _STORAGE_TEXTS[fault]) if fault is not None else t(lang, "error.generic")
     await _tell(context, chat_id, text)
     admin_chat = context.svc.config.telegram.admin_chat
-    if admin_chat is not None:
+    if admin_chat is not None and _due(context, f"{type(error).__name__}:{fault}"):
         # Both parts are cut so the report stays under Telegram's 4096 characters: a database
         # error quotes its statement and parameters, which may hold a whole filing.
         report = t(context.svc.config.language, "error.admin_report",
@@ -64,6 +72,18 @@ async def on_error(update: object, context: Ctx) -> None:
             await context.bot.send_message(admin_chat, report)
         except TelegramError:
             log.warning("could not report to the admin chat", exc_info=True)
+
+
+def _due(context: Ctx, kind: str) -> bool:
+    """Report each kind of failure to the admin chat at most once per admin_report_minutes:
+    a read-only disk fails every update, and one report says it."""
+    now = context.svc.clock.now()
+    every = dt.timedelta(minutes=context.svc.config.telegram.admin_report_minutes)
+    last = context.bot_data.reported.get(kind)
+    if last is not None and now - last < every:
+        return False
+    context.bot_data.reported[kind] = now
+    return True
 
 
 def _transient_telegram(error: object) -> bool:

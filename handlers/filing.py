@@ -13,7 +13,7 @@ from bot.dates import describe_when, parse_interval
 from bot.delivery.rendering import Renderers
 from bot.domain import Level, Source, Track
 from bot.errors import DomainError
-from bot.quickfile import parse_message
+from bot.quickfile import MAX_MEASURES, MAX_NAME, MAX_TEXT, parse_message
 from bot.services.problem import Draft
 from bot.texts import t
 from bot.words import MEASURE_MARKS
@@ -37,7 +37,6 @@ from handlers.filing_questions import (
     CHECKIN_DAYS,
     CLEARS,
     FLOW,
-    MAX_TEXT,
     Step,
     draft_of,
     immediate_default,
@@ -181,7 +180,11 @@ async def type_measure(update: Update, context: Ctx) -> int | None:
         await _refuse(update, context, "file.bad_length", max=MAX_TEXT)
         return None
     draft = draft_of(context)
-    store(context, replace(draft, measures=(*draft.measures, *new)[:20]))
+    if len(draft.measures) + len(new) > MAX_MEASURES:
+        await _refuse(update, context, "file.too_many_measures", max=MAX_MEASURES,
+                      count=len(draft.measures))
+        return None
+    store(context, replace(draft, measures=(*draft.measures, *new)))
     return await advance(update, context)
 
 
@@ -218,7 +221,10 @@ async def pick_leader(update: Update, context: Ctx) -> int:
 
 async def type_leader(update: Update, context: Ctx) -> int | None:
     """Take a leader's name typed in."""
-    name = typed(update)[:100]
+    name = typed(update)
+    if len(name) > MAX_NAME:
+        await _refuse(update, context, "file.bad_length", max=MAX_NAME)
+        return None
     store(context, replace(draft_of(context), leader_name=name, leader_user_id=None))
     return await advance(update, context)
 
@@ -239,7 +245,11 @@ async def pick_owner(update: Update, context: Ctx) -> int:
 
 async def type_owner(update: Update, context: Ctx) -> int | None:
     """Take a responsible person's name typed in."""
-    store(context, replace(draft_of(context), owner_name=typed(update)[:100], owner_user_id=None))
+    name = typed(update)
+    if len(name) > MAX_NAME:
+        await _refuse(update, context, "file.bad_length", max=MAX_NAME)
+        return None
+    store(context, replace(draft_of(context), owner_name=name, owner_user_id=None))
     return await advance(update, context)
 
 

@@ -23,7 +23,6 @@ from handlers.common import call, identify, local_now
 from handlers.limits import fitted
 
 FLOW = "file"
-MAX_TEXT = 2000
 CHECKIN_DAYS = ("7", "14", "30")
 
 

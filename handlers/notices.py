@@ -12,7 +12,7 @@ from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Rendered, Renderers
-from bot.domain import OPEN, NoteKind
+from bot.domain import OPEN, NoteKind, Track
 from bot.errors import DomainError
 from bot.services.notify import Note, Planned
 from bot.services.plans import morning_after, next_checkin, overdue_nudge
@@ -174,7 +174,8 @@ async def still_holding(update: Update, context: Ctx) -> None:
     ident = await identify(update, context)
     lang = lang_of(ident, context)
     problem = await call(context.svc.ledger.add_progress, button_id(update, 1), by=ident,
-                         by_name=display_name(update), text=t(lang, "nudge.holding_note"))
+                         by_name=display_name(update), text=t(lang, "nudge.holding_note"),
+                         track=Track.ONGOING)
     await edit_markup(query, None)
     await answer(update, t(lang, "nudge.holding_saved", number=problem.number))
 

@@ -17,6 +17,7 @@ from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import NoteKind, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
+from bot.quickfile import MAX_TEXT
 from bot.services.membership import Identity
 from bot.services.notify import Note
 from bot.texts import shorten, t
@@ -95,8 +96,11 @@ async def _note(update: Update, context: Ctx) -> _Note | None:
     if not text:
         await answer(update, t(lang, "item.need_text"))
         return None
+    if len(text) > MAX_TEXT:
+        await answer(update, t(lang, "file.bad_length", max=MAX_TEXT))
+        return None
     assert context.dialog is not None
-    return _Note(context.dialog.data["id"], text[:2000], attachment, ident, lang)
+    return _Note(context.dialog.data["id"], text, attachment, ident, lang)
 
 
 async def receive_progress(update: Update, context: Ctx) -> int | None:
@@ -162,8 +166,11 @@ async def receive_reject_reason(update: Update, context: Ctx) -> int | None:
     if not text:
         await answer(update, t(lang, "reject.ask_reason_again"))
         return None
+    if len(text) > MAX_TEXT:
+        await answer(update, t(lang, "file.bad_length", max=MAX_TEXT))
+        return None
     assert context.dialog is not None
-    context.dialog.data["reason"] = text[:2000]
+    context.dialog.data["reason"] = text
     if context.dialog.data.get("ongoing"):
         return await _reject(update, context, None)
     await answer(update, t(lang, "reject.ask_deadline"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ def make_engine(url: str, *, echo: bool = False, busy_timeout: float = BUSY_TIME
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(database))
         engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
         millis = max(0, int(busy_timeout * 1000))
 
@@ -75,6 +76,16 @@ def _clean(parameters: Any) -> Any:
     return parameters
 
 
+def _private_database(path: Path) -> None:
+    """Create the database's folder (0700) and file (0600) for its owner alone: it holds
+    people's names, ids and reports. SQLite gives its -wal and -shm files the same mode."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 # Execution option that marks a connection as only reading.
 READ_ONLY = "zhenggai_read_only"
 
@@ -107,13 +118,21 @@ class StorageFault(enum.StrEnum):
     BUSY = "busy"  # another writer held the lock past the busy timeout
     LOST = "lost"  # the server dropped the connection (restart, terminate, network)
     FULL = "full"  # the disk or the database's size limit is full
+    READONLY = "readonly"  # the database file (or its folder) cannot be written
 
 
 # SQLSTATE classes: 08 connection exception, 57P0x server shutting down or terminating us.
 _LOST_STATES = ("08", "57P01", "57P02", "57P03")
 _LOST_WORDS = ("terminating connection", "server closed the connection", "connection is closed",
                "connection already closed", "consuming input failed", "connection refused",
-               "the connection is lost", "ssl connection has been closed")
+               "the connection is lost", "ssl connection has been closed",
+               # A server restarting answers new connections with these (57P03 when it has a
+               # SQLSTATE at all; at connect time psycopg gives only the message).
+               "the database system is shutting down", "the database system is starting up",
+               "the database system is in recovery mode", "could not connect to server",
+               "connection to server", "no connection to the server")
+_READONLY_WORDS = ("attempt to write a readonly database", "readonly database",
+                   "read-only transaction")
 _FULL_WORDS = ("database or disk is full", "disk is full", "no space left on device",
                "could not extend file")
 _BUSY_WORDS = ("database is locked", "database table is locked", "database is busy")
@@ -130,6 +149,8 @@ def classify(error: BaseException | None) -> StorageFault | None:
     text = str(orig).lower()
     if state == "53100" or any(word in text for word in _FULL_WORDS):
         return StorageFault.FULL
+    if state == "25006" or any(word in text for word in _READONLY_WORDS):
+        return StorageFault.READONLY
     if state.startswith(_LOST_STATES) or any(word in text for word in _LOST_WORDS):
         return StorageFault.LOST
     if state in ("55P03", "40P01") or any(word in text for word in _BUSY_WORDS):
@@ -183,10 +204,16 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
-    @staticmethod
-    def fault(error: BaseException | None) -> StorageFault | None:
-        """The storage fault behind an error (see `classify`), for callers above storage."""
-        return classify(error)
+    def fault(self, error: BaseException | None) -> StorageFault | None:
+        """The storage fault behind an error (see `classify`), for callers above storage.
+
+        A SQLite file opened while it could not be written stays read-only in that connection
+        even once it can: the pool is emptied so the next use case opens it anew.
+        """
+        fault = classify(error)
+        if fault is StorageFault.READONLY:
+            self.engine.dispose()
+        return fault
 
     def retrying(self, work: Callable[[], T], *, attempts: int = 3) -> T:
         """Run an idempotent unit of work; run it again on a fresh connection if the server

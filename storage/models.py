@@ -47,6 +47,9 @@ class Unit(Base):
     created_at: Mapped[utc]
     # Office-hours reminder times (HH:MM) for this unit; None: the configured default.
     office_hours: Mapped[list[str] | None] = mapped_column(JSON)
+    # The last problem number handed out: raised with UPDATE … RETURNING, so two confirms at
+    # once (two instances, one unit) each get their own number instead of one failing.
+    problem_seq: Mapped[int] = mapped_column(default=0, server_default="0")
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 
@@ -123,3 +126,14 @@ class Dialog(Base):
     state: Mapped[int]
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[utc]
+
+
+class JoinFailure(Base):
+    """Wrong invite codes one person typed: enough of them lock that person out of /join."""
+
+    __tablename__ = "join_failures"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[utc]
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storage import leave, ledger, meetings, models, notify
+from storage import inbox, leave, ledger, meetings, models, notify
 
 metadata = models.Base.metadata
 
-__all__ = ["leave", "ledger", "meetings", "metadata", "notify"]
+__all__ = ["inbox", "leave", "ledger", "meetings", "metadata", "notify"]

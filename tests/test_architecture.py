@@ -31,11 +31,11 @@ def _files(*parts: str) -> list[Path]:
 # t.me link), and the fake Bot API. Nothing else may, so the
 # services can serve a web page or a worker without loading the bot.
 TELEGRAM_SPEAKERS = ("bot/app.py", "bot/context.py", "bot/routing.py", "bot/processing.py",
-                     "bot/delivery/", "bot/cli/run.py", "bot/cli/shell.py", "bot/cli/org.py",
-                     "handlers/",
-                     "sandbox/")
+                     "bot/intake.py", "bot/serving.py", "bot/delivery/", "bot/cli/run.py",
+                     "bot/cli/shell.py", "bot/cli/org.py", "handlers/", "sandbox/")
 # Modules that render messages or documents, and so read the text catalogue.
-RENDERERS = ("bot/app.py", "bot/delivery/", "bot/reports/", "bot/cli/", "handlers/")
+RENDERERS = ("bot/app.py", "bot/intake.py", "bot/delivery/", "bot/reports/", "bot/cli/",
+             "handlers/")
 # The catalogue's own files, the only modules allowed past the size limit.
 CATALOGUES = ("bot/texts/zh.py", "bot/texts/en.py")
 MAX_LINES = 400

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.quickfile import MAX_NAME
 from bot.texts import t
 from sandbox import SentMessage
 from storage.db import Database
@@ -342,17 +343,17 @@ def test_the_longest_accepted_answers_still_fit_in_one_message(harness: Harness)
             await chat.send(OWNER, "\n".join([longest] * 3))
         await chat.click(OWNER, "措施已写完 ✅")
         await chat.click(OWNER, "限期整改 — 在规定时限内改好")
-        await chat.send(OWNER, longest)
-        await chat.send(OWNER, longest)
+        await chat.send(OWNER, longest[:MAX_NAME])  # 责任领导, typed
+        await chat.send(OWNER, longest[:MAX_NAME])  # 责任人, typed
         await chat.send(OWNER, "下周五前")
         await chat.click(OWNER, "确认")
         [item] = org.ledger.rows()
         await chat.send(OWNER, f"/item {item.number}")
         await press(chat, OWNER, f"item:done:{item.id}")
-        await chat.send(OWNER, longest * 5)
+        await chat.send(OWNER, longest)
         await chat.send(LEADER, f"/item {item.number}")
         await press(chat, LEADER, f"item:reject:{item.id}")
-        await chat.send(LEADER, longest * 5)
+        await chat.send(LEADER, longest)
         await chat.send(LEADER, "下周三")
         assert_clean(chat, chat.sandbox.calls[calls:])
         return chat.sandbox.sent()

@@ -81,3 +81,14 @@ def open_services(config: Config, clock: Clock | None) -> Iterator[Services]:
         yield services
     finally:
         services.db.dispose()
+
+
+def private_file(path: Path) -> Path:
+    """Make `path` a file only its owner can read before personal data is written into it
+    (exports, a member's data): an export under umask 022 was readable by every account."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    return path

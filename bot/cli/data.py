@@ -63,8 +63,9 @@ def member(args: argparse.Namespace, services: Services) -> int:
     if args.member_command == "export":
         data = privacy.export_json(args.user_id)
         if args.output:
-            out = Path(args.output)
-            out.parent.mkdir(parents=True, exist_ok=True)
+            from bot.cli.common import private_file
+
+            out = private_file(Path(args.output))
             out.write_bytes(data)
             print(f"{out}: {len(data):,} bytes", file=sys.stderr)
         else:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import plain
+from bot.cli.common import plain, private_file
 from bot.errors import DomainError
 from bot.texts import t
 
@@ -52,7 +52,7 @@ def _export(services: Services, args: argparse.Namespace) -> None:
     # Streamed from the database: a 100k-row ledger never sits in memory whole.
     rows = services.ledger.iter_rows(unit_id=unit_id)
     now, tz = services.clock.now(), services.config.tz
-    out.parent.mkdir(parents=True, exist_ok=True)
+    private_file(out)
     if fmt == "csv":
         write_csv(rows, out, tz=tz, now=now)
     else:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import ALL_UPDATES, build_application, start_scheduler
+from telegram.error import InvalidToken
+
+from bot.app import build_application
 from bot.cli.common import ensure_schema
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.logs import setup_logging
+from bot.serving import run_until_signalled
 
 log = logging.getLogger(__name__)
 
@@ -17,24 +20,14 @@ def run(config: Config) -> int:
     token = config.require_token()
     setup_logging(token)
     ensure_schema(config)
+    if config.telegram.mode == "webhook" and not config.telegram.webhook.url:
+        raise ConfigError("telegram.webhook.url: required when telegram.mode is webhook")
     app = build_application(config, token=token)
-    start_scheduler(app)
-    tg = config.telegram
-    if tg.mode == "webhook":
-        hook = tg.webhook
-        if not hook.url:
-            from bot.config import ConfigError
-
-            raise ConfigError("telegram.webhook.url: required when telegram.mode is webhook")
-        log.info("starting webhook on %s:%s/%s", hook.listen, hook.port, hook.url_path)
-        app.run_webhook(
-            listen=hook.listen, port=hook.port, url_path=hook.url_path,
-            webhook_url=hook.url, secret_token=hook.secret_token,
-            allowed_updates=ALL_UPDATES,
-        )
-    else:
-        log.info("starting long polling")
-        app.run_polling(allowed_updates=ALL_UPDATES, timeout=int(tg.poll_timeout) or 1,
-                        poll_interval=0.0)
+    try:
+        run_until_signalled(app, config)
+    except InvalidToken:
+        # PTB's message quotes the request URL, token and all: say it in our own words.
+        raise ConfigError("the Bot API refused the bot token (401/404): check BOT_TOKEN or "
+                          "telegram.token, and telegram.base_url") from None
     log.info("stopped")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from bot.bootstrap import Services
 
 Write = Callable[[], object]
+# Tries of an owed write failing for a reason that is not the database's state.
+GIVE_UP_AFTER = 5
+log = logging.getLogger(__name__)
 
 
 class Run:
@@ -53,37 +57,52 @@ class Outcomes:
         self.svc = services
         self.holder = holder
         self._owed: list[Write] = []
+        self._failures: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def run(self) -> Run:
         return Run(self)
 
     def settle(self) -> None:
-        """Record what an earlier run could not, before claiming more."""
+        """Record what an earlier run could not, before claiming more.
+
+        A write that keeps failing for a reason that is not the database's state (a bug, bad
+        data) is given up after a few tries, loudly, rather than stopping every later tick.
+        """
         while True:
             with self._lock:
                 if not self._owed:
                     return
                 write = self._owed[0]
-            write()
+            try:
+                write()
+            except DBAPIError as exc:
+                if classify(exc) is not None:
+                    raise
+                self._failures[id(write)] = self._failures.get(id(write), 0) + 1
+                if self._failures[id(write)] < GIVE_UP_AFTER:
+                    raise
+                log.error("giving up recording a send's outcome after %d tries: %s",
+                          GIVE_UP_AFTER, exc)
             with self._lock:
                 self._owed.pop(0)
+                self._failures.pop(id(write), None)
 
     @property
     def owed(self) -> int:
         return len(self._owed)
 
     def record(self, *writes: Write) -> None:
-        """Run the writes in order; if the database refuses one, keep it and the rest."""
+        """Run the writes in order; if the database refuses one, whatever the reason, keep it
+        and the rest: the message went out, and must never be sent again."""
         pending = list(writes)
         try:
             while pending:
                 pending[0]()
                 pending.pop(0)
-        except DBAPIError as exc:
-            if classify(exc) is not None:
-                with self._lock:
-                    self._owed.extend(pending)
+        except DBAPIError:
+            with self._lock:
+                self._owed.extend(pending)
             raise
 
     # -- the outcomes of one send -----------------------------------------------------------

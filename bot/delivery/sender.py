@@ -122,7 +122,7 @@ class Sender:
         try:
             await work
         except DBAPIError as exc:
-            fault = classify(exc)
+            fault = self.svc.db.fault(exc)
             if fault is None:
                 raise
             with contextlib.suppress(DBAPIError):  # owed: recorded first on the next tick

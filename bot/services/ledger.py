@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -21,14 +21,21 @@ from bot.services.problem import Draft, ProblemView, view
 from storage.db import Database
 from storage.dialogs import end_dialog, take_dialog
 from storage.ledger import Problem, ProblemEvent
-from storage.models import Member
+from storage.models import Member, Unit
 from storage.uow import UnitOfWork
 
 # Called inside the transaction of every change that can alter an item's reminders.
 Replanner = Callable[[Connection, ProblemView], object]
 
-_NEXT_SEQ = select(func.coalesce(func.max(Problem.seq), 0) + 1).where(
-    Problem.unit_id == bindparam("unit"))
+# The next number of a unit, taken with the unit's row locked until the filing commits: two
+# confirms at once (two instances) wait for each other instead of one failing on the unique
+# index. Rows put in without the counter (a bulk load) are never numbered over.
+_HIGHEST = (select(func.coalesce(func.max(Problem.seq), 0))
+            .where(Problem.unit_id == bindparam("unit")).scalar_subquery())
+_NEXT_SEQ = (update(Unit).where(Unit.id == bindparam("unit"))
+             .values(problem_seq=case((Unit.problem_seq >= _HIGHEST, Unit.problem_seq + 1),
+                                      else_=_HIGHEST + 1))
+             .returning(Unit.problem_seq))
 _INSERT_PROBLEM = insert(Problem).returning(Problem.id)
 _INSERT_EVENT = insert(ProblemEvent)
 
@@ -128,10 +135,15 @@ class LedgerService(LedgerReads):
     def add_progress(
         self, problem_id: int, *, by: Identity, by_name: str, text: str,
         attachment: str | None = None, dialog: DialogRef | None = None,
+        track: Track | None = None,
     ) -> ProblemView:
-        """Record progress; the first update moves 待整改 to 整改中."""
+        """Record progress; the first update moves 待整改 to 整改中. With `track`, only on an
+        item of that track (坚持中 answers a 长期坚持 check-in; any other item refuses it)."""
         with self.db.unit() as uow:
             end_dialog(uow, dialog)
+            # Visibility first: another unit's id is refused as unknown, never as stale.
+            if track is not None and self._visible(uow.session, problem_id, by).track != track:
+                raise DomainError("button.stale")
             problem = self._note(uow.session, problem_id, by, by_name, Status.IN_PROGRESS,
                                  EventKind.PROGRESS, text, attachment)
             problem.progress = text

@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.permissions import INVITE_ACTION, Action, can
+from bot.services.unit_sheet import read_sheet
 from bot.strings import shorten
 from storage.db import Database
-from storage.models import GroupChat, Invite, Member, Unit, User
+from storage.models import GroupChat, Invite, JoinFailure, Member, Unit, User
 from storage.people import IDENTIFY
 
 # No 0/O, 1/I/L: codes are read aloud and typed from paper.
@@ -72,12 +71,16 @@ def _unit_view(unit: Unit) -> UnitView:
 
 class MembershipService:
     def __init__(
-        self, db: Database, clock: Clock, *, office_admins: Iterable[int] = (), invite_days: int = 7
+        self, db: Database, clock: Clock, *, office_admins: Iterable[int] = (),
+        invite_days: int = 7, join_failures: int = 5,
+        join_lockout: dt.timedelta = dt.timedelta(minutes=30),
     ) -> None:
         self.db = db
         self.clock = clock
         self.office_admins = frozenset(office_admins)
         self.invite_days = invite_days
+        self.join_failures = join_failures
+        self.join_lockout = join_lockout
 
     # -- units -------------------------------------------------------------------------------
 
@@ -108,7 +111,7 @@ class MembershipService:
 
     def import_units(self, path: Path) -> ImportReport:
         """Create units from an xlsx or csv sheet with a header row (name, code, parent)."""
-        rows = _read_sheet(path)
+        rows = read_sheet(path)
         created = skipped = 0
         pending = list(rows)
         # Parents may be listed after their children; retry until a pass makes no progress.
@@ -225,7 +228,52 @@ class MembershipService:
     def redeem_invite(
         self, code: str, *, user_id: int, display_name: str, username: str | None
     ) -> JoinResult:
-        """Join (or move to) the invite's unit with its role; each code works once."""
+        """Join (or move to) the invite's unit with its role; each code works once.
+
+        Wrong codes are counted per person: after join_failures of them /join is locked for
+        join_lockout, so codes cannot be guessed by trying.
+        """
+        self._check_lockout(user_id)
+        try:
+            result = self._redeem(code, user_id=user_id, display_name=display_name,
+                                  username=username)
+        except DomainError as refusal:
+            if refusal.key in ("join.invalid", "join.used", "join.expired"):
+                self._count_failure(user_id)
+            raise
+        self._clear_failures(user_id)
+        return result
+
+    def _check_lockout(self, user_id: int) -> None:
+        with self.db.read() as conn:
+            locked = conn.execute(select(JoinFailure.locked_until)
+                                  .where(JoinFailure.user_id == user_id)).scalar()
+        now = self.clock.now()
+        if locked is not None and locked > now:
+            minutes = max(1, -(-int((locked - now).total_seconds()) // 60))
+            raise DomainError("join.locked", minutes=minutes)
+
+    def _count_failure(self, user_id: int) -> None:
+        now = self.clock.now()
+        with self.db.uow() as s:
+            row = s.get(JoinFailure, user_id)
+            if row is None or (row.locked_until is not None and row.locked_until <= now):
+                if row is not None:
+                    s.delete(row)
+                    s.flush()
+                row = JoinFailure(user_id=user_id, failures=0, first_at=now)
+                s.add(row)
+            row.failures += 1
+            if row.failures >= self.join_failures:
+                row.locked_until = now + self.join_lockout
+
+    def _clear_failures(self, user_id: int) -> None:
+        with self.db.write() as conn:
+            conn.execute(delete(JoinFailure).where(JoinFailure.user_id == user_id))
+
+    def _redeem(
+        self, code: str, *, user_id: int, display_name: str, username: str | None
+    ) -> JoinResult:
         code = code.strip().upper()
         with self.db.uow() as s:
             invite = s.scalar(select(Invite).where(Invite.code == code).with_for_update())
@@ -316,46 +364,3 @@ class MembershipService:
         with self.db.uow() as s:
             return list(s.scalars(select(GroupChat.chat_id).where(
                 GroupChat.unit_id == unit_id, GroupChat.active.is_(True))))
-
-
-_HEADERS = {
-    "name": ("name", "单位", "单位名称", "名称"),
-    "code": ("code", "编号", "单位编号", "代码"),
-    "parent": ("parent", "上级", "上级单位"),
-}
-
-
-def _read_sheet(path: Path) -> list[tuple[str, str, str]]:
-    """Read (name, code, parent) rows from csv or xlsx, by header name in Chinese or English."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-        table = [
-            ["" if c is None else str(c).strip() for c in row]
-            for row in book.worksheets[0].iter_rows(values_only=True)
-        ]
-        book.close()
-    elif path.suffix.lower() == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
-        table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
-    else:
-        raise DomainError("import.format", name=path.name)
-    table = [row for row in table if any(row)]
-    if not table:
-        raise DomainError("import.empty", name=path.name)
-    header = [h.lower() for h in table[0]]
-    index = {}
-    for field, names in _HEADERS.items():
-        index[field] = next((header.index(n) for n in names if n in header), None)
-    if index["name"] is None:
-        raise DomainError("import.no_name_column", name=path.name)
-    return [
-        (_cell(row, index["name"]), _cell(row, index["code"]), _cell(row, index["parent"]))
-        for row in table[1:]
-        if _cell(row, index["name"])
-    ]
-
-
-def _cell(row: Sequence[str], i: int | None) -> str:
-    return row[i] if i is not None and i < len(row) else ""

@@ -519,4 +519,11 @@ EN: dict[str, str] = {
     "file.scope_all": "city",
     "file.ledger_name": "ledger_{scope}_{date}.xlsx",
     "file.summary_name": "campaign_summary_{end}.xlsx",
+    # -- safety at the edges: floods, lockouts, storage, limits
+    "limits.flood": "You are sending too fast; please wait {seconds} seconds. Messages sent meanwhile are not handled.",
+    "join.locked": "Too many wrong invite codes: try again in {minutes} minutes, or check the code with your liaison.",
+    "error.storage_readonly": "The bot's storage cannot be written at the moment, so your last action was not saved. The administrator has been told; please try again later.",
+    "quick.too_long": "“{field}” is longer than {max} characters and was not saved. Please shorten it and send it again.",
+    "quick.too_many_measures": "At most {max} measures; you wrote {count}. Please combine some and send it again.",
+    "file.too_many_measures": "At most {max} measures; there are {count} already. Please combine some before adding more.",
 }

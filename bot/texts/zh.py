@@ -503,4 +503,11 @@ ZH: dict[str, str] = {
     "file.scope_all": "全市",
     "file.ledger_name": "问题台账_{scope}_{date}.xlsx",
     "file.summary_name": "整顿总结_{end}.xlsx",
+    # -- safety at the edges: floods, lockouts, storage, limits
+    "limits.flood": "您发送得太频繁了，请稍候{seconds}秒再试。期间发送的消息不会被处理。",
+    "join.locked": "邀请码输错次数过多，请{minutes}分钟后再试，或向联络员确认邀请码。",
+    "error.storage_readonly": "系统存储暂时无法写入，您刚才的操作没有保存。已通知管理员处理，请稍后再试。",
+    "quick.too_long": "“{field}”超过{max}字，没有保存。请精简后重新发送。",
+    "quick.too_many_measures": "整改措施最多{max}条，您写了{count}条。请合并后重新发送。",
+    "file.too_many_measures": "整改措施最多{max}条，已有{count}条。请合并后再添加。",
 }

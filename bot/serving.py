@@ -1,0 +1,154 @@
+"""Running the bot: long polling or a webhook, both feeding the inbox, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import Generator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import Conflict, NetworkError, TelegramError
+
+from bot.config import Config
+from bot.context import App
+from bot.intake import Intake
+
+log = logging.getLogger(__name__)
+
+# How long updates in hand may finish at a stop; the rest wait in the inbox for the next start.
+DRAIN_SECONDS = 3.0
+# How often an instance looks for updates another instance took and never finished.
+RETAKE_SECONDS = 30.0
+
+
+class _Embedded(uvicorn.Server):
+    """uvicorn on the bot's own loop: the bot handles SIGINT and SIGTERM, not uvicorn."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def webhook_routes(config: Config, intake: Intake) -> list[Route]:
+    """The route Telegram posts updates to: answered 200 only once the update is recorded."""
+    hook = config.telegram.webhook
+    secret = (hook.secret_token or "").encode()
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
+        if not secret or not hmac.compare_digest(given, secret):
+            intake.refused["bad_secret"] += 1
+            return Response(status_code=403)
+        try:
+            data = await request.json()
+        except ValueError:
+            intake.refused["malformed"] += 1
+            return Response(status_code=400)
+        await intake.receive([data])
+        return Response(status_code=200)
+
+    return [Route(f"/{hook.url_path.strip('/')}", receive, methods=["POST"])]
+
+
+async def _poll(app: App, intake: Intake, config: Config, stop: asyncio.Event) -> None:
+    """Long polling that moves past an update only once it is recorded: Telegram forgets an
+    update when a later getUpdates asks for the offset after it."""
+    inbox = app.bot_data.services.inbox
+    last = await asyncio.to_thread(inbox.last_update_id)
+    offset = last + 1 if last is not None else None
+    timeout = max(1, int(config.telegram.poll_timeout))
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            updates = await app.bot.get_updates(offset=offset, timeout=timeout,
+                                                allowed_updates=list(Update.ALL_TYPES))
+        except Conflict as exc:
+            log.warning("another process is polling this bot (%s); waiting", exc.message)
+            updates = None
+        except (NetworkError, TelegramError) as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            updates = None
+        if updates is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = 1.0
+        if updates:
+            await intake.receive([u.to_dict() for u in updates])
+            offset = max(u.update_id for u in updates) + 1
+
+
+async def _retake(app: App, intake: Intake, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=RETAKE_SECONDS)
+        if not stop.is_set():
+            try:
+                await intake.recover(mine=False)
+            except Exception:  # the database may be away; the next round tries again
+                log.warning("could not look for abandoned updates", exc_info=True)
+
+
+async def serve(app: App, config: Config, stop: asyncio.Event) -> None:
+    """Run until `stop` is set: the sender's ticks, the inbox, and polling or the webhook."""
+    from bot.app import start_scheduler
+
+    holder = app.bot_data.sender.holder
+    intake = Intake(app, holder)
+    tg = config.telegram
+    async with app:
+        assert app.post_init is not None and app.post_shutdown is not None
+        await app.post_init(app)
+        start_scheduler(app)
+        await app.start()
+        try:
+            await intake.recover(mine=True)
+            tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_retake(app, intake, stop))]
+            server = None
+            if tg.mode == "webhook":
+                hook = tg.webhook
+                server = _Embedded(uvicorn.Config(
+                    Starlette(routes=webhook_routes(config, intake)), host=hook.listen,
+                    port=hook.port, log_level="warning", lifespan="off", access_log=False))
+                tasks.append(asyncio.create_task(server.serve()))
+                await app.bot.set_webhook(hook.url or "", secret_token=hook.secret_token,
+                                          allowed_updates=list(Update.ALL_TYPES))
+                log.info("webhook on %s:%s/%s", hook.listen, hook.port, hook.url_path)
+            else:
+                await app.bot.delete_webhook()
+                tasks.append(asyncio.create_task(_poll(app, intake, config, stop)))
+                log.info("long polling")
+            await stop.wait()
+            log.info("stopping: %d update(s) in hand", intake.in_hand)
+            if server is not None:
+                server.should_exit = True
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await intake.drain(DRAIN_SECONDS)
+        finally:
+            await app.stop()
+            with contextlib.suppress(Exception):  # a clean stop hands the lease on at once
+                await asyncio.to_thread(app.bot_data.services.notify.release_lease, holder)
+            await app.post_shutdown(app)
+
+
+def run_until_signalled(app: App, config: Config) -> None:
+    """Serve until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, config, stop)
+
+    asyncio.run(main())
