@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import os
+import socket
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 
+from bot.processing import on_answer
 from bot.services.inbox import Arrival
 from bot.texts import t
 
@@ -43,6 +47,31 @@ def screen(data: Any) -> str | None:
         if not isinstance(sender, dict) or sender.get("id") != chat.get("id"):
             return "forged"
     return None
+
+
+def process_gone(taker: str) -> bool:
+    """Tell whether a taker (host:pid:tail, as bot.delivery.sender.instance_name makes them)
+    was a process on this host that no longer runs."""
+    host, _, rest = taker.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, someone else's
+    return int(pid) != os.getpid() and _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    """A killed child not yet reaped still answers kill(0): it is gone all the same."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _person(data: dict[str, Any]) -> int | None:
@@ -82,10 +111,10 @@ class Intake:
             await self._admit(update_id, by_id[update_id])
         return fresh
 
-    async def recover(self, *, mine: bool) -> int:
-        """Handle what was recorded and not finished: at start-up this process's earlier
-        life's updates; later, those of an instance that died."""
-        rows = await asyncio.to_thread(self.inbox.retake, self.holder, mine=mine)
+    async def recover(self) -> int:
+        """Handle what was recorded and not finished by a process that is gone: one on this
+        host that was killed (at once), or any instance that stopped handling (once stale)."""
+        rows = await asyncio.to_thread(self.inbox.retake, self.holder, gone=process_gone)
         for update_id, payload in rows:
             self._start(update_id, payload)
         if rows:
@@ -132,6 +161,17 @@ class Intake:
     async def _handle(self, update_id: int, data: dict[str, Any]) -> None:
         app = self.app
         update = Update.de_json(data, app.bot)
+        marked = False
+
+        async def mark() -> None:
+            nonlocal marked
+            if not marked:
+                marked = True
+                await asyncio.to_thread(self.inbox.done, [update_id])
+
+        # Done as soon as the person has their answer: a kill after that must not answer
+        # them twice. Before it, the update is handled again after the restart.
+        on_answer(mark)
         try:
             await app.update_processor.process_update(update, app.process_update(update))
         except asyncio.CancelledError:
@@ -140,7 +180,7 @@ class Intake:
             log.exception("update %s could not be handled", update_id)
         # Done even when a handler failed: the error handler has answered, and doing it
         # again would repeat whatever part of it went through.
-        await asyncio.to_thread(self.inbox.done, [update_id])
+        await mark()
 
     @property
     def in_hand(self) -> int:

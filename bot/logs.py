@@ -44,4 +44,5 @@ def setup_logging(token: str | None, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # httpx logs every request URL at INFO, and the URL carries the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # A long tick makes APScheduler skip the next ones, with a warning each: expected, noise.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)

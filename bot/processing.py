@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,25 @@ After = Callable[[object], None]
 # python-telegram-bot's own semaphore only has to let every waiting update reach the per-person
 # queue; the real limit is `workers`, taken once it is the update's turn.
 _QUEUED = 100_000
+
+
+# Set while an update from the inbox is handled: called once its answer has gone out.
+_answered: contextvars.ContextVar[Callable[[], Awaitable[None]] | None] = contextvars.ContextVar(
+    "answered", default=None)
+
+
+def on_answer(callback: Callable[[], Awaitable[None]]) -> contextvars.Token[Any]:
+    """Run `callback` when the update being handled in this task is first answered."""
+    return _answered.set(callback)
+
+
+async def answered() -> None:
+    """Say the update in hand has had its answer (handlers.common.answer calls this): from
+    now on a crash must not make it answered again after the restart."""
+    callback = _answered.get()
+    if callback is not None:
+        _answered.set(None)
+        await callback()
 
 
 def person_of(update: object) -> tuple[int, int] | None:

@@ -94,7 +94,7 @@ async def _retake(app: App, intake: Intake, stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=RETAKE_SECONDS)
         if not stop.is_set():
             try:
-                await intake.recover(mine=False)
+                await intake.recover()
             except Exception:  # the database may be away; the next round tries again
                 log.warning("could not look for abandoned updates", exc_info=True)
 
@@ -112,7 +112,7 @@ async def serve(app: App, config: Config, stop: asyncio.Event) -> None:
         start_scheduler(app)
         await app.start()
         try:
-            await intake.recover(mine=True)
+            await intake.recover()
             tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_retake(app, intake, stop))]
             server = None
             if tg.mode == "webhook":

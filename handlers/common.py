@@ -14,6 +14,7 @@ from bot.context import Ctx
 from bot.dates import describe_when, parse_when
 from bot.domain import Role
 from bot.errors import DomainError
+from bot.processing import answered
 from bot.services.membership import Identity
 from bot.texts import normalize_lang, t
 
@@ -113,6 +114,7 @@ async def answer(update: Update, text: str, *, markup: InlineKeyboardMarkup | No
     message = update.effective_message
     assert message is not None
     await message.reply_text(text, reply_markup=markup)
+    await answered()
 
 
 def role_name(lang: str, role: Role | None) -> str:

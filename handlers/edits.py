@@ -5,6 +5,8 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from bot.processing import answered
+
 
 def _unchanged(error: BadRequest) -> bool:
     return "not modified" in error.message.lower()
@@ -19,6 +21,7 @@ async def edit_text(
     except BadRequest as error:
         if not _unchanged(error):
             raise
+    await answered()
 
 
 async def edit_markup(query: CallbackQuery, markup: InlineKeyboardMarkup | None) -> None:

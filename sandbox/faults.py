@@ -10,9 +10,10 @@ from typing import Literal
 
 from sandbox.objects import Reply, error
 
-FaultKind = Literal["429", "403", "400", "500", "502", "timeout", "reset"]
-FAULT_KINDS: tuple[str, ...] = ("429", "403", "400", "500", "502", "timeout", "reset")
+FaultKind = Literal["429", "401", "403", "400", "500", "502", "timeout", "reset"]
+FAULT_KINDS: tuple[str, ...] = ("429", "401", "403", "400", "500", "502", "timeout", "reset")
 _FAULT_REPLIES = {
+    "401": (401, "Unauthorized"),
     "403": (403, "Forbidden: bot was blocked by the user"),
     "400": (400, "Bad Request: injected by the sandbox"),
     "500": (500, "Internal Server Error"),

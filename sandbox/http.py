@@ -34,6 +34,9 @@ _HANG_SECONDS = 30.0  # how long a "timeout" fault holds a request if the client
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # A bot handling many updates at once opens many connections at once; the default
+    # backlog of 5 resets the rest, which a real Bot API server never does.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], sandbox: BotApiSandbox) -> None:
         self.sandbox = sandbox

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from sandbox import BotApiSandbox
@@ -38,6 +38,7 @@ async def app(sandbox: BotApiSandbox) -> AsyncIterator[Application[Any, Any, Any
     ("kind", "error"),
     [
         ("429", RetryAfter),
+        ("401", InvalidToken),
         ("403", Forbidden),
         ("400", BadRequest),
         ("500", NetworkError),

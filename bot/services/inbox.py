@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,23 +86,24 @@ class InboxService:
 
         self.db.retrying(write)
 
-    def retake(self, holder: str, *, mine: bool = False) -> list[tuple[int, dict[str, Any]]]:
-        """Take over updates recorded but never finished: all of this holder's earlier life
-        (mine=True, at start-up), or another instance's once they are older than
-        retake_after. Returned in update_id order, which is each person's order."""
+    def retake(self, holder: str, *, gone: Callable[[str], bool] = lambda taker: False,
+               ) -> list[tuple[int, dict[str, Any]]]:
+        """Take over updates recorded but never finished: those of a taker `gone` says is no
+        longer running (a killed process on this host, at start-up), and any taken longer
+        ago than retake_after (an instance elsewhere that died). In update_id order, which is
+        each person's order."""
         now = self.clock.now()
-        stale = InboxUpdate.taken_at < now - self.retake_after
-        query = select(InboxUpdate.update_id, InboxUpdate.payload).where(
-            InboxUpdate.state == InboxState.TAKEN)
-        query = query.where(stale | (InboxUpdate.taken_by == holder)) if mine else \
-            query.where(stale)
+        query = select(InboxUpdate.update_id, InboxUpdate.payload, InboxUpdate.taken_by,
+                       InboxUpdate.taken_at).where(InboxUpdate.state == InboxState.TAKEN)
         if self.db.engine.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
+        stale = now - self.retake_after
 
         def write() -> list[tuple[int, dict[str, Any]]]:
             with self.db.write() as conn:
                 rows = [(r[0], dict(r[1])) for r in conn.execute(
-                    query.order_by(InboxUpdate.update_id).limit(1000))]
+                    query.order_by(InboxUpdate.update_id).limit(1000))
+                    if r[2] != holder and (r[3] is None or r[3] < stale or gone(r[2] or ""))]
                 if rows:
                     conn.execute(update(InboxUpdate).where(
                         InboxUpdate.update_id.in_([r[0] for r in rows]))
