@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storage import leave, ledger, meetings, models, notify
+from storage import leave, ledger, meetings, models, notify, web
 
 metadata = models.Base.metadata
 
-__all__ = ["leave", "ledger", "meetings", "metadata", "notify"]
+__all__ = ["leave", "ledger", "meetings", "metadata", "notify", "web"]
