@@ -19,6 +19,10 @@ def run(config: Config) -> int:
     ensure_schema(config)
     app = build_application(config, token=token)
     start_scheduler(app)
+    if config.web.enabled:
+        from web.server import serve_beside
+
+        serve_beside(app)
     tg = config.telegram
     if tg.mode == "webhook":
         hook = tg.webhook
