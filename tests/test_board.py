@@ -51,7 +51,7 @@ def test_the_pages_numbers_are_the_digests(seeded: Services) -> None:
     assert city.totals.fixed == sum(s.fixed for s in digest.values())
     for unit, figures in digest.items():
         assert seeded.board.unit(office, unit).stats == figures
-    assert [r.rank for r in city.ranked] == [1, 2]  # HEALTH 50 %, EDU 42.9 %
+    assert [r.rank for r in city.ranked] == [1, 2]  # HEALTH 50 %, EDU 28.6 %
 
 
 def test_leaders_and_liaisons_see_their_unit_only(seeded: Services) -> None:
