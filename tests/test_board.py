@@ -58,29 +58,29 @@ def test_leaders_and_liaisons_see_their_unit_only(seeded: Services) -> None:
     edu, health = unit_id(seeded, "EDU"), unit_id(seeded, "HEALTH")
     for person in (LEADER, LIAISON):
         assert seeded.board.unit(who(seeded, person), edu).unit.code == "EDU"
-        with pytest.raises(DomainError, match="web.not_found"):
+        with pytest.raises(DomainError, match=r"web\.not_found"):
             seeded.board.unit(who(seeded, person), health)
-        with pytest.raises(DomainError, match="web.denied"):
+        with pytest.raises(DomainError, match=r"web\.denied"):
             seeded.board.city(who(seeded, person))
-    with pytest.raises(DomainError, match="web.not_found"):
+    with pytest.raises(DomainError, match=r"web\.not_found"):
         seeded.board.unit(who(seeded, LEADER), 99_999)
 
 
 def test_cadres_see_their_own_items_and_no_unit(seeded: Services) -> None:
     cadre, nurse = who(seeded, CADRE), who(seeded, NURSE)
-    with pytest.raises(DomainError, match="web.not_found"):
+    with pytest.raises(DomainError, match=r"web\.not_found"):
         seeded.board.unit(cadre, unit_id(seeded, "EDU"))
     mine = seeded.board.mine(cadre)
     assert mine.total == 7 and all(p.owner_user_id == CADRE for p in mine.items)
     assert seeded.board.mine(nurse).total == 2
-    with pytest.raises(DomainError, match="web.not_found"):
+    with pytest.raises(DomainError, match=r"web\.not_found"):
         seeded.board.item(nurse, mine.items[0].id)
     assert seeded.board.item(cadre, mine.items[0].id)[0].number == "EDU-0001"
     # Another cadre of the same unit: not their item (in the chat, /item would show it).
-    with pytest.raises(DomainError, match="web.not_found"):
+    with pytest.raises(DomainError, match=r"web\.not_found"):
         seeded.board.item(who(seeded, SILENT), mine.items[0].id)
     assert seeded.board.item(who(seeded, HLEADER), seeded.board.mine(nurse).items[0].id)
-    with pytest.raises(DomainError, match="web.not_found"):
+    with pytest.raises(DomainError, match=r"web\.not_found"):
         seeded.board.item(who(seeded, HLEADER), mine.items[0].id)
 
 
@@ -123,7 +123,7 @@ def test_owner_category_and_bad_filters(seeded: Services) -> None:
     assert seeded.board.unit(leader, edu, ItemFilter(owner="张三")).page.total == 7
     assert seeded.board.unit(leader, edu, ItemFilter(owner="李四")).page.total == 0
     for bad in ({"status": "x"}, {"track": "soon"}, {"due": "d30"}):
-        with pytest.raises(DomainError, match="web.bad_filter"):
+        with pytest.raises(DomainError, match=r"web\.bad_filter"):
             ItemFilter.parse(bad)
     flt = ItemFilter.parse({"status": "open", "q": " 会议 ", "owner": ""})
     assert dataclasses.astuple(flt) == ("open", None, None, None, None, "会议")

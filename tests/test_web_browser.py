@@ -81,10 +81,16 @@ async def site(config: Config, clock: FixedClock, database: Database) -> AsyncIt
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium() -> str:
+    # Never skipped: without the browser these tests fail, and .ci/run installs it.
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: apt-get install chromium"
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             yield launched
         finally:

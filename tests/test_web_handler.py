@@ -28,7 +28,7 @@ def public() -> str:
 
 
 @pytest.fixture
-def config(db_url: str, public: str) -> Config:  # noqa: F811 - the public address varies
+def config(db_url: str, public: str) -> Config:
     return web_config(db_url, public_url=public)
 
 

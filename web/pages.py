@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -9,7 +10,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.domain import Status, Track
-from bot.services.board import STATUS_GROUPS, Due, ItemFilter
+from bot.services.board import STATUS_GROUPS, CityBoard, Due, ItemFilter
 from bot.services.digest import Ranked
 from web import chart
 from web.context import Viewer, call, path_id, state, viewer_of
@@ -50,7 +51,12 @@ async def home(request: Request) -> Response:
 async def city(request: Request) -> Response:
     """全市总览: every unit's figures, ranked, sortable, with the trend chart."""
     viewer = await viewer_of(request)
-    board = await call(state(request).services.board.city, viewer.identity)
+    services = state(request).services
+    # The table and the trend are two scans of the ledger: run them side by side.
+    (ranked, totals), trend = await asyncio.gather(
+        call(services.board.city_units, viewer.identity),
+        call(services.board.city_trend, viewer.identity))
+    board = CityBoard(ranked, trend, totals, services.clock.now())
     sort = request.query_params.get("sort", "rank")
     rows: list[Ranked] = sorted(board.ranked, key=SORTS.get(sort, SORTS["rank"]))
     return _page(request, viewer, "city.html", board=board, rows=rows, sort=sort,

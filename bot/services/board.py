@@ -181,11 +181,25 @@ class BoardService:
 
     def city(self, by: Identity) -> CityBoard:
         """全市总览: every unit's digest figures, ranked as the city digest ranks them."""
+        ranked, totals = self.city_units(by)
+        return CityBoard(ranked, self.city_trend(by), totals, self.clock.now())
+
+    def city_units(self, by: Identity) -> tuple[tuple[Ranked, ...], UnitStats]:
+        """The overview's table: each unit's figures (the digest's), ranked, and the sums."""
+        self._office(by)
+        units = self.digest.city_stats()
+        return tuple(rank(units)), _totals(units)
+
+    def city_trend(self, by: Identity) -> tuple[TrendPoint, ...]:
+        """The overview's chart: the city digest's weekly trend. Apart from city_units so that
+        a page can read both at once, on two connections."""
+        self._office(by)
+        return tuple(self.digest.city_trend())
+
+    @staticmethod
+    def _office(by: Identity) -> None:
         if not can(by.role, Action.VIEW_ALL_UNITS):
             raise DomainError("web.denied")
-        units = self.digest.city_stats()
-        return CityBoard(tuple(rank(units)), tuple(self.digest.city_trend()), _totals(units),
-                         self.clock.now())
 
     def unit(self, by: Identity, unit_id: int, flt: ItemFilter = ItemFilter(), *,
              after: int | None = None, before: int | None = None) -> UnitBoard:
