@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -103,10 +104,13 @@ def serve_beside(application: Any) -> None:
 
 
 async def serve_alone(services: Services) -> None:
-    """`python -m bot web`: the web app until SIGINT or SIGTERM (uvicorn's own handling)."""
+    """`python -m bot web`: the web app until SIGINT or SIGTERM, then a clean exit (0)."""
     web = services.config.web
     evidence = EvidenceFiles.from_config(services.config)
-    server = uvicorn.Server(_config(build_web(services, evidence=evidence)))
+    server = _Beside(_config(build_web(services, evidence=evidence)))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, setattr, server, "should_exit", True)
     try:
         await server.serve(sockets=[bind(web.listen, web.port)])
     finally:
