@@ -62,6 +62,7 @@ async def use_link(request: Request) -> Response:
     """Redeem a one-time link and open a session."""
     web = state(request)
     web.attempts.check(client_of(request))
+    _same_origin(request)  # no signing a victim in as someone else from another site
     user_id = await call(web.services.signin.redeem_link, request.path_params["token"])
     response = RedirectResponse("/", status_code=303)
     return await call(_signed_in, request, user_id, "link", response)
