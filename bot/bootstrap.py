@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.services.board import BoardService
 from bot.services.digest import DigestService
 from bot.services.inbox import InboxService
 from bot.services.leave import LeaveService
@@ -18,6 +19,7 @@ from bot.services.office_hours import OfficeHoursService
 from bot.services.plans import DeadlinePlanner
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.signin import SigninService
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.dialogs import DialogStore
@@ -42,6 +44,8 @@ class Services:
     digest: DigestService
     privacy: PrivacyService
     inbox: InboxService
+    signin: SigninService
+    board: BoardService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -60,9 +64,15 @@ def build_services(config: Config, *, clock: Clock | None = None,
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
     planner = DeadlinePlanner(config, clock, notify)
     dialogs = DialogStore(db, clock)
+    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify)
+    digest = DigestService(db, clock, notify, config, calendar)
+    w = config.web
+    signin = SigninService(db, clock, membership, secret=config.web_secret,
+                           bot_token=config.token, init_data_max_age=w.init_data_max_age,
+                           session_hours=w.session_hours)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
-        ledger=LedgerService(db, clock, replan=planner.replan, notify=notify),
+        ledger=ledger,
         dialogs=dialogs,
         calendar=calendar, notify=notify,
         meetings=MeetingService(db, clock, notify, config.tz),
@@ -70,8 +80,10 @@ def build_services(config: Config, *, clock: Clock | None = None,
                            office_admins=config.office_admins),
         reminders=ReminderService(notify, clock, config.tz),
         office_hours=OfficeHoursService(db, clock, calendar, notify, config),
-        digest=DigestService(db, clock, notify, config, calendar),
+        digest=digest,
         privacy=PrivacyService(db, clock, config, replan=planner.replan),
         inbox=InboxService(db, clock, retake_after=dt.timedelta(
             seconds=r.claim_timeout_seconds)),
+        signin=signin,
+        board=BoardService(db, clock, digest, ledger),
     )

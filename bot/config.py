@@ -194,6 +194,30 @@ class PrivacyConfig(_Model):
     removed_member_name: str = Field("已离职人员", min_length=1, max_length=100)
 
 
+class WebConfig(_Model):
+    """The web dashboard and Telegram Mini App (web/), served by `run` or alone by `web`."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    # The address people open, as the reverse proxy publishes it (https for the Mini App).
+    public_url: str | None = None
+    # Seconds a Mini App's initData stays acceptable after Telegram signed it (auth_date).
+    init_data_max_age: int = Field(3600, ge=10, le=7 * 86400)
+    # Signs sign-in links and session cookies; WEB_SESSION_SECRET in the environment wins.
+    session_secret: str | None = None
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http:// or https:// address")
+        return value.rstrip("/")
+
+
 class Config(_Model):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
@@ -208,6 +232,7 @@ class Config(_Model):
     privacy: PrivacyConfig = PrivacyConfig()
     limits: LimitsConfig = LimitsConfig()
     invite_valid_days: int = Field(7, ge=1, le=365)
+    web: WebConfig = WebConfig()
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Config:
@@ -237,6 +262,20 @@ class Config(_Model):
     @property
     def base_url(self) -> str | None:
         return os.environ.get("TELEGRAM_BASE_URL") or self.telegram.base_url or None
+
+    @property
+    def web_secret(self) -> str | None:
+        return os.environ.get("WEB_SESSION_SECRET") or self.web.session_secret or None
+
+    def require_web_secret(self) -> str:
+        secret = self.web_secret
+        if not secret or len(secret) < 32:
+            raise ConfigError(
+                "web: set WEB_SESSION_SECRET (or web.session_secret) to at least 32 random "
+                "characters, e.g. the output of: python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'"
+            )
+        return secret
 
     def require_token(self) -> str:
         token = self.token

@@ -22,6 +22,7 @@ from handlers import (
     privacy,
     reminders,
     signoff,
+    web,
 )
 from handlers.dialog import DialogHandler
 from handlers.errors import on_error
@@ -29,7 +30,7 @@ from handlers.errors import on_error
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, export, privacy, notices, meetings, attendance,
-            leave, reminders, office_hours, digest)
+            leave, reminders, office_hours, digest, web)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -33,6 +33,7 @@ from handlers.common import (
     user_lang,
 )
 from handlers.dialog import finish
+from handlers.web import with_workbench
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ MENU = (
     Command("meeting", members_only=True),
     Command("leave", members_only=True),
     Command("stats", members_only=True),
+    Command("web", members_only=True),
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
     Command("lang"),
@@ -97,7 +99,7 @@ async def start(update: Update, context: Ctx) -> None:
         name=display_name(update),
         unit=ident.unit.name if ident.unit else t(language, "role.office"),
         role=role_name(language, ident.role),
-        markup=start_menu(ident, language),
+        markup=with_workbench(start_menu(ident, language), context.svc.config, language),
     )
 
 

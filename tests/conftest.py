@@ -126,3 +126,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from tests import figures
 
     figures.dump()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests import screenshots
+
+    screenshots.report(terminalreporter.write_line)

@@ -29,13 +29,16 @@ def _files(*parts: str) -> list[Path]:
 # Modules that speak python-telegram-bot: the bot's composition, routing, delivery and
 # handlers, the CLI commands that run the bot or ask Telegram its name (`invite` prints a
 # t.me link), and the fake Bot API. Nothing else may, so the
-# services can serve a web page or a worker without loading the bot.
+# services can serve a web page or a worker without loading the bot. Of the web, only
+# web/evidence.py: it fetches evidence files from the Bot API by file id, so that pages show
+# them without ever handing the browser the token or a file id.
 TELEGRAM_SPEAKERS = ("bot/app.py", "bot/context.py", "bot/routing.py", "bot/processing.py",
                      "bot/intake.py", "bot/serving.py", "bot/delivery/", "bot/cli/run.py",
-                     "bot/cli/shell.py", "bot/cli/org.py", "handlers/", "sandbox/")
+                     "bot/cli/shell.py", "bot/cli/org.py", "handlers/", "web/evidence.py",
+                     "sandbox/")
 # Modules that render messages or documents, and so read the text catalogue.
 RENDERERS = ("bot/app.py", "bot/intake.py", "bot/delivery/", "bot/reports/", "bot/cli/",
-             "handlers/")
+             "handlers/", "web/")
 # The catalogue's own files, the only modules allowed past the size limit.
 CATALOGUES = ("bot/texts/zh.py", "bot/texts/en.py")
 MAX_LINES = 400
@@ -51,7 +54,8 @@ def _under(path: Path, prefixes: tuple[str, ...]) -> bool:
 
 
 def _product() -> list[Path]:
-    return _files("bot") + _files("handlers") + _files("storage") + _files("sandbox")
+    return (_files("bot") + _files("handlers") + _files("storage") + _files("sandbox")
+            + _files("web"))
 
 
 def _imports_of(path: Path, package: str) -> bool:
@@ -85,6 +89,20 @@ def test_handlers_touch_no_storage_sql_or_time_phrases() -> None:
         assert "dateparser" not in imported, path
 
 
+def test_the_web_is_http_io_over_the_services() -> None:
+    # Pages read through services, like handlers: no tables, no SQL, no handlers, no sender.
+    for path in _files("web"):
+        imported = _imports(path)
+        assert not _imports_of(path, "storage"), path
+        assert not _imports_of(path, "handlers"), path
+        assert not _imports_of(path, "bot.delivery"), path
+        assert "sqlalchemy" not in imported, path
+        assert "dateparser" not in imported, path
+    for path in _files("bot") + _files("handlers") + _files("storage"):
+        if path != ROOT / "bot/cli/run.py" and path != ROOT / "bot/cli/web.py":
+            assert not _imports_of(path, "web"), path
+
+
 def test_only_rendering_modules_read_the_catalogue() -> None:
     for path in _product():
         if not _under(path, (*RENDERERS, "bot/texts/")):
@@ -93,7 +111,7 @@ def test_only_rendering_modules_read_the_catalogue() -> None:
 
 def test_no_module_is_over_the_size_limit() -> None:
     long = []
-    for folder in ("bot", "handlers", "storage", "sandbox", "tests", "bench", "scripts"):
+    for folder in ("bot", "handlers", "storage", "sandbox", "web", "tests", "bench", "scripts"):
         for path in _files(folder):
             if _rel(path) in CATALOGUES:
                 continue
@@ -106,7 +124,7 @@ def test_no_module_is_over_the_size_limit() -> None:
 def test_nothing_registers_itself_at_import_time() -> None:
     # Wiring happens in bot.app and bot.routing; a module-level call or `if` that mutates a
     # registry would make what runs depend on what happened to be imported.
-    for path in _files("bot") + _files("handlers") + _files("storage"):
+    for path in _files("bot") + _files("handlers") + _files("storage") + _files("web"):
         if path.name == "__main__.py" or "migrations" in path.parts:
             continue  # entry points (python -m, Alembic's env.py) run by being imported
         tree = ast.parse(path.read_text(encoding="utf-8"))

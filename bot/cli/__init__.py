@@ -58,6 +58,10 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
         from bot.cli.run import run
 
         return run(config)
+    if args.command == "web":
+        from bot.cli.web import serve
+
+        return serve(config)
     if args.command == "shell":
         from bot.cli.shell import run_shell
 

@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     command("run", "run the bot (long polling, or webhook when configured)")
+    command("web", "serve the web dashboard alone (the bot may run elsewhere on the database)")
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("file", metavar="FILE")
     command("migrate", "upgrade the database schema to this version")

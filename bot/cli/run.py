@@ -23,6 +23,10 @@ def run(config: Config) -> int:
     if config.telegram.mode == "webhook" and not config.telegram.webhook.url:
         raise ConfigError("telegram.webhook.url: required when telegram.mode is webhook")
     app = build_application(config, token=token)
+    if config.web.enabled:
+        from web.server import serve_beside
+
+        serve_beside(app)
     try:
         run_until_signalled(app, config)
     except InvalidToken:

@@ -141,19 +141,22 @@ def _counts(conn: Connection, units: dict[int, UnitStats],
             stats.track[Track(track)] += n
 
 
-def _time_left(conn: Connection, units: dict[int, UnitStats],
-               unit_ids: Sequence[int] | None, now: dt.datetime) -> None:
+def time_left(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
+    """The four time-left buckets as conditions on open items with a deadline; the web's
+    lists filter by the same conditions, so a bucket's count equals the list it opens."""
     near, far = (now + dt.timedelta(days=d) for d in BUCKET_DAYS)
     deadline = Problem.deadline
+    return (deadline < now, and_(deadline >= now, deadline <= near),
+            and_(deadline > near, deadline <= far), deadline > far)
 
+
+def _time_left(conn: Connection, units: dict[int, UnitStats],
+               unit_ids: Sequence[int] | None, now: dt.datetime) -> None:
     def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
         return func.sum(case((condition, 1), else_=0))
 
-    query = (select(Problem.unit_id, count_if(deadline < now),
-                    count_if(and_(deadline >= now, deadline <= near)),
-                    count_if(and_(deadline > near, deadline <= far)),
-                    count_if(deadline > far))
-             .where(Problem.status.in_(OPEN), deadline.is_not(None),
+    query = (select(Problem.unit_id, *(count_if(c) for c in time_left(now)))
+             .where(Problem.status.in_(OPEN), Problem.deadline.is_not(None),
                     *_where_units(Problem.unit_id, unit_ids))
              .group_by(Problem.unit_id))
     for uid, *buckets in conn.execute(query):

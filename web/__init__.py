@@ -1,0 +1,1 @@
+"""The web dashboard and Telegram Mini App: HTTP I/O only, over the same services as the bot."""

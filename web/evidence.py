@@ -1,0 +1,93 @@
+"""Evidence files through the bot: fetched from the Bot API by file id, kept in memory a while.
+
+The one web module that speaks Telegram: the browser asks this server, this server asks the
+Bot API with the bot's token, and neither the token nor a file id ever reaches a page.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Any
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.config import Config
+
+log = logging.getLogger(__name__)
+
+# The Bot API serves files up to 20 MB; evidence is photos and scans, far smaller.
+MAX_FILE = 20 * 1024 * 1024
+CACHE_BYTES = 64 * 1024 * 1024
+
+_IMAGES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+           (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+
+
+def image_type(content: bytes) -> str | None:
+    """The image type by the file's first bytes; None for anything else (served as a download,
+    never as something a browser would render as a page)."""
+    for magic, kind in _IMAGES:
+        if content.startswith(magic):
+            return kind
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+class EvidenceFiles:
+    """Bytes of evidence by file id: from the cache, else from the Bot API (None: not there)."""
+
+    def __init__(self, bot: Any | None, *, owned: bool = False,
+                 cache_bytes: int = CACHE_BYTES) -> None:
+        self.bot = bot
+        # A Bot made here is shut down here; the running bot's own Bot is the bot's to stop.
+        self.owned = owned
+        self.cache_bytes = cache_bytes
+        self._cache: collections.OrderedDict[str, bytes] = collections.OrderedDict()
+        self._size = 0
+        self._ready = False
+
+    @classmethod
+    def from_config(cls, config: Config) -> EvidenceFiles:
+        """For `python -m bot web`: a Bot of its own when a token is configured."""
+        token = config.token
+        if not token:
+            return cls(None)
+        base = config.base_url
+        bot = Bot(token, base_url=base) if base else Bot(token)
+        return cls(bot, owned=True)
+
+    async def fetch(self, file_id: str) -> bytes | None:
+        if file_id in self._cache:
+            self._cache.move_to_end(file_id)
+            return self._cache[file_id]
+        if self.bot is None:
+            return None
+        try:
+            if not self._ready:
+                await self.bot.initialize()
+                self._ready = True
+            found = await self.bot.get_file(file_id)
+            if found.file_size and found.file_size > MAX_FILE:
+                return None
+            content = bytes(await found.download_as_bytearray())
+        except TelegramError as exc:
+            log.warning("evidence %s not fetched: %s", file_id[:12], exc)
+            return None
+        self._keep(file_id, content)
+        return content
+
+    def _keep(self, file_id: str, content: bytes) -> None:
+        if len(content) > self.cache_bytes // 4:
+            return
+        self._cache[file_id] = content
+        self._size += len(content)
+        while self._size > self.cache_bytes:
+            _, dropped = self._cache.popitem(last=False)
+            self._size -= len(dropped)
+
+    async def close(self) -> None:
+        if self.bot is not None and self._ready and self.owned:
+            await self.bot.shutdown()
