@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot import dates
@@ -18,6 +18,7 @@ from bot.bootstrap import Services, build_services
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import App, BotData, Ctx
+from bot.delivery.budget import SharedRateLimiter
 from bot.delivery.sender import Planner, Sender, instance_name
 from bot.processing import PersonalOrder
 from bot.routing import register_handlers, renderers
@@ -95,13 +96,11 @@ async def tick_job(context: Ctx) -> None:
         log.warning("scheduler: %d failed: %s", report.failed, "; ".join(report.errors[:5]))
 
 
-def _rate_limiter(config: Config) -> AIORateLimiter:
+def _rate_limiter(config: Config) -> SharedRateLimiter:
     limits = config.telegram.rate_limit
-    return AIORateLimiter(
-        overall_max_rate=limits.overall_per_second, overall_time_period=1,
-        group_max_rate=limits.group_per_minute, group_time_period=60,
-        max_retries=limits.max_retries,
-    )
+    return SharedRateLimiter(overall_per_second=limits.overall_per_second,
+                             group_per_minute=limits.group_per_minute,
+                             max_retries=limits.max_retries)
 
 
 async def _post_init(app: App) -> None:
