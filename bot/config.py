@@ -39,13 +39,16 @@ class WebhookConfig(_Model):
 
 
 class RateLimitConfig(_Model):
-    """Telegram's flood limits as python-telegram-bot's AIORateLimiter applies them; 0 disables."""
+    """Telegram's flood limits; 0 disables one. The overall rate is a budget shared by
+    replies and the fan-out (bot/delivery/budget.py); groups are AIORateLimiter's."""
 
     overall_per_second: float = Field(30, ge=0)
     group_per_minute: float = Field(20, ge=0)
     # Messages a second to one chat when the scheduler fans out (Telegram allows about 1).
     per_chat_per_second: float = Field(1, ge=0)
     max_retries: int = Field(3, ge=0, le=10)
+    # Requests of a fan-out in flight at once: 30/s over a 300 ms round trip needs 9.
+    in_flight: int = Field(16, ge=1, le=100)
 
 
 class TelegramConfig(_Model):

@@ -167,11 +167,13 @@ async def test_a_lock_between_send_and_record_never_sends_twice(
         svc.notify.plan([probe(f"k{u}", u, clock.now()) for u in MEMBERS])
         report = await chat.app.bot_data.sender.tick()
         assert (report.storage, report.sent) == ("busy", 0)
-        assert len(chat.sandbox.calls_to("sendMessage")) == 1
+        # The sends in flight beside the first went too; nothing was started after the refusal.
+        went = len(chat.sandbox.calls_to("sendMessage"))
+        assert 1 <= went <= len(MEMBERS)
         lock.release()
-        # Long enough for the claim to count as abandoned: the send is recorded before that.
+        # Long enough for the claim to count as abandoned: the sends are recorded before that.
         clock.advance(minutes=5)
-        assert (await chat.app.bot_data.sender.tick()).sent == 4
+        assert (await chat.app.bot_data.sender.tick()).sent == len(MEMBERS) - went
         assert (await chat.app.bot_data.sender.tick()).sent == 0
         assert svc.notify.counts() == {"sent": 5}
         tally({(u, f"k{u}"): 1 for u in MEMBERS}, chat)
@@ -323,7 +325,7 @@ async def test_postgres_connections_killed_mid_tick_lose_and_repeat_nothing(
     def kill_now_and_then(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.startswith(("UPDATE notifications", "SELECT notifications.id")):
             seen.append(statement)
-            if len(seen) % 9 == 0:
+            if len(seen) % 4 == 0:
                 terminate(cursor.connection.info.backend_pid)
 
     async with running_bot(pg_config, clock, pg_db) as chat:
@@ -336,7 +338,7 @@ async def test_postgres_connections_killed_mid_tick_lose_and_repeat_nothing(
             await chat.app.bot_data.sender.tick()
             clock.advance(seconds=15)
         event.remove(pg_db.engine, "before_cursor_execute", kill_now_and_then)
-        assert len(seen) >= 9 * 10
+        assert len(seen) >= 4 * 8  # eight connections or more killed mid-tick
         assert svc.notify.counts() == {"sent": len(keys)}
         tally(dict.fromkeys(keys, 1), chat)
 

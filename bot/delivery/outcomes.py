@@ -109,10 +109,21 @@ class Outcomes:
 
     def sent(self, notes: Sequence[Note], then: Sequence[Planned], *,
              summarised: bool = False) -> None:
+        self.record(*self._sent_writes(notes, then, summarised))
+
+    def owe_sent(self, notes: Sequence[Note], then: Sequence[Planned]) -> None:
+        """These went out and were not written (the database refused meanwhile): write them
+        first next time."""
+        with self._lock:
+            self._owed.extend(self._sent_writes(notes, then, False))
+
+    def _sent_writes(self, notes: Sequence[Note], then: Sequence[Planned],
+                     summarised: bool) -> tuple[Write, Write]:
         notify = self.svc.notify
         ids = [n.id for n in notes]
-        self.record(lambda: notify.mark_sent(ids, summarised=summarised),
-                    lambda: then and notify.plan(then))
+        planned = list(then)
+        return (lambda: notify.mark_sent(ids, summarised=summarised),
+                lambda: planned and notify.plan(planned))
 
     def skipped(self, note: Note) -> None:
         self.record(lambda: self.svc.notify.mark_skipped(note.id))

@@ -1,46 +1,44 @@
-"""Even spacing of outgoing messages under Telegram's overall and per-chat rates."""
+"""When a chat may have its next message: Telegram allows about one a second to each."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.config import RateLimitConfig
+# Chats remembered at most; older entries have long cooled down.
+_REMEMBERED = 10_000
 
 
 class Pacer:
-    """Space a fan-out evenly under Telegram's overall and per-chat rates.
+    """Remember when each chat last had a message from the fan-out.
 
-    python-telegram-bot's rate limiter lets a burst of 30 through at once and then drips; a
-    server counting any one-second window sees more than 30 and answers 429. Evenly spaced
-    sends, 1% under the limit, never trip it.
+    The overall rate is the Budget's (bot/delivery/budget.py), shared with replies; this
+    keeps the per-chat spacing, so that a chat cooling down can be deferred instead of waited on.
     """
 
     def __init__(self) -> None:
         self._last_to_chat: dict[int, float] = {}
-        self._next_slot = 0.0
 
     def reset(self) -> None:
         """Forget past sends (a test's clock jumps days while real time stands still)."""
         self._last_to_chat.clear()
-        self._next_slot = 0.0
 
-    async def wait(self, chat_id: int, limits: RateLimitConfig) -> None:
-        """Return when a message to `chat_id` may go out."""
-        loop = asyncio.get_running_loop()
-        if limits.overall_per_second:
-            wait = self._next_slot - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._next_slot = max(loop.time(), self._next_slot) + 1 / (
-                limits.overall_per_second * 0.99)
-        rate = limits.per_chat_per_second
-        if not rate:
-            return
+    def ready_at(self, chat_id: int, per_second: float) -> float:
+        """Loop time from which a message to `chat_id` may go out."""
         last = self._last_to_chat.get(chat_id)
-        if last is not None:
-            wait = 1.0 / rate - (loop.time() - last)
-            if wait > 0:
-                await asyncio.sleep(wait)
-        self._last_to_chat[chat_id] = loop.time()
-        if len(self._last_to_chat) > 10_000:
-            self._last_to_chat.clear()
+        if last is None or not per_second:
+            return 0.0
+        return last + 1.0 / per_second
+
+    def sent(self, chat_id: int) -> None:
+        """A message to `chat_id` is going out now."""
+        now = asyncio.get_running_loop().time()
+        if len(self._last_to_chat) >= _REMEMBERED:
+            horizon = now - 60
+            self._last_to_chat = {c: t for c, t in self._last_to_chat.items() if t > horizon}
+        self._last_to_chat[chat_id] = now
+
+    async def wait(self, chat_id: int, per_second: float) -> None:
+        """Return when a message to `chat_id` may go out (for the rare send made alone)."""
+        wait = self.ready_at(chat_id, per_second) - asyncio.get_running_loop().time()
+        if wait > 0:
+            await asyncio.sleep(wait)

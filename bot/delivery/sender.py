@@ -21,9 +21,11 @@ from sqlalchemy.exc import DBAPIError
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.delivery.budget import Priority, sending_as
 from bot.delivery.outcomes import Outcomes, Run
 from bot.delivery.pacing import Pacer
 from bot.delivery.rendering import CAPTION_LIMIT, Rendered, Renderers
+from bot.delivery.wave import Wave
 from bot.services.notify import LATE_AFTER, SENT_PARTS, Note, Planned
 from bot.texts import normalize_lang, t
 from storage.db import StorageFault, classify
@@ -96,6 +98,8 @@ class Sender:
         self.pacer = Pacer()
         self.outcomes = Outcomes(services, holder)
         self._ticking = asyncio.Lock()
+        self._leasing = asyncio.Lock()
+        self._renewed: dt.datetime | None = None
 
     async def _db(self, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(work, *args, **kwargs)
@@ -107,7 +111,8 @@ class Sender:
         report = TickReport()
         async with self._ticking:
             run = self.outcomes.run()
-            await self._guarded(self._tick(run, report), run, report)
+            with sending_as(Priority.BULK):
+                await self._guarded(self._tick(run, report), run, report)
         return report
 
     async def send_now(self, chat_ids: Iterable[int]) -> TickReport:
@@ -115,7 +120,8 @@ class Sender:
         next tick; any instance may, as claims are atomic per row."""
         report = TickReport()
         run = self.outcomes.run()
-        await self._guarded(self._send_now(run, sorted(set(chat_ids)), report), run, report)
+        with sending_as(Priority.PROMPT):
+            await self._guarded(self._send_now(run, sorted(set(chat_ids)), report), run, report)
         return report
 
     async def _guarded(self, work: Awaitable[None], run: Run, report: TickReport) -> None:
@@ -135,7 +141,7 @@ class Sender:
     async def _tick(self, run: Run, report: TickReport) -> None:
         notify = self.svc.notify
         await self._db(self.outcomes.settle)
-        if not await self._db(notify.hold_lease, self.holder, self.lease_ttl):
+        if not await self._renew():
             return
         report.leader = True
         for planner in list(self.planners):
@@ -146,31 +152,71 @@ class Sender:
                     raise
                 log.exception("planning before the tick failed")
                 report.errors.append(f"planning: {exc!r}")
-        while True:
-            claim = await self._db(notify.claim, self.holder, limit=self.batch,
-                                   quiet=self._quiet())
-            if not claim.fresh and not claim.stale:
-                return
-            run.claimed(n.id for n in claim.fresh)
-            run.claimed(n.id for notes in claim.stale.values() for n in notes)
-            for chat_id, notes in claim.stale.items():
-                await self._summarise(run, chat_id, notes, report)
-            for note in claim.fresh:
-                if not await self._deliver(run, note, report, leased=True):
-                    # Flood wait or a lost lease: hand the rest back untouched, stop this tick.
-                    await self._db(run.hand_back)
-                    return
-            await self._db(notify.hold_lease, self.holder, self.lease_ttl)
+
+        async def refill() -> list[Note]:
+            while True:
+                if not await self._renew():
+                    return []
+                claim = await self._db(notify.claim, self.holder, limit=self.batch,
+                                       quiet=self._quiet())
+                if not claim.fresh and not claim.stale:
+                    return []
+                run.claimed(n.id for n in claim.fresh)
+                run.claimed(n.id for notes in claim.stale.values() for n in notes)
+                for chat_id, notes in claim.stale.items():
+                    await self._summarise(run, chat_id, notes, report)
+                if claim.fresh:
+                    return claim.fresh
+
+        wave = self._wave(run, report, leased=True)
+        try:
+            await wave.run(refill, low=self.batch // 2)
+        finally:
+            if wave.stopped:  # a flood wait or a lost lease: the rest goes back untouched
+                await self._db(run.hand_back)
 
     async def _send_now(self, run: Run, chat_ids: list[int], report: TickReport) -> None:
         await self._db(self.outcomes.settle)
         notes = await self._db(self.svc.notify.claim_for_chats, self.holder, chat_ids,
                                quiet=self._quiet())
         run.claimed(n.id for n in notes)
-        for note in notes:
-            if not await self._deliver(run, note, report, leased=False):
+        wave = self._wave(run, report, leased=False)
+        wave.add(notes)
+        try:
+            await wave.run()
+        finally:
+            if wave.stopped:
                 await self._db(run.hand_back)
-                return
+
+    def _wave(self, run: Run, report: TickReport, *, leased: bool) -> Wave:
+        limits = self.svc.config.telegram.rate_limit
+        outcomes = self.outcomes
+
+        async def write_sent(notes: list[Note], then: list[Planned]) -> None:
+            await self._db(outcomes.sent, notes, then)
+            report.sent += len(notes)
+
+        wave: Wave
+
+        async def deliver(note: Note) -> bool:
+            return await self._deliver(run, note, report, wave, leased=leased)
+
+        wave = Wave(deliver, self.pacer, per_chat_per_second=limits.per_chat_per_second,
+                    in_flight=limits.in_flight, write_sent=write_sent,
+                    keep_sent=outcomes.owe_sent)
+        return wave
+
+    async def _renew(self) -> bool:
+        """Hold the lease; renewed at most every quarter of its time, so that a wave does not
+        pay a write per message, yet a sender that stalled past it stops before sending."""
+        async with self._leasing:
+            now = self.svc.clock.now()
+            if self._renewed is not None and dt.timedelta(0) <= now - self._renewed \
+                    < self.lease_ttl / 4:
+                return True
+            held = await self._db(self.svc.notify.hold_lease, self.holder, self.lease_ttl)
+            self._renewed = now if held else None
+            return held
 
     def _quiet(self) -> bool:
         config = self.svc.config
@@ -184,7 +230,7 @@ class Sender:
         renderer = self.renderers[note.kind]
         return await self._db(renderer, self.svc, note, lang, brief)
 
-    async def _deliver(self, run: Run, note: Note, report: TickReport, *,
+    async def _deliver(self, run: Run, note: Note, report: TickReport, wave: Wave, *,
                        leased: bool) -> bool:
         """Send one note; False means stop this run (a flood wait, or the lease was lost)."""
         outcomes = self.outcomes
@@ -212,19 +258,23 @@ class Sender:
         text = rendered.text
         if self._late(note):
             text = t(lang, "notify.late_mark") + text
-        await self.pacer.wait(note.chat_id, self.svc.config.telegram.rate_limit)
-        # Renew before every send: a sender that stalled past its lease must not send what a
-        # new holder may already have reclaimed.
-        if leased and not await self._db(self.svc.notify.hold_lease, self.holder,
-                                         self.lease_ttl):
+        # A sender that stalled past its lease must not send what a new holder may already
+        # have reclaimed.
+        if leased and not await self._renew():
             return False
+        if wave.stopped:
+            return True  # another send of this run hit a flood wait: this one goes back
         run.tried(note)
         parts = self._parts(note.chat_id, text, rendered)
         done = int(note.payload.get(SENT_PARTS, 0))
         try:
-            for part in parts[done:]:
-                await part()
-                done += 1
+            try:
+                for part in parts[done:]:
+                    await part()
+                    done += 1
+            finally:
+                # Counted from the answer: the next one then arrives a second after this did.
+                self.pacer.sent(note.chat_id)
         except RetryAfter as exc:
             await self._db(outcomes.flood_wait, note, _seconds(exc.retry_after), done)
             report.retried += 1
@@ -246,8 +296,7 @@ class Sender:
                 report.failed += 1
                 report.errors.append(f"{note.kind} to {note.chat_id}: {exc!r}")
             return True
-        await self._db(outcomes.sent, [note], rendered.then)
-        report.sent += 1
+        wave.sent(note, rendered.then)
         return True
 
     def _parts(self, chat_id: int, text: str, rendered: Rendered) -> list[Part]:
@@ -309,10 +358,14 @@ class Sender:
         text = t(lang, "notify.summary", count=len(notes)) + "\n" + "\n".join(lines)
         if more > 0:
             text += "\n" + t(lang, "notify.summary_more", count=more)
-        await self.pacer.wait(chat_id, self.svc.config.telegram.rate_limit)
+        limits = self.svc.config.telegram.rate_limit
+        await self.pacer.wait(chat_id, limits.per_chat_per_second)
         run.tried(*notes)
         try:
-            await self.bot.send_message(chat_id, text)
+            try:
+                await self.bot.send_message(chat_id, text)
+            finally:
+                self.pacer.sent(chat_id)
         except RetryAfter as exc:
             await self._db(outcomes.summary_later, notes, _seconds(exc.retry_after), "429",
                            count_attempt=False)

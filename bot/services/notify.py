@@ -279,9 +279,10 @@ class NotificationService:
         ids = list(note_ids)
 
         def write() -> None:
+            # One statement for a whole batch: a wave writes what went out in few round trips.
             with self.db.write() as conn:
-                for note_id in ids:
-                    conn.execute(update(Notification).where(Notification.id == note_id).values(
+                for chunk in _chunks(ids, 500):
+                    conn.execute(update(Notification).where(Notification.id.in_(chunk)).values(
                         state=NoteState.SUMMARISED if summarised else NoteState.SENT,
                         sent_at=now, late=Notification.due_at < now - LATE_AFTER,
                     ))
@@ -365,3 +366,7 @@ class NotificationService:
                                          .group_by(Notification.state)))
 
         return {str(state): n for state, n in self.db.retrying(read)}
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
