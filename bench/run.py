@@ -1,8 +1,9 @@
 """All the figures in one run: a table on stdout and, with --json FILE, the same as JSON.
 
-Run: python bench/run.py [--json FILE] [--burst 5000] [--filings 200]
+Run: python bench/run.py [--json FILE] [--burst 5000] [--filings 200] [--wave 3000] [--people 200]
 Every figure is measured in this run on this machine; the echo bot is the baseline for the
-filing conversation, and Telegram's 30 messages/s is the baseline for the fan-out.
+filing conversation, and Telegram's 30 messages/s is the baseline for the fan-out and for
+the figures over a simulated network (bench/bench_network.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_filing, bench_ledger, bench_loop, bench_scheduler, bench_web
+from bench import bench_filing, bench_ledger, bench_loop, bench_network, bench_scheduler, bench_web
 
 TARGETS: dict[str, tuple[str, float]] = {
     "filing_updates_per_s": (">=", 1000), "latency_p99_ms": ("<", 20), "tick_ms_1m": ("<", 5),
@@ -25,6 +26,10 @@ TARGETS: dict[str, tuple[str, float]] = {
     "export_100k_s": ("<", 20), "peak_rss_mb": ("<", 250),
     "loop_stall_ms_locked_db": ("<", 100),
     "web_unit_page_10k_ms": ("<", 200), "web_city_1000_ms": ("<", 500),
+    # With the network: a round trip on every Bot API call and Telegram's 30/s enforced.
+    "fanout_rtt150_ratio": (">=", 0.9), "fanout_rtt150_429": ("<=", 0),
+    "reply_during_wave_p99_ms": ("<", 2000), "filing_rtt100_reply_ratio": (">=", 0.9),
+    "filing_rtt100_p99_ms": ("<", 1000),
 }
 
 
@@ -77,6 +82,9 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     results["peak_rss_mb"] = ledger["peak_rss_mb"]
     step("web pages: a unit of 10k items, the city of 1,000 units")
     results.update(bench_web.measure())
+    step(f"over the network: a {args.wave} wave at 150 ms, replies during a 5,000 wave, "
+         f"{args.people} people filing at 100 ms")
+    results.update(bench_network.measure(args.wave, args.people))
     return results
 
 
@@ -93,6 +101,8 @@ def main() -> None:
     parser.add_argument("--json", metavar="FILE")
     parser.add_argument("--burst", type=int, default=5000)
     parser.add_argument("--filings", type=int, default=200)
+    parser.add_argument("--wave", type=int, default=3000)
+    parser.add_argument("--people", type=int, default=200)
     args = parser.parse_args()
     results = collect(args)
     for key, value in results.items():
