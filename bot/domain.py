@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def problem_number(unit_code: str, seq: int) -> str:
+    """An item's number in its unit's ledger: EDU-0001."""
+    return f"{unit_code}-{seq:04d}"
+
+
 class Role(enum.StrEnum):
     OFFICE = "office"  # 市委领导小组办公室
     LEADER = "leader"  # 责任领导

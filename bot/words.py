@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+# Role names people type after /invite, in Chinese or English.
+ROLE_WORDS = {"联络员": "liaison", "责任领导": "leader", "领导": "leader", "干部": "member",
+              "干部职工": "member", "职工": "member", "成员": "member", "办公室": "office",
+              "领导小组办公室": "office"}
+
+
 # /ledger and /my filters by status; English values pass through as they are.
 FILTER_ALIASES = {"超期": "overdue", "逾期": "overdue", "待整改": "pending",
                   "整改中": "in_progress", "待销号": "awaiting_signoff", "已销号": "signed_off",

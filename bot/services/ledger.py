@@ -11,7 +11,18 @@ from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import OPEN, DialogRef, EventKind, Level, NoteKind, Role, Source, Status, Track
+from bot.domain import (
+    OPEN,
+    DialogRef,
+    EventKind,
+    Level,
+    NoteKind,
+    Role,
+    Source,
+    Status,
+    Track,
+    problem_number,
+)
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.ledger_reads import LedgerReads
@@ -113,7 +124,7 @@ class LedgerService(LedgerReads):
         with self.db.joined(uow) as own:
             conn = own.conn
             seq = conn.execute(_NEXT_SEQ, {"unit": unit.id}).scalar_one()
-            values.update(seq=seq, number=f"{unit.code}-{seq:04d}")
+            values.update(seq=seq, number=problem_number(unit.code, seq))
             problem_id = conn.execute(_INSERT_PROBLEM, values).scalar_one()
             conn.execute(_INSERT_EVENT, {
                 "problem_id": problem_id, "at": now, "actor_id": by.user_id,

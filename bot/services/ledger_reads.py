@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import fields
 
@@ -10,7 +11,7 @@ from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import OPEN, Role, Status
+from bot.domain import OPEN, Role, Status, problem_number
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -41,6 +42,10 @@ def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, 
     return query
 
 
+# A number as people type it: EDU-1, edu-0001, EDU-01 (the unit code, a dash, the sequence).
+_NUMBER = re.compile(r"([A-Z0-9_]+)\s*-\s*0*(\d{1,9})")
+
+
 class LedgerReads:
     """The read side of the ledger; LedgerService adds the changes."""
 
@@ -67,13 +72,19 @@ class LedgerReads:
             return view(problem), history
 
     def find_id(self, key: str, *, by: Identity) -> int:
-        """Resolve an item number (EDU-0001) or id to an id `by` may see."""
+        """Resolve an item number to an id `by` may see: EDU-0001, edu-1, or 1 (the first of
+        the person's own unit; else the id)."""
         key = key.strip().upper()
+        if (written := _NUMBER.fullmatch(key)) is not None:
+            key = problem_number(written[1], int(written[2]))
+        # Digits: ASCII only (int() also takes "²" and "١") and small enough for an integer.
+        digits = key.isascii() and key.isdigit() and len(key) <= 18
         with self.db.reading() as s:
             found = s.scalar(select(Problem.id).where(Problem.number == key))
-            # An id typed as digits: ASCII only (int() also takes "²" and "١") and small enough
-            # for the database's integer.
-            if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
+            if found is None and digits and by.unit is not None and len(key) <= 9:
+                own = problem_number(by.unit.code.upper(), int(key))
+                found = s.scalar(select(Problem.id).where(Problem.number == own))
+            if found is None and digits:
                 found = int(key)
             if found is None:
                 raise DomainError("item.unknown")

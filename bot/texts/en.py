@@ -25,6 +25,26 @@ EN: dict[str, str] = {
     "help.header": "<b>{campaign}</b> assistant · you are {role} ({unit})\nYou can use:",
     "help.header_stranger": "<b>{campaign}</b> assistant\nYou have not joined a unit; you can use:",
     "help.footer": "Send /cancel at any time to abandon what you are doing.",
+    "help.role.member": "You can file problems you find, report progress, and answer meeting "
+                        "notices (attend or ask for leave).",
+    "help.role.liaison": "You keep your unit's ledger current: prompt filings, update progress, "
+                         "invite people, send meeting notices.",
+    "help.role.leader": "You sign off (销号) your unit's items, approve leave, send meeting "
+                        "notices, and view and export your unit's ledger.",
+    "help.role.office": "You see every unit's ledger and progress (全市), export the city's "
+                        "ledger and sign off items.",
+    "cmd.meeting.member": "My meeting notices (attend / ask for leave)",
+    "cmd.stats.member": "Your unit's progress",
+    "cmd.stats.liaison": "Your unit's progress",
+    "cmd.stats.leader": "Your unit's progress",
+    "cmd.stats.office": "Progress of the city and of each unit",
+    "unknown.command": "There is no /{command} command. Did you mean /{closest}? Send /help "
+                       "for all commands.",
+    "unknown.not_here": "/{command} cannot be used here or by your role. Send /help for what "
+                        "you can use.",
+    "unknown.command_none": "There is no /{command} command. Send /help for what you can use.",
+    "menu.short": "What would you like to do? Tap a button below, or send /help for every "
+                  "command.",
     "cmd.start": "Start / main menu",
     "cmd.help": "Help",
     "cmd.join": "Join a unit with an invite code",
@@ -41,7 +61,11 @@ EN: dict[str, str] = {
     "invite.choose_role": "Invite someone to <b>{unit}</b> as:",
     "invite.office_usage": (
         "Name the unit code, for example: <code>/invite U01 member</code>\n"
-        "Roles: member, liaison, leader, office."
+        "Roles: member (干部), liaison (联络员), leader (责任领导), office (办公室)."
+    ),
+    "invite.bad_role": (
+        "“{role}” is not a role you can invite. Roles: member (干部), liaison (联络员), "
+        "leader (责任领导), office (办公室); for example <code>/invite U01 liaison</code>"
     ),
     "invite.created": (
         "Invite code: <code>{code}</code>\nUnit: {unit}  Role: {role}\nValid until: {expires}\n"

@@ -26,6 +26,19 @@ ZH: dict[str, str] = {
     "help.header": "<b>{campaign}</b> 助手 · 您的身份：{role}（{unit}）\n可以使用：",
     "help.header_stranger": "<b>{campaign}</b> 助手\n您还没有加入单位，目前可以使用：",
     "help.footer": "任何时候发送 /cancel 可以放弃正在进行的操作。",
+    "help.role.member": "您可以登记本人发现的问题、报告整改进展，接收会议通知并确认参加或请假。",
+    "help.role.liaison": "您负责本单位台账的日常维护：督促登记、更新进展、邀请人员、发会议通知。",
+    "help.role.leader": "您负责本单位问题的审核销号、请假审批，可发会议通知，查看和导出本单位台账。",
+    "help.role.office": "您可以查看全市各单位的台账和进展统计，导出全市台账，审核销号。",
+    "cmd.meeting.member": "我的会议通知（参加 / 请假）",
+    "cmd.stats.member": "本单位整改进展统计",
+    "cmd.stats.liaison": "本单位整改进展统计",
+    "cmd.stats.leader": "本单位整改进展统计",
+    "cmd.stats.office": "全市及各单位整改进展统计",
+    "unknown.command": "没有 /{command} 这个命令。您是不是要用 /{closest}？发送 /help 查看全部命令。",
+    "unknown.not_here": "/{command} 不能在这里使用，或您的身份不能使用。发送 /help 查看您可以使用的命令。",
+    "unknown.command_none": "没有 /{command} 这个命令。发送 /help 查看您可以使用的命令。",
+    "menu.short": "需要办理什么？请点击下面的按钮，或发送 /help 查看全部命令。",
     "cmd.start": "开始 / 主菜单",
     "cmd.help": "查看帮助",
     "cmd.join": "用邀请码加入单位",
@@ -41,8 +54,12 @@ ZH: dict[str, str] = {
     "invite.role_denied": "您不能邀请“{role}”身份的人员。",
     "invite.choose_role": "要邀请什么身份的人员加入<b>{unit}</b>？",
     "invite.office_usage": (
-        "请写明单位编号，例如：<code>/invite U01 member</code>\n"
-        "身份可选：member（干部职工）、liaison（联络员）、leader（责任领导）、office（办公室）。"
+        "请写明单位编号，例如：<code>/invite U01 联络员</code>\n"
+        "身份可选：干部（member）、联络员（liaison）、责任领导（leader）、办公室（office）。"
+    ),
+    "invite.bad_role": (
+        "“{role}”不是可邀请的身份。身份可选：干部（member）、联络员（liaison）、"
+        "责任领导（leader）、办公室（office），例如：<code>/invite U01 联络员</code>"
     ),
     "invite.created": (
         "邀请码：<code>{code}</code>\n单位：{unit}　身份：{role}\n有效期至：{expires}\n"
