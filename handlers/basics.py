@@ -93,6 +93,11 @@ async def start(update: Update, context: Ctx) -> None:
         await reply(update, language, "start.stranger", name=display_name(update),
                     campaign=campaign)
         return
+    if ident.role is Role.OFFICE:
+        await reply(update, language, "start.office", name=display_name(update),
+                    markup=with_workbench(start_menu(ident, language), context.svc.config,
+                                          language))
+        return
     await reply(
         update,
         language,

@@ -166,10 +166,10 @@ def test_audit_prints_every_change_oldest_first_in_local_time(
     assert lines[0].startswith("2026-11-10 09:30  EDU  EDU-0001  张三 (101)")
     assert "登记" in lines[0] and "待整改" in lines[0]
     assert lines[1].startswith("2026-11-20 16:05  HEA  HEA-0001  王五 (201)")
-    assert "报告完成" in lines[2] and "待整改 → 已整改(待销号)" in lines[2]
+    assert "报告完成" in lines[2] and "待整改 → 已整改（待销号）" in lines[2]
     assert "已完成 见附件" in lines[2]  # a note stays on its line
     assert lines[3].startswith("2026-11-28 15:00  EDU  EDU-0001  李局长 (102)")
-    assert "已整改(待销号) → 已销号" in lines[3]
+    assert "已整改（待销号） → 已销号" in lines[3]
     assert "整改中" in lines[4] and "推进中" in lines[4]
     assert err.strip() == "(5 changes, every unit)"
     figures.count("audit.cli_lines_checked", len(lines))

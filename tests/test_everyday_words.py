@@ -90,3 +90,22 @@ async def test_item_numbers_are_found_as_people_write_them(chat: Chat) -> None:
     assert "EDU-0001" in (card.text or "") and first != second
     [unknown] = await chat.send(OWNER, "/item edu-99")
     assert "EDU-0001" not in (unknown.text or "") and "EDU-0002" not in (unknown.text or "")
+
+
+async def test_the_office_is_greeted_as_office_staff(chat: Chat) -> None:
+    _org(chat)
+    [answer] = await chat.send(OFFICE, "/start")
+    assert "您是市委领导小组办公室工作人员" in (answer.text or "")
+    assert "办公室的市委领导小组办公室" not in (answer.text or "")
+
+
+def test_chinese_texts_use_full_width_brackets_and_no_spaces_around_counts() -> None:
+    import re
+
+    from bot.texts.zh import ZH
+
+    cjk = r"[\u4e00-\u9fff]"
+    half_width = re.compile(rf"{cjk}\([^)]*\)|\([^)]*{cjk}[^)]*\)")
+    spaced = re.compile(r"[共超] \{\w+\} [天个人次条]")
+    assert [k for k, v in ZH.items() if half_width.search(v)] == []
+    assert [k for k, v in ZH.items() if spaced.search(v)] == []

@@ -153,7 +153,7 @@ async def test_leaders_set_their_units_times_and_members_cannot(
     [bad] = await chat.send(LEADER, "/officehours 8点半")
     assert "时间格式不对" in (bad.text or "")
     [done] = await chat.send(LEADER, "/officehours 17:45 8:30")
-    assert done.text == "已将<b>市教育局</b>的上下班提醒时间设为：08:30、17:45。"
+    assert done.text == "已将<b>市教育局</b>的上下班提醒时间调整为：08:30、17:45。"
     monday = dt.date(2026, 11, 30)
     office(org).plan_day(monday)
     assert planned(org) == sorted(both(monday, MEMBER, LEADER, times=("08:30", "17:45"))

@@ -11,6 +11,11 @@ EN: dict[str, str] = {
         "This assistant records work-style problems and their remedies, keeps deadlines "
         "and reports progress every week.\nSend /help to see what you can do."
     ),
+    "start.office": (
+        "Hello, {name}! You work in the campaign office.\n"
+        "This assistant records work-style problems and their remedies, keeps deadlines "
+        "and reports progress every week.\nSend /help to see what you can do."
+    ),
     "start.stranger": (
         "Hello, {name}! This is the “{campaign}” assistant.\n"
         "You have not joined a unit yet. Ask your unit's liaison or leader for an invite "
@@ -223,7 +228,7 @@ EN: dict[str, str] = {
     "reject.reason_needed": "Sending back needs a reason.",
     "reject.deadline_needed": "Sending back needs a new deadline.",
     "reject.done": "{number} sent back (time {times}); new deadline: {deadline}. The responsible person was told.",
-    "signoff.owner_rejected": "↩️ Your item {number} was sent back by {who}: {reason}\nNew deadline: {deadline}",
+    "signoff.owner_rejected": "↩️ Your item {number} was not accepted by {who} and goes back for rework. Reason: {reason}; new deadline: {deadline}",
     "export.denied": "Only unit leaders, liaisons and the campaign office can export the ledger.",
     "export.working": "Preparing the ledger ({count} rows)…",
     "export.caption": "{title}, {count} rows, as of {when}",
@@ -231,12 +236,12 @@ EN: dict[str, str] = {
     "cmd.leave": "Request leave / report back",
     "cmd.remind": "Set a reminder, e.g. /remind 明天下午3点 交材料",
     "cmd.reminders": "List and delete my reminders",
-    "notify.late_mark": "(late reminder) ",
+    "notify.late_mark": "(delivered late) ",
     "nudge.before": "⏰ Reminder: {number} “{text}” is due {when}, in {days} day(s).",
     "nudge.today": "⏰ Due today: {number} “{text}”, deadline {when}.",
     "nudge.overdue": "❗ Overdue by {days} day(s): {number} “{text}”, deadline {when}. Tap “Done” once fixed.",
     "nudge.escalate": "⚠️ Overdue: {unit} {number} “{text}” is {days} day(s) late (deadline {when}); responsible: {owner}.",
-    "nudge.checkin": "🔁 Ongoing item {number} “{text}”: still holding?",
+    "nudge.checkin": "🔁 Ongoing item {number} “{text}”: please report how it held this period.",
     "nudge.btn.done": "Done",
     "nudge.btn.progress": "Update progress",
     "nudge.btn.snooze": "Remind me later",
@@ -320,7 +325,7 @@ EN: dict[str, str] = {
     "leave.kind.personal": "Personal leave",
     "leave.kind.sick": "Sick leave",
     "leave.kind.annual": "Annual leave",
-    "leave.kind.business": "Official trip",
+    "leave.kind.business": "Away on official business (reported)",
     "leave.kind.other": "Other",
     "leave.ask_dates": "Which days? E.g. 12月3日至12月5日, 明天到后天.",
     "leave.dates_unreadable": "I could not read those days. Give the first and last day, e.g. 12月3日至12月5日 or 明天到后天.",

@@ -11,6 +11,11 @@ ZH: dict[str, str] = {
         "本助手用于作风问题教育整顿：记录问题与整改措施、提醒时限、每周通报进展。\n"
         "发送 /help 查看您可以使用的功能。"
     ),
+    "start.office": (
+        "您好，{name}！您是市委领导小组办公室工作人员。\n"
+        "本助手用于作风问题教育整顿：记录问题与整改措施、提醒时限、每周通报进展。\n"
+        "发送 /help 查看您可以使用的功能。"
+    ),
     "start.stranger": (
         "您好，{name}！这里是“{campaign}”助手。\n"
         "您还没有加入任何单位。请向本单位联络员或责任领导索取邀请码，然后发送：\n"
@@ -162,7 +167,7 @@ ZH: dict[str, str] = {
     "checkin.every": "每{days}天检查一次",
     "status.pending": "待整改",
     "status.in_progress": "整改中",
-    "status.awaiting_signoff": "已整改(待销号)",
+    "status.awaiting_signoff": "已整改（待销号）",
     "status.signed_off": "已销号",
     "status.overdue_mark": "（已超期）",
     "filter.all": "全部",
@@ -217,7 +222,7 @@ ZH: dict[str, str] = {
     "reject.reason_needed": "驳回必须写明原因。",
     "reject.deadline_needed": "驳回需要给出新的整改时限。",
     "reject.done": "已驳回 {number}（第{times}次回炉），新时限：{deadline}。已通知责任人。",
-    "signoff.owner_rejected": "↩️ 您的问题 {number} 被{who}驳回：{reason}\n新的整改时限：{deadline}",
+    "signoff.owner_rejected": "↩️ 您的问题 {number} 经{who}审核未通过，退回重新整改。原因：{reason}；新整改时限：{deadline}",
     "export.denied": "只有责任领导、联络员和领导小组办公室可以导出台账。",
     "export.working": "正在生成台账（{count}条）…",
     "export.caption": "{title}，共{count}条，截至{when}",
@@ -225,12 +230,12 @@ ZH: dict[str, str] = {
     "cmd.leave": "请假 / 销假",
     "cmd.remind": "设个人提醒，例如 /remind 明天下午3点 交材料",
     "cmd.reminders": "查看和删除我的提醒",
-    "notify.late_mark": "（迟到的提醒）",
+    "notify.late_mark": "（延迟送达）",
     "nudge.before": "⏰ 整改提醒：{number}「{text}」将于 {when} 到期，还有{days}天。",
     "nudge.today": "⏰ 今天到期：{number}「{text}」整改时限 {when}。",
     "nudge.overdue": "❗ 已超期{days}天：{number}「{text}」整改时限 {when}。请尽快整改，完成后点“已完成”。",
     "nudge.escalate": "⚠️ 超期督办：{unit} {number}「{text}」已超期{days}天（时限 {when}），责任人：{owner}。",
-    "nudge.checkin": "🔁 长期坚持事项 {number}「{text}」：还在坚持吗？",
+    "nudge.checkin": "🔁 长期坚持事项 {number}「{text}」：请反馈本期坚持落实情况。",
     "nudge.btn.done": "已完成",
     "nudge.btn.progress": "更新进展",
     "nudge.btn.snooze": "推迟提醒",
@@ -314,11 +319,11 @@ ZH: dict[str, str] = {
     "leave.kind.personal": "事假",
     "leave.kind.sick": "病假",
     "leave.kind.annual": "年休假",
-    "leave.kind.business": "公出",
+    "leave.kind.business": "因公外出（报备）",
     "leave.kind.other": "其他",
     "leave.ask_dates": "请假时间？例如：12月3日至12月5日、明天到后天。",
     "leave.dates_unreadable": "没看懂这个时间段。请写起止日期，例如：12月3日至12月5日、明天到后天。",
-    "leave.span": "{first} 至 {last}（共 {days} 天）",
+    "leave.span": "{first} 至 {last}（共{days}天）",
     "leave.dates_echo": "请假时间：<b>{span}</b>",
     "leave.ask_reason": "请简要说明事由：",
     "leave.card": "请核对请假申请：\n类型：{kind}\n时间：{span}\n事由：{reason}",
@@ -342,11 +347,11 @@ ZH: dict[str, str] = {
     "leave.btn.back": "已返岗",
     "leave.back_done": "已销假（{kind}），欢迎返岗！",
     # -- leave: the leader's list
-    "leave.roster_none": "目前无人休假，也没有逾期未销假的人员。",
+    "leave.roster_none": "目前无人请假，也没有逾期未销假的人员。",
     "leave.roster_away": "<b>正在休假（{count}人）</b>",
     "leave.roster_line": "· {name}（{unit}）{kind} {first}～{last}",
     "leave.roster_late": "<b>逾期未销假（{count}人）</b>",
-    "leave.late_line": "· {name}（{unit}）{kind} 截至{last}，已超 {days} 天",
+    "leave.late_line": "· {name}（{unit}）{kind} 截至{last}，已超{days}天",
     # -- leave: refusals
     "leave.no_unit": "您还没有加入单位，无法请假。请先用邀请码加入单位。",
     "leave.past": "这个时间段已经过去了，请输入今天及以后的日期。",
@@ -429,7 +434,7 @@ ZH: dict[str, str] = {
     "office.btn.off": "关闭上下班提醒",
     "office.turned_on": "已开启上下班提醒：工作日 {times} 提醒您。",
     "office.turned_off": "已关闭上下班提醒。需要时发送 /officehours on 重新开启。",
-    "office.times_set": "已将<b>{unit}</b>的上下班提醒时间设为：{times}。",
+    "office.times_set": "已将<b>{unit}</b>的上下班提醒时间调整为：{times}。",
     "office.times_default": "<b>{unit}</b>已恢复默认提醒时间：{times}。",
     "office.denied": "只有责任领导、联络员或领导小组办公室可以设置本单位的提醒时间。",
     "office.bad_times": (
@@ -482,7 +487,7 @@ ZH: dict[str, str] = {
     # -- the city digest
     "digest.city_title": "🏙 <b>{campaign}全市进展周报</b>（{week}）",
     "digest.city_units": "参与单位{units}个，其中有逾期事项的{with_overdue}个；本周全市新查摆{filed}个，新整改{fixed}个，新销号{signed}个。",
-    "digest.city_trend": "整改率较上周变化：{delta}个百分点（现为{rate}）；本周新查摆{filed}个，新整改{fixed}个。",
+    "digest.city_trend": "整改率较上周变化：{delta}个百分点（现为{rate}）；本周新增查摆问题{filed}个，新完成整改{fixed}个。",
     "digest.city_head": "<b>排名｜单位｜查摆｜整改｜整改率｜逾期</b>",
     "digest.city_row": "{rank}. {unit}｜{total}｜{fixed}｜{rate}｜{overdue}",
     "digest.city_skipped": "……（中间{count}个单位从略，完整排名见图表与 python -m bot digest --print）",
@@ -582,7 +587,7 @@ ZH: dict[str, str] = {
     "web.status.fixed": "已整改（含已销号）",
     "web.status.pending": "待整改",
     "web.status.in_progress": "整改中",
-    "web.status.awaiting_signoff": "已整改(待销号)",
+    "web.status.awaiting_signoff": "已整改（待销号）",
     "web.status.signed_off": "已销号",
     "web.due.overdue": "已超期",
     "web.due.d10": "≤10天",
