@@ -64,7 +64,8 @@ def build_services(config: Config, *, clock: Clock | None = None,
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
     planner = DeadlinePlanner(config, clock, notify)
     dialogs = DialogStore(db, clock)
-    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify)
+    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify,
+                           office_admins=config.office_admins)
     digest = DigestService(db, clock, notify, config, calendar)
     w = config.web
     signin = SigninService(db, clock, membership, secret=config.web_secret,

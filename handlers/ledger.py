@@ -184,7 +184,9 @@ def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyb
     if problem.status in (Status.PENDING, Status.IN_PROGRESS) and may_update(problem, ident):
         rows.append([button(t(lang, "item.btn.progress"), "item", "progress", problem.id),
                      button(t(lang, "item.btn.done"), "item", "done", problem.id)])
-    if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF):
+    own = ident.user_id in (problem.owner_user_id, problem.created_by)
+    if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF) \
+            and not own:
         rows.append(signoff_row(problem.id, lang))
     return InlineKeyboardMarkup(rows)
 

@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain import DialogRef, LeaveKind, LeaveState, NoteKind, Role
 from bot.errors import DomainError
+from bot.services.approvers import approvers
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.dialogs import end_dialog
 from storage.leave import LeaveRequest
-from storage.models import Member, Unit
+from storage.models import Unit
 
 # The first nudge on the last day of leave, then one each working day until reported back.
 LAST_DAY_AT = dt.time(17, 0)
@@ -221,12 +222,4 @@ class LeaveService:
 
     def _approvers(self, s: Session, unit_id: int, applicant: int) -> tuple[int, ...]:
         """The unit's leaders; a unit without one (or a lone leader asking) goes to the office."""
-        leaders = s.scalars(select(Member.user_id).where(
-            Member.unit_id == unit_id, Member.role == Role.LEADER).order_by(Member.id))
-        chosen = [uid for uid in leaders if uid != applicant]
-        if not chosen:
-            office = s.scalars(select(Member.user_id).where(Member.role == Role.OFFICE)
-                               .order_by(Member.id))
-            chosen = [uid for uid in dict.fromkeys([*sorted(self.office_admins), *office])
-                      if uid != applicant]
-        return tuple(chosen)
+        return approvers(s, unit_id, excluded=(applicant,), office_admins=self.office_admins)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from bot.domain import (
 )
 from bot.errors import DomainError
 from bot.permissions import Action, can
+from bot.services.approvers import approvers
 from bot.services.ledger_reads import LedgerReads
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
@@ -32,7 +33,7 @@ from bot.services.problem import Draft, ProblemView, view
 from storage.db import Database
 from storage.dialogs import end_dialog, take_dialog
 from storage.ledger import Problem, ProblemEvent
-from storage.models import Member, Unit
+from storage.models import Unit
 from storage.uow import UnitOfWork
 
 # Called inside the transaction of every change that can alter an item's reminders.
@@ -65,11 +66,12 @@ class DoneReport:
 class LedgerService(LedgerReads):
     def __init__(
         self, db: Database, clock: Clock, *, page_size: int = 8, replan: Replanner | None = None,
-        notify: NotificationService | None = None,
+        notify: NotificationService | None = None, office_admins: Iterable[int] = (),
     ) -> None:
         super().__init__(db, clock, page_size=page_size)
         self.replan = replan
         self.notify = notify
+        self.office_admins = frozenset(office_admins)
 
     def _replanned(self, s: Session, problem: Problem) -> ProblemView:
         s.flush()
@@ -271,13 +273,15 @@ class LedgerService(LedgerReads):
             raise DomainError("signoff.denied")
         if problem.status != Status.AWAITING_SIGNOFF:
             raise DomainError("signoff.not_waiting", number=problem.number)
+        if by.user_id in _own(problem):
+            raise DomainError("signoff.own_item", number=problem.number)
         return problem
 
     def _reviewers(self, s: Session, problem: Problem) -> tuple[int, ...]:
-        leaders = list(s.scalars(select(Member.user_id).where(
-            Member.unit_id == problem.unit_id, Member.role == Role.LEADER)))
-        chosen = problem.leader_user_id
-        return (chosen,) if chosen is not None and chosen in leaders else tuple(leaders)
+        """The item's 责任领导, else the unit's leaders, else the office; never its owner or
+        whoever filed it: nobody signs off his own item."""
+        return approvers(s, problem.unit_id, excluded=_own(problem),
+                         preferred=problem.leader_user_id, office_admins=self.office_admins)
 
     def _event(
         self, s: Session, problem: Problem, actor_id: int, actor_name: str, kind: EventKind,
@@ -289,6 +293,11 @@ class LedgerService(LedgerReads):
             kind=kind, from_status=before, to_status=after, note=note, attachment=attachment,
             details=details,
         ))
+
+
+def _own(problem: Problem) -> tuple[int, ...]:
+    """Whose item it is: its owner and whoever filed it."""
+    return tuple(u for u in (problem.owner_user_id, problem.created_by) if u)
 
 
 def owners(problem: ProblemView) -> tuple[int, ...]:

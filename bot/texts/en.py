@@ -220,6 +220,8 @@ EN: dict[str, str] = {
     ),
     "signoff.approved": "✅ {number} approved and signed off.",
     "signoff.owner_approved": "✅ Your item {number} was approved and signed off by {who}.",
+    "signoff.own_item": "{number} is your own item (you own or filed it): someone else signs "
+                        "it off, another leader of the unit or the campaign office.",
     "signoff.denied": "Only the unit's leader or the campaign office can sign items off.",
     "signoff.not_waiting": "{number} is not awaiting sign-off.",
     "reject.ask_reason": "Why is {number} sent back?",
