@@ -195,7 +195,7 @@ def test_audit_filters_by_unit_and_since(
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][:3] == ["time", "unit", "number"]
     assert rows[1:] == [["2026-11-28 15:00", "HEA", "HEA-0001", "王五", "201", "更新进展",
-                         "待整改", "整改中", "推进中"]]
+                         "待整改", "整改中", "推进中", ""]]
     assert main(["audit", "--limit", "2", "--config", cfg], clock=clock) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
 

@@ -69,3 +69,32 @@ async def test_the_leaders_tap_on_his_own_card_is_refused_in_chat(chat: Chat) ->
     office_labels = [label for row in chat.sandbox.buttons(office_card) for label, _ in row]
     assert "通过" in office_labels and "驳回" in office_labels
     assert services.ledger.peek(item).status == Status.AWAITING_SIGNOFF  # type: ignore[union-attr]
+
+
+async def test_a_rejections_new_deadline_is_in_the_history_the_audit_and_the_notice(
+    chat: Chat,
+) -> None:
+    from bot.services.audit import AuditService, render_csv
+    from bot.texts import CATALOGUES
+    from tests.test_forged_updates import OWNER, awaiting_item
+
+    services: Services = chat.app.bot_data.services
+    build_org(services, chat)
+    item = awaiting_item(services)
+    new = (services.clock.now() + dt.timedelta(days=20)).replace(microsecond=0)
+    services.ledger.reject(item, by=services.membership.identify(LEADER), by_name="李局长",
+                           reason="佐证不足", new_deadline=new)
+    day = f"{new.astimezone(services.config.tz):%Y-%m-%d}"
+    _, history = services.ledger.get(item, by=services.membership.identify(OWNER))
+    assert history[-1].deadline == new
+    number = services.ledger.peek(item).number  # type: ignore[union-attr]
+    [card] = await chat.send(OWNER, f"/item {number}")
+    assert f"新整改时限：{day}" in (card.text or "")
+    audit = AuditService(services.db, services.clock, services.config.tz)
+    lines = "".join(render_csv(audit.entries(), services.config.tz, CATALOGUES["zh"]))
+    assert lines.splitlines()[0].endswith(",deadline")
+    assert f"佐证不足,{day}" in lines
+    await chat.app.bot_data.sender.tick()
+    notice = next(m for m in reversed(chat.sandbox.sent(OWNER)) if "审核未通过" in (m.text or ""))
+    labels = [label for row in chat.sandbox.buttons(notice) for label, _ in row]
+    assert labels == ["更新进展", "报告完成"]

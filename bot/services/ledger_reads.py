@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from collections.abc import Iterator
 from dataclasses import fields
+from typing import Any
 
 from sqlalchemy import Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
@@ -46,6 +48,11 @@ def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, 
 _NUMBER = re.compile(r"([A-Z0-9_]+)\s*-\s*0*(\d{1,9})")
 
 
+def _deadline_of(details: dict[str, Any] | None) -> dt.datetime | None:
+    written = (details or {}).get("deadline")
+    return dt.datetime.fromisoformat(written) if isinstance(written, str) else None
+
+
 class LedgerReads:
     """The read side of the ledger; LedgerService adds the changes."""
 
@@ -66,7 +73,7 @@ class LedgerReads:
             problem = self._visible(s, problem_id, by)
             history = [
                 EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
-                          e.attachment)
+                          e.attachment, _deadline_of(e.details))
                 for e in problem.events
             ]
             return view(problem), history

@@ -64,6 +64,8 @@ class EventView:
     to_status: Status | None
     note: str | None
     attachment: str | None
+    # The deadline an event set (a 驳回's new 整改时限), when it set one.
+    deadline: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

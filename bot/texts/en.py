@@ -198,6 +198,8 @@ EN: dict[str, str] = {
         "Measures:\n{measures}\nTrack: {track}\nLeader: {leader}\nResponsible: {owner}\n"
         "Deadline: {deadline}\nStatus: {status}\nLatest progress: {progress}\nSent back: {rework}"
     ),
+    "audit.deadline": "[new deadline {deadline}] ",
+    "item.history_deadline": ", new deadline: {deadline}",
     "item.history": "<b>History</b>",
     "event.filed": "filed",
     "event.progress": "updated progress",

@@ -192,6 +192,8 @@ ZH: dict[str, str] = {
         "整改措施：\n{measures}\n整改类型：{track}\n责任领导：{leader}\n责任人：{owner}\n"
         "整改时限：{deadline}\n整改状态：{status}\n最新进展：{progress}\n回炉次数：{rework}"
     ),
+    "audit.deadline": "[新整改时限 {deadline}] ",
+    "item.history_deadline": "，新整改时限：{deadline}",
     "item.history": "<b>变更记录</b>",
     "event.filed": "登记",
     "event.progress": "更新进展",
