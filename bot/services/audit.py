@@ -87,10 +87,13 @@ class AuditService:
             query = query.limit(limit)
         with self.db.read() as conn:
             for row in conn.execution_options(yield_per=2000).execute(query):
-                written = (row.details or {}).get("deadline")
+                (event_id, at, code, name, number, actor_id, actor_name, kind, before, after,
+                 note, details) = row
+                written = (details or {}).get("deadline")
                 deadline = dt.datetime.fromisoformat(written) if isinstance(written, str) \
                     else None
-                yield AuditEntry(*row[:-1], deadline)
+                yield AuditEntry(event_id, at, code, name, number, actor_id, actor_name, kind,
+                                 before, after, note, deadline)
 
 
 # -- rendering (the CLI prints these) -------------------------------------------------------
