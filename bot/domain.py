@@ -57,6 +57,15 @@ class EventKind(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EDITED = "edited"
+    EXTENSION_ASKED = "extension_asked"  # 申请延期
+    EXTENDED = "extended"  # 延期获批
+    EXTENSION_DECLINED = "extension_declined"  # 延期未获批
+
+
+class ExtensionState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
 
 
 class MeetingState(enum.StrEnum):
@@ -111,6 +120,8 @@ class NoteKind(enum.StrEnum):
     SIGNOFF_REQUEST = "signoff.request"
     SIGNOFF_APPROVED = "signoff.approved"
     SIGNOFF_REJECTED = "signoff.rejected"
+    EXTENSION_REQUEST = "extension.request"
+    EXTENSION_DECIDED = "extension.decided"
     CHAT_UNREACHABLE = "chat.unreachable"
     NOTIFY_FAILED = "notify.failed"
     REMINDER = "remind.personal"

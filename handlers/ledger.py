@@ -10,7 +10,7 @@ from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Renderers
-from bot.domain import Role, Status
+from bot.domain import Role, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -185,6 +185,8 @@ def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyb
     rows: list[list[InlineKeyboardButton]] = []
     if problem.status in (Status.PENDING, Status.IN_PROGRESS) and may_update(problem, ident):
         rows.append(work_row(problem.id, lang))
+        if problem.track != Track.ONGOING:
+            rows.append([button(t(lang, "extension.btn.ask"), "ext", "ask", problem.id)])
     own = ident.user_id in (problem.owner_user_id, problem.created_by)
     if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF) \
             and not own:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.domain import EventKind, Level, Source, Status, Track
+from bot.domain import EventKind, ExtensionState, Level, Source, Status, Track
 from storage.models import Base, Unit, intpk, utc
 from storage.types import UTCDateTime, enum_column
 
@@ -44,6 +44,9 @@ class Problem(Base):
     completion: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     rework_count: Mapped[int] = mapped_column(default=0)
+    # 申请延期: the deadline as first set, once an extension moved it, and how many times.
+    original_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    extension_count: Mapped[int] = mapped_column(default=0, server_default="0")
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewer_name: Mapped[str | None] = mapped_column(String(100))
     remarks: Mapped[str | None] = mapped_column(Text)
@@ -76,3 +79,26 @@ class ProblemEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     problem: Mapped[Problem] = relationship(back_populates="events")
+
+
+class ExtensionRequest(Base):
+    """An owner's 申请延期: the deadline asked for and why, until a leader decides."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (Index("ix_extension_requests_problem_state", "problem_id", "state"),)
+
+    id: Mapped[intpk]
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"))
+    asked_by: Mapped[int] = mapped_column(BigInteger)
+    asked_name: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[ExtensionState] = mapped_column(
+        enum_column(ExtensionState, "extension_state", length=16))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)  # why it was declined
+    created_at: Mapped[utc]
+
+    problem: Mapped[Problem] = relationship()

@@ -30,9 +30,10 @@ CADRE, LEADER, OTHER = 101, 102, 201
 NAMES = {CADRE: "张三", LEADER: "李局长", OTHER: "王五"}
 
 # Every public method of the ledger service, by whether it may change the `problems` table.
-MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject"}
+MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject",
+            "ask_extension", "decide_extension"}
 READING = {"peek", "get", "find_id", "browse", "unit_people", "unit_person", "count", "rows",
-           "iter_rows"}
+           "iter_rows", "extension"}
 
 
 def _setup(services: Services) -> None:
@@ -119,6 +120,11 @@ def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
         first.id, by=leader, by_name="李局长"))
     changed_by(CADRE, "张三", "add_progress", lambda: ledger.add_progress(
         second.id, by=cadre, by_name="张三", text="进行中"))
+    asked = changed_by(CADRE, "张三", "ask_extension", lambda: ledger.ask_extension(
+        second.id, by=cadre, by_name="张三", deadline=T0 + dt.timedelta(days=60),
+        reason="需协调资金"))
+    changed_by(LEADER, "李局长", "decide_extension", lambda: ledger.decide_extension(
+        asked.id, by=leader, by_name="李局长", approve=True))
     assert called == MUTATING
 
     # Removing a member's data rewrites the items naming them: an event by the operator each.
