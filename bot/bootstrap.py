@@ -20,6 +20,7 @@ from bot.services.plans import DeadlinePlanner
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.signin import SigninService
+from bot.services.todo import TodoService
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.dialogs import DialogStore
@@ -46,6 +47,7 @@ class Services:
     inbox: InboxService
     signin: SigninService
     board: BoardService
+    todo: TodoService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -71,14 +73,16 @@ def build_services(config: Config, *, clock: Clock | None = None,
     signin = SigninService(db, clock, membership, secret=config.web_secret,
                            bot_token=config.token, init_data_max_age=w.init_data_max_age,
                            session_hours=w.session_hours)
+    meetings = MeetingService(db, clock, notify, config.tz)
+    leave = LeaveService(db, clock, notify, calendar, config.tz,
+                         office_admins=config.office_admins)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
         ledger=ledger,
         dialogs=dialogs,
         calendar=calendar, notify=notify,
-        meetings=MeetingService(db, clock, notify, config.tz),
-        leave=LeaveService(db, clock, notify, calendar, config.tz,
-                           office_admins=config.office_admins),
+        meetings=meetings,
+        leave=leave,
         reminders=ReminderService(notify, clock, config.tz),
         office_hours=OfficeHoursService(db, clock, calendar, notify, config),
         digest=digest,
@@ -87,4 +91,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
             seconds=r.claim_timeout_seconds)),
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
+        todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
     )

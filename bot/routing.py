@@ -23,6 +23,7 @@ from handlers import (
     privacy,
     reminders,
     signoff,
+    todo,
     web,
 )
 from handlers.dialog import DialogHandler
@@ -31,7 +32,7 @@ from handlers.errors import on_error
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, privacy, notices, meetings,
-            attendance, leave, reminders, office_hours, digest, web)
+            attendance, leave, reminders, office_hours, digest, todo, web)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -52,6 +52,7 @@ MENU = (
     Command("file", members_only=True),
     Command("my", members_only=True),
     Command("ledger", Action.VIEW_UNIT_LEDGER),
+    Command("todo", Action.VIEW_UNIT_LEDGER),
     Command("item", members_only=True),
     Command("export", Action.EXPORT),
     Command("remind", members_only=True),
@@ -120,10 +121,12 @@ def start_menu(ident: Identity, lang: str) -> InlineKeyboardMarkup:
         button("start.btn.file", "file", "start"),
         button("start.btn.my", "led", "page", "m", "all", 1),
     ]
+    rows = [row]
     if can(ident.role, Action.VIEW_UNIT_LEDGER):
         scope = "a" if can(ident.role, Action.VIEW_ALL_UNITS) else "u"
         row.append(button("start.btn.ledger", "led", "page", scope, "all", 1))
-    return InlineKeyboardMarkup([row])
+        rows.append([button("start.btn.todo", "todo", "show")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def show_help(update: Update, context: Ctx) -> None:

@@ -202,6 +202,22 @@ class LeaveService:
         return Roster(away=[r for r in out if r.last_day >= today],
                       late=[r for r in out if r.last_day < today])
 
+    def waiting_for(self, by: Identity) -> list[LeaveView]:
+        """Requests still to be decided that `by` decides (or, a liaison, follows up)."""
+        query = self._query().where(LeaveRequest.state == LeaveState.PENDING)
+        if by.role is not Role.OFFICE:
+            if by.unit is None:
+                return []
+            query = query.where(LeaveRequest.unit_id == by.unit.id)
+        out = []
+        with self.db.uow() as s:
+            for r, name in s.execute(query.order_by(LeaveRequest.id).limit(100)):
+                deciders = approvers(s, r.unit_id, excluded=(r.user_id,),
+                                     office_admins=self.office_admins)
+                if by.user_id in deciders or by.role is Role.LIAISON:
+                    out.append(_view(r, name))
+        return out
+
     # -- helpers -----------------------------------------------------------------------------
 
     @staticmethod
