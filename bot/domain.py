@@ -91,6 +91,7 @@ class LeaveState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # 撤回, before it started
 
 
 class NoteState(enum.StrEnum):
@@ -120,6 +121,7 @@ class NoteKind(enum.StrEnum):
     SIGNOFF_REQUEST = "signoff.request"
     SIGNOFF_APPROVED = "signoff.approved"
     SIGNOFF_REJECTED = "signoff.rejected"
+    NEW_PROBLEMS = "unit.new_problems"
     EXTENSION_REQUEST = "extension.request"
     EXTENSION_DECIDED = "extension.decided"
     CHAT_UNREACHABLE = "chat.unreachable"
@@ -134,6 +136,7 @@ class NoteKind(enum.StrEnum):
     LEAVE_REQUEST = "leave.request"
     LEAVE_DECIDED = "leave.decided"
     LEAVE_NUDGE = "leave.nudge"
+    LEAVE_RETURNED = "leave.returned"
     DIGEST_UNIT = "digest.unit"
     DIGEST_PRIVATE = "digest.private"
     DIGEST_CITY = "digest.city"

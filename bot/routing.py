@@ -8,6 +8,7 @@ from bot.context import App
 from bot.delivery import outcomes
 from bot.delivery.rendering import Renderer
 from handlers import (
+    announce,
     attendance,
     basics,
     digest,
@@ -32,7 +33,7 @@ from handlers.errors import on_error
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, privacy, notices, meetings,
-            attendance, leave, reminders, office_hours, digest, todo, web)
+            attendance, leave, reminders, office_hours, digest, todo, announce, web)
 
 
 def register_handlers(app: App) -> DialogHandler:

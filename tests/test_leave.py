@@ -65,7 +65,8 @@ async def test_request_approve_then_nudge_each_working_day_until_back(
     [unreadable] = await chat.send(CADRE, "过几天")
     assert "没看懂" in (unreadable.text or "")
     [echo] = await chat.send(CADRE, "9月28日至9月30日")
-    assert "2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共3天）" in (echo.text or "")
+    assert ("2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共3天，其中工作日3天）"
+            in (echo.text or ""))
     [card] = await chat.send(CADRE, "腰伤复查")
     assert "类型：病假" in (card.text or "") and "事由：腰伤复查" in (card.text or "")
     [submitted] = await chat.click(CADRE, "提交")
@@ -93,8 +94,8 @@ async def test_request_approve_then_nudge_each_working_day_until_back(
         before = len(texts_with(chat, CADRE, NUDGE))
         await deliver_at(chat, clock, at)
         assert len(texts_with(chat, CADRE, NUDGE)) == before + (at in nudges), at
-    assert "病假（2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共3天））已到期" in (
-        texts_with(chat, CADRE, NUDGE)[0])
+    assert ("病假（2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共3天，其中工作日3天））"
+            "已到期") in texts_with(chat, CADRE, NUDGE)[0]
 
     [back] = await chat.click(CADRE, "已返岗")
     assert "已销假（病假）" in (back.text or "")
@@ -131,6 +132,7 @@ async def test_a_unit_without_a_leader_asks_the_office(chat: Chat, org: Services
     request = chat.sandbox.last(OFFICE)
     assert "市审计局 周审计：事假" in (request.text or "")
     await chat.click(OFFICE, "不批准")
+    await chat.send(OFFICE, "请先与单位协调")
     assert "未获批准（办公室）" in chat.last_text(LONER)
 
 
@@ -138,7 +140,8 @@ async def test_declined_leave_gets_no_nudge(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:
     await _request(chat, CADRE, "明天到后天")
-    [declined] = await chat.click(LEADER, "不批准")
+    await chat.click(LEADER, "不批准")
+    [declined] = await chat.send(LEADER, "年底工作多")
     assert "❌ 未批准（李局长）" in (declined.text or "")
     assert "未获批准" in chat.last_text(CADRE)
     for at in (local(2026, 11, 30, 17, 0), local(2026, 12, 1, 9, 0)):

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import (
@@ -15,6 +15,7 @@ from bot.domain import (
     EventKind,
     Level,
     NoteKind,
+    Role,
     Source,
     Status,
     Track,
@@ -25,10 +26,11 @@ from bot.permissions import Action, can
 from bot.services.extensions import Extension, LedgerExtensions
 from bot.services.ledger_base import LedgerBase, Replanner, notice_subject, owners
 from bot.services.membership import Identity
+from bot.services.notify import Planned
 from bot.services.problem import Draft, ProblemView, view
 from storage.dialogs import end_dialog, take_dialog
 from storage.ledger import Problem, ProblemEvent
-from storage.models import Unit
+from storage.models import Member, Unit
 from storage.uow import UnitOfWork
 
 __all__ = ["DoneReport", "Extension", "LedgerBase", "LedgerService", "Replanner",
@@ -45,6 +47,10 @@ _NEXT_SEQ = (update(Unit).where(Unit.id == bindparam("unit"))
              .returning(Unit.problem_seq))
 _INSERT_PROBLEM = insert(Problem).returning(Problem.id)
 _INSERT_EVENT = insert(ProblemEvent)
+
+
+# New items are announced to the unit's leaders at most this often.
+ANNOUNCE_EVERY = dt.timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,25 @@ class LedgerService(LedgerExtensions):
             )
             if self.replan is not None:
                 self.replan(conn, current)
+            self._announce(conn, current, by.user_id)
             return current
+
+    def _announce(self, conn: Connection, problem: ProblemView, filer: int) -> None:
+        """Tell the unit's leaders of a new item, batched: one note each per filing, due at the
+        end of its ANNOUNCE_EVERY window; the first of a window lists them all, the rest go
+        unsent (handlers.ledger.render_new). Distinct keys: filings never contend."""
+        if self.notify is None:
+            return
+        leaders = conn.execute(select(Member.user_id).where(
+            Member.unit_id == problem.unit_id, Member.role == Role.LEADER)).scalars()
+        step = ANNOUNCE_EVERY.total_seconds()
+        due = dt.datetime.fromtimestamp((problem.created_at.timestamp() // step + 1) * step,
+                                        dt.UTC)
+        self.notify.plan([
+            Planned(key=f"p{problem.id}:new:{leader}", chat_id=leader,
+                    kind=NoteKind.NEW_PROBLEMS, due_at=due,
+                    payload={"problem_id": problem.id, "unit_id": problem.unit_id})
+            for leader in leaders if leader != filer], conn=conn)
 
     # -- workflow ----------------------------------------------------------------------------
 

@@ -97,6 +97,15 @@ class LedgerReads:
                 raise DomainError("item.unknown")
             return self._visible(s, found, by).id
 
+    def filed_between(self, unit_id: int, start: dt.datetime, end: dt.datetime,
+                      ) -> list[ProblemView]:
+        """A unit's items filed in [start, end), in the order they were filed."""
+        with self.db.reading() as s:
+            rows = s.scalars(select(Problem).where(
+                Problem.unit_id == unit_id, Problem.created_at >= start,
+                Problem.created_at < end).order_by(Problem.id).limit(500))
+            return [view(p) for p in rows]
+
     def browse(
         self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
         page: int = 1,

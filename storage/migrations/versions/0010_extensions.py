@@ -1,4 +1,5 @@
-"""extension requests (申请延期): the request table, the original deadline and a count
+"""extension requests (申请延期): the request table, the original deadline and a count; the
+reason a leave request was not approved
 
 Revision ID: 0010
 Revises: 0006
@@ -43,12 +44,16 @@ def upgrade() -> None:
                                 name=op.f("fk_extension_requests_problem_id_problems")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_extension_requests")),
     )
+    with op.batch_alter_table("leave_requests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("answer", sa.Text(), nullable=True))
     with op.batch_alter_table("extension_requests", schema=None) as batch_op:
         batch_op.create_index("ix_extension_requests_problem_state", ["problem_id", "state"],
                               unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("leave_requests", schema=None) as batch_op:
+        batch_op.drop_column("answer")
     with op.batch_alter_table("extension_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_extension_requests_problem_state")
     op.drop_table("extension_requests")
