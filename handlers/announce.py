@@ -23,14 +23,12 @@ def render_new(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | 
     items = [p for p in svc.ledger.filed_between(int(note.payload["unit_id"]),
                                                  end - ANNOUNCE_EVERY, end)
              if p.created_by != note.chat_id]
-    if not items or items[0].id != int(note.payload["problem_id"]):
-        return None
+    if brief or not items or items[0].id != int(note.payload["problem_id"]):
+        return None  # brief: old news after downtime; /ledger and /todo have the items
     tz = svc.config.tz
     head = t(lang, "announce.head", unit=items[0].unit_name, n=len(items),
              start=f"{(end - ANNOUNCE_EVERY).astimezone(tz):%H:%M}",
              end=f"{end.astimezone(tz):%H:%M}")
-    if brief:
-        return Rendered(head)
     lines = [head] + [t(lang, "announce.line", number=p.number,
                         description=shorten(p.description, 60), owner=shorten(p.owner_name, 20))
                       for p in items[:LISTED]]

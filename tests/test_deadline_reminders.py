@@ -53,7 +53,7 @@ def planned(services: Services) -> list[tuple[str, int, dt.datetime]]:
     """The reminders planned (notices about an item's outcome, such as its sign-off card, are
     not reminders: see `notices`)."""
     return [(n.kind, n.chat_id, n.due_at.astimezone(SHANGHAI))
-            for n in services.notify.listing() if not n.kind.startswith("signoff.")]
+            for n in services.notify.listing() if not n.kind.startswith(("signoff.", "unit."))]
 
 
 def notices(services: Services) -> list[tuple[str, int]]:

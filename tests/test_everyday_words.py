@@ -109,3 +109,30 @@ def test_chinese_texts_use_full_width_brackets_and_no_spaces_around_counts() -> 
     spaced = re.compile(r"[共超] \{\w+\} [天个人次条]")
     assert [k for k, v in ZH.items() if half_width.search(v)] == []
     assert [k for k, v in ZH.items() if spaced.search(v)] == []
+
+
+async def test_a_unit_without_a_group_gets_its_digest_through_its_leaders(chat: Chat) -> None:
+    from bot.services.digest import UNIT_KIND
+
+    services = _org(chat)  # no unit here has a group chat bound
+    digest = services.digest
+    now = services.clock.now()
+    plans = digest.week_plan(digest.slot(now), now)
+    unit_chats = {p.chat_id for p in plans if p.kind == UNIT_KIND}
+    assert LEADER in unit_chats and OWNER not in unit_chats and LIAISON not in unit_chats
+
+
+async def test_a_digest_sent_by_hand_twice_sends_no_private_note_twice(chat: Chat) -> None:
+    from bot.services.digest import PRIVATE_KIND, UNIT_KIND
+
+    services = _org(chat)
+    file_item(services)
+    first = services.digest.send_now(None)
+    services.clock.advance(minutes=5)  # type: ignore[attr-defined]
+    second = services.digest.send_now(None)
+    notes = services.notify.listing(limit=1000)
+    private = [n for n in notes if n.kind == PRIVATE_KIND]
+    unit = [n for n in notes if n.kind == UNIT_KIND]
+    assert first > second > 0
+    assert len(private) == len({n.chat_id for n in private})  # one per person
+    assert len(unit) == 2 * len({n.chat_id for n in unit})  # the digest itself goes again
