@@ -56,7 +56,10 @@ def _export(services: Services, args: argparse.Namespace) -> None:
     if fmt == "csv":
         write_csv(rows, out, tz=tz, now=now)
     else:
-        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None)
+        units = ([(u.code, u.name) for u in services.membership.list_units()]
+                 if unit is None else None)
+        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
+                   papers=services.config.papers)
     print(f"{out}: {count} rows ({fmt})")
 
 

@@ -159,7 +159,8 @@ class DigestReport:
     def end_book(self) -> bytes:
         """The closing workbook: totals per unit and the 长期坚持 items handed over."""
         return summary_workbook(self.service.city_stats(), self.service.ongoing_items(),
-                                title=self.config.campaign.name)
+                                title=self.config.campaign.name, tz=self.tz,
+                                now=self.service.clock.now(), papers=self.config.papers)
 
     def end_text(self, lang: str) -> str:
         units = self.service.city_stats()
