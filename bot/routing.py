@@ -21,6 +21,7 @@ from handlers import (
     org,
     privacy,
     reminders,
+    report,
     signoff,
     web,
 )
@@ -29,8 +30,8 @@ from handlers.errors import on_error
 
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
-FEATURES = (basics, org, filing, ledger, signoff, export, privacy, notices, meetings, attendance,
-            leave, reminders, office_hours, digest, web)
+FEATURES = (basics, org, filing, ledger, signoff, export, report, privacy, notices, meetings,
+            attendance, leave, reminders, office_hours, digest, web)
 
 
 def register_handlers(app: App) -> DialogHandler:
