@@ -87,9 +87,10 @@ def _rates(points: Sequence[TrendPoint]) -> list[float]:
 
 def _footnote(fig: Figure, lang: str, as_of: dt.datetime | None, tz: ZoneInfo) -> None:
     if as_of is not None:
-        fig.text(0.005, 0.005, printable(t(lang, "chart.as_of",
-                                           when=f"{as_of.astimezone(tz):%Y-%m-%d %H:%M}")),
-                 fontsize=8, color="#555555", ha="left", va="bottom")
+        # A figure label, so that the constrained layout keeps room for it under the axes.
+        fig.supxlabel(printable(t(lang, "chart.as_of",
+                                  when=f"{as_of.astimezone(tz):%Y-%m-%d %H:%M}")),
+                      x=0.005, ha="left", fontsize=8, color="#555555")
 
 
 def _unit_bars(ax: Axes, shown: Sequence[Ranked], lang: str) -> None:
