@@ -7,6 +7,7 @@ import io
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from xlsxwriter import Workbook
@@ -15,6 +16,7 @@ from bot.config import PapersConfig
 from bot.domain import Status, Track
 from bot.reports.paper import WORKBOOK_OPTIONS, Cell, Column, Fill, Styles, Table, info_line
 from bot.reports.workbook import STATUS_NAMES, SUMMARY_SHEET, ZERO_FILED, rate_value
+from bot.services.brief import city_totals
 from bot.services.problem import ProblemView
 from bot.services.stats import UnitStats
 
@@ -51,14 +53,7 @@ def _summary_row(s: UnitStats) -> list[Cell]:
 
 
 def _totals(units: Sequence[UnitStats]) -> UnitStats:
-    total = UnitStats(0, "合计", "")
-    for s in units:
-        for status, n in s.status.items():
-            total.status[status] += n
-        for track, n in s.track.items():
-            total.track[track] += n
-        total.buckets[0] += s.overdue
-    return total
+    return replace(city_totals(units), code="合计")
 
 
 def summary_workbook(units: Sequence[UnitStats], ongoing: Iterable[ProblemView],

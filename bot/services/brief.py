@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -104,7 +105,7 @@ def outlook(service: DigestService, unit_id: int | None) -> Outlook:
     return Outlook(*(int(v) for v in row))
 
 
-def city_totals(units: list[UnitStats]) -> UnitStats:
+def city_totals(units: Sequence[UnitStats]) -> UnitStats:
     """The city as one UnitStats (unit_id 0), summed as the digest's city headline sums it."""
     total = UnitStats(0, "", "")
     for s in units:
