@@ -336,6 +336,7 @@ def build_brief(service: DigestService, *, unit_id: int | None, lang: str,
                 at: dt.datetime | None = None) -> tuple[Document, BriefFigures]:
     """The 简报 as a python-docx Document, and the figures it prints."""
     import docx
+    from docx.shared import Pt
 
     papers = service.config.papers
     f = figures(service, unit_id=unit_id, at=at)
@@ -350,7 +351,8 @@ def build_brief(service: DigestService, *, unit_id: int | None, lang: str,
     title = (t(lang, "brief.title_city", campaign=service.config.campaign.name) if f.city
              else t(lang, "brief.title_unit", unit=f.stats.name))
     w.para(title, "Title")
-    w.para(t(lang, "brief.period", week=week), "Title").runs[0].font.size = None
+    period = w.para(t(lang, "brief.period", week=week), "Title")
+    period.runs[0].font.size = Pt(BODY_PT)  # the period under the title, in 三号
     _body(w, service, f)
     _chart(w, service, f, week)
     if papers.contact:
