@@ -65,13 +65,11 @@ def lines_in(text: str, width: float) -> int:
 
 def row_height(values: Sequence[object], widths: Sequence[float]) -> float:
     """Points a row needs so that every line of its tallest wrapped cell shows."""
-    lines = 1
-    for value, width in zip(values, widths, strict=True):
-        if isinstance(value, str) and value:
-            # Short one-line text is common; skip the wrap arithmetic when it plainly fits.
-            if len(value) * 2 < width - 1 and "\n" not in value:
-                continue
-            lines = max(lines, lines_in(value, width))
+    # Most cells are short text on one line: only the others are measured (a CJK character
+    # is at most two units, so len * 2 within the room is sure to fit).
+    tall = [lines_in(v, w) for v, w in zip(values, widths, strict=True)
+            if v.__class__ is str and (len(v) * 2 > w - 1 or "\n" in v)]
+    lines = max(tall) if tall else 1
     return min(MAX_ROW_PT, max(MIN_ROW_PT, lines * LINE_PT + PAD_PT))
 
 
