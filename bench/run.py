@@ -18,7 +18,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_filing, bench_ledger, bench_loop, bench_network, bench_scheduler, bench_web
+from bench import (
+    bench_filing,
+    bench_ledger,
+    bench_loop,
+    bench_network,
+    bench_papers,
+    bench_scheduler,
+    bench_web,
+)
 
 TARGETS: dict[str, tuple[str, float]] = {
     "filing_updates_per_s": (">=", 1000), "latency_p99_ms": ("<", 20), "tick_ms_1m": ("<", 5),
@@ -26,6 +34,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "export_100k_s": ("<", 20), "peak_rss_mb": ("<", 250),
     "loop_stall_ms_locked_db": ("<", 100),
     "web_unit_page_10k_ms": ("<", 200), "web_city_1000_ms": ("<", 500),
+    "report_docx_1000_units_s": ("<", 5),
     # With the network: a round trip on every Bot API call and Telegram's 30/s enforced.
     "fanout_rtt150_ratio": (">=", 0.9), "fanout_rtt150_429": ("<=", 0),
     "reply_during_wave_p99_ms": ("<", 2000), "filing_rtt100_reply_ratio": (">=", 0.9),
@@ -82,6 +91,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     results["peak_rss_mb"] = ledger["peak_rss_mb"]
     step("web pages: a unit of 10k items, the city of 1,000 units")
     results.update(bench_web.measure())
+    step("工作简报 (.docx): the city of 1,000 units, and one unit")
+    results.update(bench_papers.run())
     step(f"over the network: a {args.wave} wave at 150 ms, replies during a 5,000 wave, "
          f"{args.people} people filing at 100 ms")
     results.update(bench_network.measure(args.wave, args.people))

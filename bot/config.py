@@ -221,6 +221,24 @@ class WebConfig(_Model):
         return value.rstrip("/")
 
 
+class PapersConfig(_Model):
+    """The papers handed upward: the ledger workbook and the Word 工作简报."""
+
+    # The office's name on the city ledger's 填报单位 line and on the city 简报.
+    office_name: str = Field("作风问题教育整顿领导小组办公室", min_length=1, max_length=100)
+    # The workbook's font: 宋体 or 仿宋; machines without it substitute a GB2312 font.
+    sheet_font: Literal["宋体", "仿宋"] = "宋体"
+    # The 简报's fonts after GB/T 9704, each with the name Word falls back to.
+    title_font: str = Field("方正小标宋简体", min_length=1)
+    title_fallback: str = Field("华文中宋", min_length=1)
+    body_font: str = Field("仿宋_GB2312", min_length=1)
+    body_fallback: str = Field("仿宋", min_length=1)
+    heading_font: str = Field("黑体", min_length=1)
+    # 联系人 and 联系电话 on the ledger's 填报 line and at the end of the 简报, when set.
+    contact: str | None = Field(None, max_length=100)
+    phone: str | None = Field(None, max_length=40)
+
+
 class Config(_Model):
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
@@ -236,6 +254,7 @@ class Config(_Model):
     limits: LimitsConfig = LimitsConfig()
     invite_valid_days: int = Field(7, ge=1, le=365)
     web: WebConfig = WebConfig()
+    papers: PapersConfig = PapersConfig()
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Config:

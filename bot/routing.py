@@ -23,6 +23,7 @@ from handlers import (
     org,
     privacy,
     reminders,
+    report,
     signoff,
     todo,
     web,
@@ -32,8 +33,8 @@ from handlers.errors import on_error
 
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
-FEATURES = (basics, org, filing, ledger, signoff, extensions, export, privacy, notices, meetings,
-            attendance, leave, reminders, office_hours, digest, todo, announce, web)
+FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
+            meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -55,6 +55,7 @@ MENU = (
     Command("todo", Action.VIEW_UNIT_LEDGER),
     Command("item", members_only=True),
     Command("export", Action.EXPORT),
+    Command("report", Action.EXPORT),
     Command("remind", members_only=True),
     Command("reminders", members_only=True),
     Command("officehours", members_only=True),

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # services, SQLAlchemy, python-telegram-bot behind it) is imported only when its command runs,
 # so that `--help` and usage errors answer at once.
 _ORG = ("unit", "import-units", "invite")
-_LEDGER = ("export", "reminders", "digest", "audit")
+_LEDGER = ("export", "reminders", "digest", "report", "audit")
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:

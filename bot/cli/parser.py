@@ -66,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print it to stdout (default)")
     how.add_argument("--send", dest="send", action="store_true",
                      help="queue it for the running bot to send now")
+    dig.add_argument("--chart", metavar="FILE",
+                     help="also save the chart as PNG (the city's, or the unit's with --unit)")
+
+    rep = command("report", "write the 工作简报 (Word, GB/T 9704 layout) of the city or a unit")
+    rep.add_argument("--unit", metavar="CODE", help="one unit (default: the city)")
+    rep.add_argument("--week", metavar="YYYY-Www", help="a finished ISO week, e.g. 2026-W49 "
+                     "(default: the seven days up to now)")
+    rep.add_argument("-o", "--output", metavar="FILE", required=True, help="the .docx to write")
 
     aud = command("audit", "print every recorded change to the ledger, oldest first")
     aud.add_argument("--unit", metavar="CODE", help="one unit (default: every unit)")
