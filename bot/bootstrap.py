@@ -9,6 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.board import BoardService
 from bot.services.digest import DigestService
+from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
@@ -46,6 +47,7 @@ class Services:
     inbox: InboxService
     signin: SigninService
     board: BoardService
+    importer: ImportService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -86,4 +88,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
             seconds=r.claim_timeout_seconds)),
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
+        importer=ImportService(db, clock, config, calendar, planner, ledger),
     )

@@ -221,7 +221,15 @@ class WebConfig(_Model):
         return value.rstrip("/")
 
 
+class ImportConfig(_Model):
+    # Rows one ledger import may hold; a bigger sheet is refused with its count.
+    max_rows: int = Field(20000, ge=1, le=1_000_000)
+
+
 class Config(_Model):
+    # `import` is a Python keyword: the field is `importing`, the YAML key `import`.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
     telegram: TelegramConfig = TelegramConfig()
@@ -236,6 +244,7 @@ class Config(_Model):
     limits: LimitsConfig = LimitsConfig()
     invite_valid_days: int = Field(7, ge=1, le=365)
     web: WebConfig = WebConfig()
+    importing: ImportConfig = Field(ImportConfig(), alias="import")
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Config:
