@@ -17,7 +17,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bench_filing, bench_ledger, bench_loop, bench_scheduler, bench_web
+from bench import (
+    bench_filing,
+    bench_import,
+    bench_ledger,
+    bench_loop,
+    bench_scheduler,
+    bench_web,
+)
 
 TARGETS: dict[str, tuple[str, float]] = {
     "filing_updates_per_s": (">=", 1000), "latency_p99_ms": ("<", 20), "tick_ms_1m": ("<", 5),
@@ -25,6 +32,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "export_100k_s": ("<", 20), "peak_rss_mb": ("<", 250),
     "loop_stall_ms_locked_db": ("<", 100),
     "web_unit_page_10k_ms": ("<", 200), "web_city_1000_ms": ("<", 500),
+    "import_10k_s": ("<", 10),
 }
 
 
@@ -77,6 +85,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     results["peak_rss_mb"] = ledger["peak_rss_mb"]
     step("web pages: a unit of 10k items, the city of 1,000 units")
     results.update(bench_web.measure())
+    step("ledger import: a 10k-row office sheet previewed and imported")
+    results.update(bench_import.measure(10_000))
     return results
 
 

@@ -54,8 +54,10 @@ def _same(column: str, new: Any, cur: Any) -> bool:
 
 def _rendered(old: ProblemView, tz: ZoneInfo, now: dt.datetime) -> dict[str, set[str]]:
     """The export's cells of an item by header, with and without the overdue mark."""
-    out: dict[str, set[str]] = {}
-    for values in (row_values(old, 0, tz=tz), row_values(old, 0, tz=tz, now=now)):
-        for column, value in zip(COLUMNS, values, strict=True):
-            out.setdefault(header_key(column), set()).add(text_of(value))
-    return out
+    plain = row_values(old, 0, tz=tz)
+    marked = row_values(old, 0, tz=tz, now=now) if old.overdue(now) else plain
+    return {key: {str(a).strip(), str(b).strip()}
+            for key, a, b in zip(_EXPORT_KEYS, plain, marked, strict=True)}
+
+
+_EXPORT_KEYS = tuple(header_key(column) for column in COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,7 @@ _UNIT_LINE = re.compile(r"填报单位\s*[:：]?\s*(?:[（(]盖章[)）])?\s*(.*
 _DATE_LABEL = re.compile(r"填报(?:日期|时间)\s*[:：]?\s*(.*)$")
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(text: str) -> str:
     """A header as compared: no spaces or line breaks, ASCII parentheses, no * or colon."""
     key = _SPACES.sub("", text).replace("（", "(").replace("）", ")")
@@ -50,14 +52,15 @@ def text_of(cell: Cell) -> str:
     """A cell as text, the way a person reads it (3.0 is 3; line breaks kept as \\n)."""
     if cell is None:
         return ""
+    if isinstance(cell, str):
+        return cell.replace("\r\n", "\n").replace("\r", "\n").strip() if "\r" in cell \
+            else cell.strip()
     if isinstance(cell, bool):
         return str(cell)
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
     if isinstance(cell, dt.datetime):
         return cell.strftime("%Y-%m-%d %H:%M") if cell.time() != dt.time() else f"{cell:%Y-%m-%d}"
-    if isinstance(cell, str):
-        return cell.replace("\r\n", "\n").replace("\r", "\n").strip()
     return str(cell)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ class Incoming:
     def error(self, column: str, key: str, **params: Any) -> None:
         self.errors.append((column, key, params))
 
-    @property
+    @functools.cached_property
     def ref(self) -> str:
         """The row's key in its own sheet: its number there, else a hash of what it says."""
         if self.number:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -71,41 +72,52 @@ def _read_xlsx(data: bytes, name: str) -> list[Sheet]:
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), data_only=True)
+        # Read-only: rows stream from the XML without a Cell object each (twice as fast).
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        package = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
         raise DomainError("ledger_import.format", name=name) from None
-    formulas = _has_formulas(data)
-    raw = load_workbook(io.BytesIO(data), data_only=False) if formulas else None
+    with package:
+        parts = {ws.title: package.read(ws._worksheet_path) for ws in book.worksheets}
+    raw = (load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+           if any(b"<f>" in x or b"<f " in x for x in parts.values()) else None)
     sheets = []
     for ws in book.worksheets:
         rows: list[list[Cell]] = [list(row) for row in ws.iter_rows(values_only=True)]
-        # A merged cell keeps its value in the top-left corner only; offices merge 责任领导 or
-        # 责任单位 down a block of rows, which means "the same for each of them".
-        for merged in ws.merged_cells.ranges:
-            top = merged.min_row - 1
-            if top >= len(rows):
-                continue
-            value = rows[top][merged.min_col - 1]
-            for r in range(top, min(merged.max_row, len(rows))):
-                for c in range(merged.min_col - 1, merged.max_col):
-                    rows[r][c] = value
+        _fill_merged(rows, parts[ws.title])
         uncalculated: set[tuple[int, int]] = set()
         if raw is not None:
             for r, row in enumerate(raw[ws.title].iter_rows(values_only=True)):
                 for c, value in enumerate(row):
                     if (isinstance(value, str) and value.startswith("=") and r < len(rows)
-                            and rows[r][c] is None):
+                            and c < len(rows[r]) and rows[r][c] is None):
                         uncalculated.add((r, c))
         sheets.append(Sheet(ws.title, rows, frozenset(uncalculated)))
+    book.close()
+    if raw is not None:
+        raw.close()
     return sheets
 
 
-def _has_formulas(data: bytes) -> bool:
-    """Whether any sheet holds a formula (the second, slower read is needed only then)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        for item in package.namelist():
-            if item.startswith("xl/worksheets/") and item.endswith(".xml"):
-                body = package.read(item)
-                if b"<f>" in body or b"<f " in body:
-                    return True
-    return False
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+
+
+def _fill_merged(rows: list[list[Cell]], part: bytes) -> None:
+    """Give every cell of a merged block the value of its top-left corner; offices merge
+    责任领导 or 责任单位 down a block of rows, meaning "the same for each of them"."""
+    from openpyxl.utils.cell import range_boundaries
+
+    for first, last in _MERGED.findall(part):
+        min_col, min_row, max_col, max_row = range_boundaries(f"{first.decode()}:{last.decode()}")
+        top = min_row - 1
+        if top >= len(rows):
+            continue
+        value = rows[top][min_col - 1] if min_col - 1 < len(rows[top]) else None
+        for r in range(top, min(max_row, len(rows))):
+            row = rows[r]
+            if len(row) < max_col:
+                row.extend([None] * (max_col - len(row)))
+            for c in range(min_col - 1, max_col):
+                row[c] = value
+
+
