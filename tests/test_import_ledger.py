@@ -242,3 +242,97 @@ def test_the_office_leaves_the_unit_to_each_rows_unit_column(edu: Services) -> N
     done = edu.importer.run(data, "全市.xlsx", by=None, by_name="督导办")
     assert done.numbers == ("EDU-0001", "FIN-0001")
     assert [(e.row, e.key) for e in done.errors] == [(4, "ledger_import.no_unit")]
+
+
+def _member(services: Services, user: int, role: Role, name: str) -> object:
+    m = services.membership
+    code = m.create_invite(unit="EDU", role=role, by=None).code
+    m.redeem_invite(code, user_id=user, display_name=name, username=None)
+    return m.identify(user)
+
+
+def _worked_ledger(edu: Services, clock: FixedClock) -> None:
+    """Items in every state: progress, evidence, signed off, sent back, overdue, ongoing."""
+    liaison = _member(edu, 701, Role.LIAISON, "陈联络")
+    leader = _member(edu, 702, Role.LEADER, "李局长")
+    rows = [list(r) for r in OFFICE_ROWS]
+    rows[4][5] = "2026年12月1日"  # overdue once the clock moves on
+    edu.importer.run(office_book(rows), "台账.xlsx", by=liaison, by_name="陈联络")  # type: ignore[arg-type]
+    ids = {v.number: v.id for v in edu.ledger.iter_rows()}
+    ledger = edu.ledger
+    ledger.add_progress(ids["EDU-0001"], by=liaison, by_name="陈联络", text="已开会部署")  # type: ignore[arg-type]
+    ledger.report_done(ids["EDU-0002"], by=liaison, by_name="陈联络",  # type: ignore[arg-type]
+                       completion="会议减少三成", attachment="AgACAgUAAx")
+    ledger.approve(ids["EDU-0002"], by=leader, by_name="李局长")  # type: ignore[arg-type]
+    ledger.reject(ids["EDU-0003"], by=leader, by_name="李局长", reason="材料不全",  # type: ignore[arg-type]
+                  new_deadline=dt.datetime(2027, 3, 1, 23, 59, tzinfo=SHANGHAI))
+    clock.set(dt.datetime(2026, 12, 5, 10, 0, tzinfo=SHANGHAI))
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_round_trip_of_a_worked_ledger(edu: Services, clock: FixedClock, fmt: str) -> None:
+    _worked_ledger(edu, clock)
+    before = _rows(edu)
+    assert any("已超期" in cell for row in before for cell in row)  # type: ignore[operator]
+    assert any("佐证 1 件" in cell for row in before for cell in row)  # type: ignore[operator]
+    out = io.BytesIO()
+    now, tz = edu.clock.now(), edu.config.tz
+    if fmt == "xlsx":
+        write_xlsx(edu.ledger.iter_rows(), out, tz=tz, now=now)
+    else:
+        text = io.StringIO()
+        write_csv(edu.ledger.iter_rows(), text, tz=tz, now=now)
+        out.write(text.getvalue().encode("utf-8-sig"))
+    events = _count(edu, ProblemEvent)
+    back = edu.importer.run(out.getvalue(), f"导出.{fmt}", by=None, by_name="导入员",
+                            unit="EDU")
+    assert (back.added, back.updated, back.unchanged, back.errors) == (0, 0, 5, ())
+    assert _rows(edu) == before and _count(edu, ProblemEvent) == events
+
+
+def test_the_export_with_a_title_a_filing_line_and_more_columns_still_matches(
+    edu: Services, clock: FixedClock,
+) -> None:
+    """The workbook's layout may grow a title row, a 填报 line and columns such as 层面."""
+    _worked_ledger(edu, clock)
+    before = _rows(edu)
+    header, *body = before
+    wide = [[*r[:3], "", *r[3:]] for r in body]  # 层面 written empty: no level recorded
+    sheet = [["问题台账"], ["填报单位：市教育局  填报日期：2026年12月5日"],
+             [*header[:3], "层面", *header[3:]], *wide]
+    back = edu.importer.preview(plain_book({"问题台账": sheet}), "新版导出.xlsx", by=None,
+                                unit="EDU")
+    assert back.header_row == 3 and back.unknown == ()
+    assert (back.added, back.updated, back.unchanged) == (0, 0, 5)
+
+
+def test_signed_off_on_import_names_the_importer(edu: Services) -> None:
+    rows = [list(r) for r in OFFICE_ROWS]
+    rows[0][6] = "已销号"
+    edu.importer.run(office_book(rows), "台账.xlsx", by=None, by_name="督导办张三", unit="EDU")
+    first = {v.number: v for v in edu.ledger.iter_rows()}["EDU-0001"]
+    assert first.status == Status.SIGNED_OFF and first.reviewer_name == "督导办张三"
+    assert first.signed_off_at == edu.clock.now()
+    with edu.db.read() as conn:
+        note = conn.execute(select(ProblemEvent.note).where(
+            ProblemEvent.problem_id == first.id)).scalar_one()
+        planned = conn.execute(select(Notification.id).where(
+            Notification.subject == f"problem:{first.id}")).all()
+    assert "已销号" in note and planned == []
+
+
+def test_a_leader_merged_down_a_block_of_rows_counts_for_each(edu: Services) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["问题描述", "整改措施", "责任人", "责任领导", "整改时限"])
+    ws.append(["甲", "改甲", "张三", "王副局长", "2027-01-10"])
+    ws.append(["乙", "改乙", "李四", None, "2027-01-10"])
+    ws.append(["丙", "改丙", "王五", None, "2027-01-10"])
+    ws.merge_cells("D2:D4")
+    out = io.BytesIO()
+    wb.save(out)
+    edu.importer.run(out.getvalue(), "合并.xlsx", by=None, by_name="导入员", unit="EDU")
+    assert [v.leader_name for v in edu.ledger.iter_rows()] == ["王副局长"] * 3
