@@ -16,7 +16,17 @@ from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.reports.import_preview import error_book, preview_text
 from bot.texts import t
-from handlers.common import ack, answer, button, call, display_name, identify, lang_of, reply
+from handlers.common import (
+    ack,
+    answer,
+    button,
+    button_args,
+    call,
+    display_name,
+    identify,
+    lang_of,
+    reply,
+)
 from handlers.dialog import END, Flow, begin, finish
 
 FEATURE = "imp"
@@ -29,6 +39,7 @@ _SHEETS = (filters.Document.FileExtension("xlsx") | filters.Document.FileExtensi
 class Step(enum.IntEnum):
     FILE = 1  # waiting for the file (after /import CODE)
     PREVIEW = 2  # the preview is shown; waiting for a button
+    SHEET = 3  # several sheets look like ledgers; waiting for the choice
 
 
 async def ask_for_file(update: Update, context: Ctx) -> None:
@@ -49,24 +60,47 @@ async def _download(update: Update, context: Ctx, file_id: str) -> bytes:
 
 async def receive_file(update: Update, context: Ctx) -> int:
     """Read the sent sheet and show what importing it would do, with the three buttons."""
-    ident = await identify(update, context)
-    lang = lang_of(ident, context)
     message = update.effective_message
     assert message is not None and message.document is not None
     doc = message.document
-    name = doc.file_name or "ledger.xlsx"
-    unit = (context.dialog.data.get("unit") if context.dialog is not None else None)
+    unit = context.dialog.data.get("unit") if context.dialog is not None else None
+    draft = {"unit": unit, "file_id": doc.file_id, "name": doc.file_name or "ledger.xlsx",
+             "sheet": None}
     data = await _download(update, context, doc.file_id)
+    return await _preview(update, context, data, draft)
+
+
+async def pick_sheet(update: Update, context: Ctx) -> int:
+    """Preview the sheet chosen among several that look like ledgers."""
+    await ack(update)
+    assert context.dialog is not None
+    draft = dict(context.dialog.data)
+    choices = draft.get("choices") or []
+    index = callbacks.number(button_args(update, 1)[0])
+    if index is None or not 0 <= index < len(choices):
+        raise DomainError("button.stale")
+    draft["sheet"] = choices[index]
+    data = await _download(update, context, draft["file_id"])
+    return await _preview(update, context, data, draft)
+
+
+async def _preview(update: Update, context: Ctx, data: bytes, draft: dict[str, Any]) -> int:
+    ident = await identify(update, context)
+    lang = lang_of(ident, context)
     try:
-        preview = await call(context.svc.importer.preview, data, name, by=ident, unit=unit)
-    except DomainError:
-        await finish(context, update)
-        raise
-    draft = {"unit": unit, "file_id": doc.file_id, "name": name, "sha": preview.sha256}
-    if context.dialog is not None and context.dialog.flow == FLOW:
-        context.dialog.data.update(draft)  # the flow stores it with the next step
-    else:
-        await begin(context, update, FLOW, Step.PREVIEW, draft)
+        preview = await call(context.svc.importer.preview, data, draft["name"], by=ident,
+                             unit=draft["unit"], sheet=draft["sheet"])
+    except DomainError as exc:
+        if exc.key != "ledger_import.which_sheet":
+            await finish(context, update)
+            raise
+        draft["choices"] = list(exc.params["choices"])
+        await _keep(context, update, Step.SHEET, draft)
+        rows = [[button(name, FEATURE, "sheet", i)] for i, name in enumerate(draft["choices"])]
+        await reply(update, lang, exc.key, markup=InlineKeyboardMarkup(rows), **exc.params)
+        return Step.SHEET
+    draft["sha"] = preview.sha256
+    await _keep(context, update, Step.PREVIEW, draft)
     rows = [[button(t(lang, "ledger_import.confirm"), FEATURE, "ok")]]
     if preview.error_rows:
         rows.append([button(t(lang, "ledger_import.error_list"), FEATURE, "errors")])
@@ -74,6 +108,15 @@ async def receive_file(update: Update, context: Ctx) -> int:
     await answer(update, preview_text(lang, preview, context.svc.config.tz),
                  markup=InlineKeyboardMarkup(rows))
     return Step.PREVIEW
+
+
+async def _keep(context: Ctx, update: Update, step: Step, draft: dict[str, Any]) -> None:
+    """Hold the draft: in the running flow (stored with the next step), else a new one."""
+    if context.dialog is not None and context.dialog.flow == FLOW:
+        context.dialog.data.clear()
+        context.dialog.data.update(draft)
+    else:
+        await begin(context, update, FLOW, step, draft)
 
 
 async def _again(update: Update, context: Ctx) -> tuple[bytes, dict[str, Any]]:
@@ -93,7 +136,7 @@ async def confirm_import(update: Update, context: Ctx) -> int:
     lang = lang_of(ident, context)
     data, draft = await _again(update, context)
     done = await call(context.svc.importer.run, data, draft["name"], by=ident,
-                      by_name=display_name(update), unit=draft["unit"])
+                      by_name=display_name(update), unit=draft["unit"], sheet=draft["sheet"])
     await finish(context, update)
     await answer(update, preview_text(lang, done, context.svc.config.tz))
     return END
@@ -106,7 +149,7 @@ async def send_errors(update: Update, context: Ctx) -> None:
     lang = lang_of(ident, context)
     data, draft = await _again(update, context)
     preview = await call(context.svc.importer.preview, data, draft["name"], by=ident,
-                         unit=draft["unit"])
+                         unit=draft["unit"], sheet=draft["sheet"])
     message = update.effective_message
     assert message is not None
     stem = draft["name"].rsplit(".", 1)[0]
@@ -136,5 +179,6 @@ FLOWS = (Flow(FLOW, {
     Step.FILE: [_FILE],
     Step.PREVIEW: [_cb(confirm_import, "ok"), _cb(send_errors, "errors"),
                    _cb(cancel_import, "no"), _FILE],
+    Step.SHEET: [_cb(pick_sheet, "sheet"), _cb(cancel_import, "no"), _FILE],
 }),)
 RENDERERS: Renderers = {}

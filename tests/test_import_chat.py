@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from bot.bootstrap import Services, build_services
 from bot.domain import Role
 from tests.chat import Chat, join
-from tests.import_sheets import OFFICE_ROWS, office_book
+from tests.import_sheets import OFFICE_HEADERS, OFFICE_ROWS, office_book, plain_book
 
 LIAISON = 20001
 MEMBER = 20002
@@ -61,3 +61,17 @@ async def test_a_member_is_refused_and_the_office_names_the_unit(chat: Chat) -> 
     numbers = [v.number for v in build_services(services.config, clock=services.clock,
                                                 database=services.db).ledger.iter_rows()]
     assert numbers == ["FIN-0001", "FIN-0002", "FIN-0003", "FIN-0004", "FIN-0005"]
+
+
+async def test_several_sheets_ask_which(chat: Chat) -> None:
+    services = _services(chat)
+    services.membership.add_unit("市教育局", code="EDU")
+    join(services, chat, "EDU", LIAISON, Role.LIAISON, "陈联络")
+    two = plain_book({"一科": [OFFICE_HEADERS, OFFICE_ROWS[0]],
+                      "二科": [OFFICE_HEADERS, OFFICE_ROWS[1], OFFICE_ROWS[2]]})
+    [ask] = await chat.send(LIAISON, document=("两表.xlsx", two))
+    assert "一科、二科" in (ask.text or "")
+    [preview] = await chat.click(LIAISON, "二科")
+    assert "将新增 2 条" in (preview.text or "")
+    await chat.click(LIAISON, "确认导入")
+    assert services.ledger.count(unit_id=None) == 2
