@@ -15,6 +15,7 @@ from bot.delivery.rendering import Renderers
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.reports.import_preview import error_book, preview_text
+from bot.services.membership import Identity
 from bot.texts import t
 from handlers.common import (
     ack,
@@ -119,22 +120,22 @@ async def _keep(context: Ctx, update: Update, step: Step, draft: dict[str, Any])
         await begin(context, update, FLOW, step, draft)
 
 
-async def _again(update: Update, context: Ctx) -> tuple[bytes, dict[str, Any]]:
-    """The previewed file, fetched again; refused if it is not the one previewed."""
+async def _again(update: Update, context: Ctx) -> tuple[Identity, str, bytes, dict[str, Any]]:
+    """Who taps, their language and the previewed file, fetched again (refused if it is not
+    the one previewed)."""
+    await ack(update)
+    ident = await identify(update, context)
     assert context.dialog is not None
     draft = dict(context.dialog.data)
     data = await _download(update, context, draft["file_id"])
     if hashlib.sha256(data).hexdigest() != draft["sha"]:
         raise DomainError("ledger_import.changed")
-    return data, draft
+    return ident, lang_of(ident, context), data, draft
 
 
 async def confirm_import(update: Update, context: Ctx) -> int:
     """Import the previewed file in one transaction and say what it did."""
-    await ack(update)
-    ident = await identify(update, context)
-    lang = lang_of(ident, context)
-    data, draft = await _again(update, context)
+    ident, lang, data, draft = await _again(update, context)
     done = await call(context.svc.importer.run, data, draft["name"], by=ident,
                       by_name=display_name(update), unit=draft["unit"], sheet=draft["sheet"])
     await finish(context, update)
@@ -144,10 +145,7 @@ async def confirm_import(update: Update, context: Ctx) -> int:
 
 async def send_errors(update: Update, context: Ctx) -> None:
     """Send the rows that cannot be imported, with 错误原因, as a workbook to fix and resend."""
-    await ack(update)
-    ident = await identify(update, context)
-    lang = lang_of(ident, context)
-    data, draft = await _again(update, context)
+    ident, lang, data, draft = await _again(update, context)
     preview = await call(context.svc.importer.preview, data, draft["name"], by=ident,
                          unit=draft["unit"], sheet=draft["sheet"])
     message = update.effective_message

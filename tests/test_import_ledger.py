@@ -40,6 +40,18 @@ def _rows(services: Services) -> list[list[object]]:
     return list(csv.reader(io.StringIO(out.getvalue().lstrip("\ufeff"))))
 
 
+def _export(services: Services, fmt: str, *, bom: bool) -> bytes:
+    """The ledger as the bot exports it (a CSV with or without its BOM)."""
+    out = io.BytesIO()
+    now, tz = services.clock.now(), services.config.tz
+    if fmt == "xlsx":
+        write_xlsx(services.ledger.iter_rows(), out, tz=tz, now=now)
+        return out.getvalue()
+    text = io.StringIO()
+    write_csv(services.ledger.iter_rows(), text, tz=tz, now=now)
+    return text.getvalue().lstrip("\ufeff").encode("utf-8-sig" if bom else "utf-8")
+
+
 def _count(services: Services, model: type) -> int:
     with services.db.read() as conn:
         return int(conn.execute(select(func.count()).select_from(model)).scalar_one())
@@ -106,16 +118,8 @@ def test_a_changed_row_is_an_update_with_its_event(edu: Services) -> None:
 def test_the_bots_own_export_imports_back_as_no_change(edu: Services, fmt: str) -> None:
     edu.importer.run(office_book(), "台账.xlsx", by=None, by_name="导入员", unit="EDU")
     before = _rows(edu)
-    out = io.BytesIO()
-    now, tz = edu.clock.now(), edu.config.tz
-    if fmt == "xlsx":
-        write_xlsx(edu.ledger.iter_rows(), out, tz=tz, now=now)
-    else:
-        text = io.StringIO()
-        write_csv(edu.ledger.iter_rows(), text, tz=tz, now=now)
-        out.write(text.getvalue().encode("utf-8"))
-    back = edu.importer.run(out.getvalue(), f"导出.{fmt}", by=None, by_name="导入员",
-                            unit="EDU")
+    back = edu.importer.run(_export(edu, fmt, bom=False), f"导出.{fmt}", by=None,
+                            by_name="导入员", unit="EDU")
     assert (back.added, back.updated, back.unchanged, back.errors) == (0, 0, 5, ())
     assert _rows(edu) == before
 
@@ -275,17 +279,9 @@ def test_round_trip_of_a_worked_ledger(edu: Services, clock: FixedClock, fmt: st
     before = _rows(edu)
     assert any("已超期" in cell for row in before for cell in row)  # type: ignore[operator]
     assert any("佐证 1 件" in cell for row in before for cell in row)  # type: ignore[operator]
-    out = io.BytesIO()
-    now, tz = edu.clock.now(), edu.config.tz
-    if fmt == "xlsx":
-        write_xlsx(edu.ledger.iter_rows(), out, tz=tz, now=now)
-    else:
-        text = io.StringIO()
-        write_csv(edu.ledger.iter_rows(), text, tz=tz, now=now)
-        out.write(text.getvalue().encode("utf-8-sig"))
     events = _count(edu, ProblemEvent)
-    back = edu.importer.run(out.getvalue(), f"导出.{fmt}", by=None, by_name="导入员",
-                            unit="EDU")
+    back = edu.importer.run(_export(edu, fmt, bom=True), f"导出.{fmt}", by=None,
+                            by_name="导入员", unit="EDU")
     assert (back.added, back.updated, back.unchanged, back.errors) == (0, 0, 5, ())
     assert _rows(edu) == before and _count(edu, ProblemEvent) == events
 
