@@ -332,3 +332,30 @@ def test_a_leader_merged_down_a_block_of_rows_counts_for_each(edu: Services) -> 
     wb.save(out)
     edu.importer.run(out.getvalue(), "合并.xlsx", by=None, by_name="导入员", unit="EDU")
     assert [v.leader_name for v in edu.ledger.iter_rows()] == ["王副局长"] * 3
+
+
+def test_a_two_row_header_and_progress_written_as_a_sentence(edu: Services) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["序号", "问题描述", "整改措施", "整改责任", None, "进展情况"])
+    ws.append([None, None, None, "责任人", "整改时限", None])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    ws.merge_cells("C1:C2")
+    ws.merge_cells("D1:E1")
+    ws.merge_cells("F1:F2")
+    ws.append([1, "督查检查过多", "1.合并同类检查 2.建立计划报备", "孙涛", "46400",
+               "已召开专题会议研究部署"])
+    ws.append([2, "调研走过场", "改进调研方式", "孙涛", "2027/2/1", "待整改"])
+    out = io.BytesIO()
+    wb.save(out)
+    preview = edu.importer.preview(out.getvalue(), "两行表头.xlsx", by=None, unit="EDU")
+    assert preview.header_row == 2 and preview.errors == () and preview.added == 2
+    first, second = preview.sample
+    assert first["owner_name"] == "孙涛" and first["measures"] == ["合并同类检查", "建立计划报备"]
+    assert first["deadline"] == dt.datetime(2027, 1, 13, 23, 59, tzinfo=SHANGHAI)  # serial
+    assert first["status"] == Status.IN_PROGRESS and first["progress"] == "已召开专题会议研究部署"
+    assert second["status"] == Status.PENDING

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.importing.sheets import Cell, Sheet
@@ -75,21 +76,40 @@ class Layout:
 
 
 def find_layout(sheet: Sheet) -> Layout | None:
-    """The header row among the first rows, by its names; None when there is none."""
+    """The header row among the first rows, by its names; None when there is none.
+
+    A header of two rows (整改责任 above 责任人 and 时限, 问题描述 merged down both) is read
+    as one: the lower row's names win where it has them."""
     for r, row in enumerate(sheet.rows[:_SCAN]):
-        columns: dict[str, int] = {}
-        for c, cell in enumerate(row):
-            field = _BY_NAME.get(header_key(text_of(cell)))
-            if field is not None and field not in columns:
-                columns[field] = c
+        columns = _fields(row)
         if "description" in columns and len(columns) >= _ENOUGH:
-            headers = tuple(text_of(cell) for cell in row)
+            headers = [text_of(cell) for cell in row]
+            below = sheet.rows[r + 1] if r + 1 < len(sheet.rows) else []
+            lower = _fields(below)
+            unit_line, filled_on = _above(sheet.rows[:r])
+            if len(lower) >= _ENOUGH:
+                for c, cell in enumerate(below):
+                    if (text := text_of(cell)) and c < len(headers):
+                        headers[c] = text
+                    elif text:
+                        headers.extend([""] * (c - len(headers)) + [text])
+                columns = _fields(headers)
+                r += 1
             claimed = set(columns.values())
             unknown = tuple(dict.fromkeys(
                 h for c, h in enumerate(headers) if h and c not in claimed))
-            unit_line, filled_on = _above(sheet.rows[:r])
-            return Layout(r, columns, headers, unknown, unit_line, filled_on)
+            return Layout(r, columns, tuple(headers), unknown, unit_line, filled_on)
     return None
+
+
+def _fields(row: Sequence[Cell]) -> dict[str, int]:
+    """The fields a row's cells name, each at its first column."""
+    columns: dict[str, int] = {}
+    for c, cell in enumerate(row):
+        field = _BY_NAME.get(header_key(text_of(cell)))
+        if field is not None and field not in columns:
+            columns[field] = c
+    return columns
 
 
 def _above(rows: list[list[Cell]]) -> tuple[str | None, Cell]:

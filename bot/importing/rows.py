@@ -36,6 +36,8 @@ _TEXT = {"category": 100, "description": None, "goal": None, "leader": 100, "own
          "progress": None, "completion": None, "remarks": None}
 _COLUMN = {"leader": "leader_name", "owner": "owner_name"}
 DEFAULT_CATEGORY = "未分类"
+# Longer than this, a status cell that names no status is read as a progress note.
+_STATUS_WORD = 6
 
 
 @dataclass
@@ -119,7 +121,16 @@ def read_row(sheet: Sheet, layout: Layout, number: int, cells: list[Cell],
     if "level" in layout.columns:
         _read(row, header, "level", lambda: v.update(level=read_level(cell("level"))))
     _read(row, header, "track", lambda: v.update(track=read_track(cell("track"))))
-    _read(row, header, "status", lambda: v.update(status=read_status(cell("status"))))
+    try:
+        v["status"] = read_status(cell("status"))
+    except CellError as exc:
+        text = text_of(cell("status"))
+        if len(text) <= _STATUS_WORD:
+            row.error(header["status"], exc.key, **exc.params)
+        else:
+            # A sentence in 进展情况 (已召开专题会议部署…) is progress being made.
+            v["status"] = Status.IN_PROGRESS
+            v["progress"] = v.get("progress") or text
     try:
         when = read_deadline(cell("deadline"), reading.now, reading.tz, reading.calendar)
     except CellError as exc:

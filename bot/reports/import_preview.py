@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from xlsxwriter import Workbook
 
 from bot.domain import Status
-from bot.reports.workbook import STATUS_NAMES, TRACK_NAMES
+from bot.reports.workbook import STATUS_NAMES, TRACK_NAMES, sheet_name
 from bot.services.importer import ImportPreview
 from bot.texts import fragment, t
 
@@ -73,7 +73,7 @@ def error_book(lang: str, p: ImportPreview) -> bytes:
     out = io.BytesIO()
     wb = Workbook(out, {"in_memory": True, "strings_to_formulas": False,
                         "strings_to_urls": False, "strings_to_numbers": False})
-    ws = wb.add_worksheet(p.sheet[:31] or "Sheet1")
+    ws = wb.add_worksheet(sheet_name(p.sheet, set(), fallback="Sheet1"))
     bold = wb.add_format({"bold": True})
     headers = [*p.headers, t(lang, "ledger_import.error_column")]
     for col, name in enumerate(headers):
