@@ -53,6 +53,7 @@ MENU = (
     Command("ledger", Action.VIEW_UNIT_LEDGER),
     Command("item", members_only=True),
     Command("export", Action.EXPORT),
+    Command("import", Action.UPDATE_UNIT_ITEMS),
     Command("remind", members_only=True),
     Command("reminders", members_only=True),
     Command("officehours", members_only=True),
