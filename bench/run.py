@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import (
     bench_filing,
+    bench_import,
     bench_ledger,
     bench_loop,
     bench_network,
@@ -39,6 +40,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "fanout_rtt150_ratio": (">=", 0.9), "fanout_rtt150_429": ("<=", 0),
     "reply_during_wave_p99_ms": ("<", 2000), "filing_rtt100_reply_ratio": (">=", 0.9),
     "filing_rtt100_p99_ms": ("<", 1000),
+    "import_10k_s": ("<", 10),
 }
 
 
@@ -96,6 +98,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     step(f"over the network: a {args.wave} wave at 150 ms, replies during a 5,000 wave, "
          f"{args.people} people filing at 100 ms")
     results.update(bench_network.measure(args.wave, args.people))
+    step("ledger import: a 10k-row office sheet previewed and imported")
+    results.update(bench_import.measure(10_000))
     return results
 
 

@@ -9,6 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.board import BoardService
 from bot.services.digest import DigestService
+from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
@@ -48,6 +49,7 @@ class Services:
     signin: SigninService
     board: BoardService
     todo: TodoService
+    importer: ImportService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -92,4 +94,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
         todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
+        importer=ImportService(db, clock, config, calendar, planner, ledger),
     )

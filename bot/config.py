@@ -239,7 +239,15 @@ class PapersConfig(_Model):
     phone: str | None = Field(None, max_length=40)
 
 
+class ImportConfig(_Model):
+    # Rows one ledger import may hold; a bigger sheet is refused with its count.
+    max_rows: int = Field(20000, ge=1, le=1_000_000)
+
+
 class Config(_Model):
+    # `import` is a Python keyword: the field is `importing`, the YAML key `import`.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
     telegram: TelegramConfig = TelegramConfig()
@@ -255,6 +263,7 @@ class Config(_Model):
     invite_valid_days: int = Field(7, ge=1, le=365)
     web: WebConfig = WebConfig()
     papers: PapersConfig = PapersConfig()
+    importing: ImportConfig = Field(ImportConfig(), alias="import")
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Config:

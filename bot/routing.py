@@ -15,6 +15,7 @@ from handlers import (
     export,
     extensions,
     filing,
+    importing,
     leave,
     ledger,
     meetings,
@@ -34,7 +35,8 @@ from handlers.errors import on_error
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
-            meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web)
+            meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
+            importing)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -56,6 +56,7 @@ MENU = (
     Command("item", members_only=True),
     Command("export", Action.EXPORT),
     Command("report", Action.EXPORT),
+    Command("import", Action.UPDATE_UNIT_ITEMS),
     Command("remind", members_only=True),
     Command("reminders", members_only=True),
     Command("officehours", members_only=True),

@@ -20,6 +20,7 @@ class Problem(Base):
         Index("ix_problems_unit_status", "unit_id", "status"),
         Index("ix_problems_owner", "owner_user_id"),
         Index("ix_problems_deadline", "deadline"),
+        Index("ix_problems_unit_source_ref", "unit_id", "source_ref"),
     )
 
     id: Mapped[intpk]
@@ -51,6 +52,8 @@ class Problem(Base):
     reviewer_name: Mapped[str | None] = mapped_column(String(100))
     remarks: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # An imported row's key in the office's own sheet (its number there, or a hash of it).
+    source_ref: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[utc]
     updated_at: Mapped[utc]

@@ -25,7 +25,7 @@ def test_render_samples_writes_every_paper(tmp_path: Path,
                        "工作简报_全市.docx", "整改进展图_全市.png", "整改情况图_U01.png"}
     ledger = load_workbook(tmp_path / "问题台账_全市.xlsx")
     statuses = {c.value for ws in ledger.worksheets[1:] for c in ws["N"][3:] if c.value}
-    assert {"待整改", "整改中", "已整改(待销号)", "已销号"} <= statuses
+    assert {"待整改", "整改中", "已整改（待销号）", "已销号"} <= statuses
     assert any("已超期" in s for s in statuses)
     summary = [r[9] for r in ledger["汇总"].iter_rows(min_row=4, values_only=True)]
     assert "零查摆" in summary

@@ -82,6 +82,10 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
             from bot.cli import org
 
             return org.command(args, services)
+        if args.command == "import-ledger":
+            from bot.cli.importing import import_ledger
+
+            return import_ledger(args, services)
         if args.command in _LEDGER:
             from bot.cli import ledger
 

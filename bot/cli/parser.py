@@ -43,6 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp = command("import-units", "create units from an xlsx or csv sheet (name, code, parent)")
     imp.add_argument("file", metavar="FILE")
 
+    led = command("import-ledger", "import a unit's own ledger from an .xlsx or .csv sheet")
+    led.add_argument("file", metavar="FILE")
+    led.add_argument("--unit", metavar="CODE",
+                     help="the unit the rows belong to (default: each row's 责任单位)")
+    led.add_argument("--dry-run", action="store_true",
+                     help="only show what would be added, updated and refused")
+    led.add_argument("--errors", metavar="OUT.xlsx",
+                     help="write the rows that cannot be imported here, with 错误原因")
+    led.add_argument("--sheet", metavar="NAME", help="the sheet to read, when there are several")
+    led.add_argument("--by", metavar="NAME", default="命令行导入",
+                     help="who imports it, for the ledger history")
+
     inv = command("invite", "print a one-time invite code and deep link for a unit")
     inv.add_argument("unit", metavar="UNIT", help="unit code or name")
     inv.add_argument("--role", default="member", choices=ROLES)

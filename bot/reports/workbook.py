@@ -43,7 +43,7 @@ SUMMARY_SHEET = "汇总"
 STATUS_NAMES: dict[Status, str] = {
     Status.PENDING: "待整改",
     Status.IN_PROGRESS: "整改中",
-    Status.AWAITING_SIGNOFF: "已整改(待销号)",
+    Status.AWAITING_SIGNOFF: "已整改（待销号）",
     Status.SIGNED_OFF: "已销号",
 }
 TRACK_NAMES: dict[Track, str] = {

@@ -6,7 +6,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Integer,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain import (
@@ -38,12 +48,14 @@ __all__ = ["DoneReport", "Extension", "LedgerBase", "LedgerService", "Replanner"
 
 # The next number of a unit, taken with the unit's row locked until the filing commits: two
 # confirms at once (two instances) wait for each other instead of one failing on the unique
-# index. Rows put in without the counter (a bulk load) are never numbered over.
+# index. Rows put in without the counter (a bulk load) are never numbered over. An import
+# takes a block of `count` numbers in the same statement.
 _HIGHEST = (select(func.coalesce(func.max(Problem.seq), 0))
             .where(Problem.unit_id == bindparam("unit")).scalar_subquery())
+_COUNT: BindParameter[int] = bindparam("count", type_=Integer)
 _NEXT_SEQ = (update(Unit).where(Unit.id == bindparam("unit"))
-             .values(problem_seq=case((Unit.problem_seq >= _HIGHEST, Unit.problem_seq + 1),
-                                      else_=_HIGHEST + 1))
+             .values(problem_seq=case((Unit.problem_seq >= _HIGHEST, Unit.problem_seq + _COUNT),
+                                      else_=_HIGHEST + _COUNT))
              .returning(Unit.problem_seq))
 _INSERT_PROBLEM = insert(Problem).returning(Problem.id)
 _INSERT_EVENT = insert(ProblemEvent)
@@ -51,6 +63,12 @@ _INSERT_EVENT = insert(ProblemEvent)
 
 # New items are announced to the unit's leaders at most this often.
 ANNOUNCE_EVERY = dt.timedelta(minutes=30)
+
+
+def reserve_numbers(conn: Connection, unit_id: int, count: int) -> int:
+    """Take the unit's next `count` problem numbers from its counter; return the first."""
+    last: int = conn.execute(_NEXT_SEQ, {"unit": unit_id, "count": count}).scalar_one()
+    return last - count + 1
 
 
 @dataclass(frozen=True)
@@ -107,7 +125,7 @@ class LedgerService(LedgerExtensions):
         # identity map. The unique (unit, seq) index still guards the numbering.
         with self.db.joined(uow) as own:
             conn = own.conn
-            seq = conn.execute(_NEXT_SEQ, {"unit": unit.id}).scalar_one()
+            seq = reserve_numbers(conn, unit.id, 1)
             values.update(seq=seq, number=problem_number(unit.code, seq))
             problem_id = conn.execute(_INSERT_PROBLEM, values).scalar_one()
             conn.execute(_INSERT_EVENT, {

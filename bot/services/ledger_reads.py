@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Connection, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -171,8 +171,19 @@ class LedgerReads:
         """Every ledger row of one unit, or of all units, in unit then number order."""
         return list(self.iter_rows(unit_id=unit_id))
 
-    def iter_rows(self, *, unit_id: int | None = None, batch: int = 2000) -> Iterator[ProblemView]:
-        """Stream ledger rows without building ORM objects: exports of 100k rows stay cheap."""
+    def iter_rows(self, *, unit_id: int | None = None, batch: int = 2000,
+                  conn: Connection | None = None) -> Iterator[ProblemView]:
+        """Stream ledger rows without building ORM objects: exports of 100k rows stay cheap.
+
+        With `conn`, read inside the caller's transaction."""
+        if conn is not None:
+            yield from self._rows(conn, unit_id, batch)
+            return
+        with self.db.read() as own:
+            yield from self._rows(own, unit_id, batch)
+
+    @staticmethod
+    def _rows(conn: Connection, unit_id: int | None, batch: int) -> Iterator[ProblemView]:
         columns = [c for c in Problem.__table__.c]
         query = (select(*columns, Unit.code, Unit.name).join(Unit, Unit.id == Problem.unit_id)
                  .order_by(Unit.code, Problem.seq))
@@ -180,13 +191,13 @@ class LedgerReads:
             query = query.where(Problem.unit_id == unit_id)
         names = [c.name for c in columns]
         wanted = {f.name for f in fields(ProblemView)}
-        with self.db.read() as conn:
-            for row in conn.execution_options(yield_per=batch).execute(query):
-                values = dict(zip(names, row[:-2], strict=True))
-                values["unit_code"], values["unit_name"] = row[-2], row[-1]
-                values["measures"] = tuple(values["measures"] or ())
-                values["evidence"] = tuple(values["evidence"] or ())
-                yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
+        # On the statement: Connection.execution_options would change the caller's connection.
+        for row in conn.execute(query.execution_options(yield_per=batch)):
+            values = dict(zip(names, row[:-2], strict=True))
+            values["unit_code"], values["unit_name"] = row[-2], row[-1]
+            values["measures"] = tuple(values["measures"] or ())
+            values["evidence"] = tuple(values["evidence"] or ())
+            yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
 
     # -- who may see what ---------------------------------------------------------------------
 

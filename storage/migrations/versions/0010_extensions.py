@@ -2,7 +2,7 @@
 reason a leave request was not approved
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009_import_source
 Create Date: 2026-12-02 02:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009_import_source"
 branch_labels = None
 depends_on = None
 
