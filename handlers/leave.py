@@ -229,11 +229,8 @@ async def decline_leave(update: Update, context: Ctx) -> None:
     """不批准: ask why first; the applicant is told the reason."""
     await ack(update)
     lang = await user_lang(update, context)
-    r = await call(_service(context).get, button_id(update))
-    if r is None:
-        raise DomainError("leave.unknown")
-    if r.state != LeaveState.PENDING:
-        raise DomainError("leave.decided_already", who=r.decided_by_name or "")
+    r = await call(_service(context).check_decider, button_id(update),
+                   by=await identify(update, context))
     await begin(context, update, "leave_no", Step.ANSWER, {"id": r.id})
     await answer(update, t(lang, "leave.ask_answer", name=r.user_name))
 

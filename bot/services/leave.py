@@ -138,6 +138,24 @@ class LeaveService:
                              conn=uow.conn)
             return Submitted(view, approvers)
 
+    def check_decider(self, request_id: int, *, by: Identity) -> LeaveView:
+        """Refuse now (as decide would) whoever may not decide this request: asked before the
+        reason for 不批准 is typed."""
+        with self.db.uow() as s:
+            request, unit_name = self._load(s, request_id)
+            self._may_decide(request, by)
+            return _view(request, unit_name)
+
+    @staticmethod
+    def _may_decide(request: LeaveRequest, by: Identity) -> None:
+        if by.user_id == request.user_id:
+            raise DomainError("leave.own")
+        same_unit = by.unit is not None and by.unit.id == request.unit_id
+        if not (by.role is Role.OFFICE or (by.role is Role.LEADER and same_unit)):
+            raise DomainError("leave.denied")
+        if request.state != LeaveState.PENDING:
+            raise DomainError("leave.decided_already", who=request.decided_by_name or "")
+
     def decide(self, request_id: int, *, by: Identity, by_name: str, approve: bool,
                answer: str | None = None, dialog: DialogRef | None = None) -> LeaveView:
         """Approve or decline (with the reason, when given); the applicant hears the outcome,
@@ -146,13 +164,7 @@ class LeaveService:
         with self.db.unit() as uow:
             s = uow.session
             request, unit_name = self._load(s, request_id)
-            if by.user_id == request.user_id:
-                raise DomainError("leave.own")
-            same_unit = by.unit is not None and by.unit.id == request.unit_id
-            if not (by.role is Role.OFFICE or (by.role is Role.LEADER and same_unit)):
-                raise DomainError("leave.denied")
-            if request.state != LeaveState.PENDING:
-                raise DomainError("leave.decided_already", who=request.decided_by_name or "")
+            self._may_decide(request, by)
             end_dialog(uow, dialog)
             request.state = LeaveState.APPROVED if approve else LeaveState.DECLINED
             request.answer = None if approve else ((answer or "").strip()[:MAX_REASON] or None)
