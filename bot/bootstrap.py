@@ -62,7 +62,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
     notify = NotificationService(
         db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
-    planner = DeadlinePlanner(config, clock, notify)
+    planner = DeadlinePlanner(config, clock, notify, calendar)
     dialogs = DialogStore(db, clock)
     ledger = LedgerService(db, clock, replan=planner.replan, notify=notify)
     digest = DigestService(db, clock, notify, config, calendar)

@@ -53,6 +53,21 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return 130
 
 
+def _calendar(args: argparse.Namespace, config: Config) -> int:
+    from bot.cli.calendar import import_notice, show_year
+
+    if args.what == "import":
+        if args.file is None:
+            print("error: calendar import needs the notice's text file", file=sys.stderr)
+            return 2
+        return import_notice(config, Path(args.file), args.year)
+    if not args.what.isdigit() or not 2000 <= int(args.what) <= 2100 or args.file is not None:
+        print(f"error: calendar {args.what!r}: give a year (2000-2100) or import FILE",
+              file=sys.stderr)
+        return 2
+    return show_year(config, int(args.what))
+
+
 def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> int:
     if args.command == "run":
         from bot.cli.run import run
@@ -70,6 +85,8 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
         from bot.cli.data import migrate
 
         return migrate(config)
+    if args.command == "calendar":
+        return _calendar(args, config)
     if args.command in ("backup", "restore"):
         from bot.cli.data import backup_or_restore
 

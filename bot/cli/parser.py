@@ -27,6 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("file", metavar="FILE")
     command("migrate", "upgrade the database schema to this version")
+    cal = command("calendar", "print a year's working-day calendar, or read a holiday notice: "
+                              "calendar YEAR | calendar import NOTICE.txt")
+    cal.add_argument("what", metavar="YEAR|import", help="a year (2027), or the word import")
+    cal.add_argument("file", metavar="NOTICE.txt", nargs="?",
+                     help="with import: the text of the State Council's notice")
+    cal.add_argument("--year", type=int, default=None,
+                     help="with import: the notice's year when its title is missing")
 
     unit = command("unit", "add or list units")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")
