@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import importlib.util
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -16,7 +19,7 @@ from telegram.request import BaseRequest
 from bot import dates
 from bot.bootstrap import Services, build_services
 from bot.clock import Clock
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.context import App, BotData, Ctx
 from bot.delivery.budget import SharedRateLimiter
 from bot.delivery.sender import Planner, Sender, instance_name
@@ -27,6 +30,8 @@ from handlers.basics import MENU
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+
+_B = TypeVar("_B", bound="ApplicationBuilder[Any, Any, Any, Any, Any, Any]")
 
 # Worker threads for database and file work: enough that a database held by another process
 # for a while does not leave nobody to answer (each waiting use case holds one).
@@ -57,16 +62,45 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if config.base_url:
-        builder = builder.base_url(config.base_url)
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
-    app: App = builder.build()  # type: ignore[assignment]
+    app: App = _with_network(builder, config, request).build()  # type: ignore[assignment]
     app.bot_data.bind(services, _sender(app, services))
     dialogs = register_handlers(app)
     processor.before.append(dialogs.prefetch)
     processor.after.append(dialogs.forget)
     return app
+
+
+def _with_network(builder: _B, config: Config, request: BaseRequest | None) -> _B:
+    """Where requests go: the Bot API server, its file address, the proxies (config keys)."""
+    tg = config.telegram
+    if config.base_url:
+        builder = builder.base_url(config.base_url)
+    if tg.base_file_url:
+        builder = builder.base_file_url(tg.base_file_url)
+    if request is not None:  # tests and the shell bring their own transport
+        return builder.request(request).get_updates_request(request)
+    if tg.proxy:
+        builder = builder.proxy(tg.proxy)
+    if config.updates_proxy:
+        builder = builder.get_updates_proxy(config.updates_proxy)
+    if _needs_socks(config) and not socks_installed():
+        where = "telegram.proxy" if _needs_socks(config, env=False) else "ALL_PROXY/HTTPS_PROXY"
+        raise ConfigError(f"{where}: a SOCKS proxy needs the socks extra: "
+                          "pip install 'zhenggai-bot[socks]' (or: pip install socksio)")
+    return builder
+
+
+def socks_installed() -> bool:
+    """Whether httpx can speak SOCKS (the socks extra brings socksio)."""
+    return importlib.util.find_spec("socksio") is not None
+
+
+def _needs_socks(config: Config, *, env: bool = True) -> bool:
+    proxies = [config.telegram.proxy, config.updates_proxy]
+    if env and not config.telegram.proxy:  # httpx reads these only when no proxy is given
+        proxies += [os.environ.get(k) for k in ("ALL_PROXY", "all_proxy", "HTTPS_PROXY",
+                                                 "https_proxy", "HTTP_PROXY", "http_proxy")]
+    return any(p and p.lower().startswith("socks") for p in proxies)
 
 
 def daily_planners(services: Services) -> tuple[Planner, ...]:

@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -51,10 +51,32 @@ class RateLimitConfig(_Model):
     in_flight: int = Field(16, ge=1, le=100)
 
 
+_PROXY_SCHEMES: Final = ("http", "https", "socks5", "socks5h")
+
+
+def _proxy_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in _PROXY_SCHEMES or not rest.strip("/"):
+        raise ValueError(f"{value!r}: give a URL such as http://127.0.0.1:7890 or "
+                         "socks5://127.0.0.1:1080 (http, https, socks5, socks5h)")
+    return value
+
+
 class TelegramConfig(_Model):
     token: str | None = None
     bot_username: str | None = None
     base_url: str | None = None
+    # A self-hosted Bot API server's file address (python-telegram-bot's base_file_url).
+    base_file_url: str | None = None
+    # Every request to the Bot API through this proxy; getUpdates through the second one,
+    # which defaults to the first.
+    proxy: str | None = None
+    get_updates_proxy: str | None = None
+    # Start-up attempts to reach the Bot API again after the first fails: -1 keeps trying
+    # (with backoff up to a minute), 0 gives up at once.
+    bootstrap_retries: int = Field(-1, ge=-1)
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: float = Field(2.0, gt=0, le=60)
     webhook: WebhookConfig = WebhookConfig()
@@ -62,6 +84,11 @@ class TelegramConfig(_Model):
     # Reports of the same kind of failure go to admin_chat at most once in this many minutes.
     admin_report_minutes: float = Field(10, ge=0)
     rate_limit: RateLimitConfig = RateLimitConfig()
+
+    @field_validator("proxy", "get_updates_proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        return _proxy_url(value)
 
 
 class DatabaseConfig(_Model):
@@ -265,6 +292,11 @@ class Config(_Model):
     @property
     def base_url(self) -> str | None:
         return os.environ.get("TELEGRAM_BASE_URL") or self.telegram.base_url or None
+
+    @property
+    def updates_proxy(self) -> str | None:
+        """The proxy getUpdates goes through: its own, else the one for every request."""
+        return self.telegram.get_updates_proxy or self.telegram.proxy
 
     @property
     def web_secret(self) -> str | None:
