@@ -67,6 +67,7 @@ def build_application(
     dialogs = register_handlers(app)
     processor.before.append(dialogs.prefetch)
     processor.after.append(dialogs.forget)
+    processor.after.append(lambda _update: services.metrics.updates.inc())
     return app
 
 
@@ -125,7 +126,9 @@ def start_scheduler(app: App) -> None:
 
 async def tick_job(context: Ctx) -> None:
     """The JobQueue callback: one tick of the application's sender."""
-    report = await context.bot_data.sender.tick()
+    metrics = context.bot_data.services.metrics
+    with metrics.tick.time():
+        report = await context.bot_data.sender.tick()
     if report.errors:
         log.warning("scheduler: %d failed: %s", report.failed, "; ".join(report.errors[:5]))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.metrics import Metrics
 from bot.services.board import BoardService
 from bot.services.digest import DigestService
 from bot.services.inbox import InboxService
@@ -46,6 +47,7 @@ class Services:
     inbox: InboxService
     signin: SigninService
     board: BoardService
+    metrics: Metrics
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -64,7 +66,8 @@ def build_services(config: Config, *, clock: Clock | None = None,
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
     planner = DeadlinePlanner(config, clock, notify, calendar)
     dialogs = DialogStore(db, clock)
-    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify)
+    metrics = Metrics()
+    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify, metrics=metrics)
     digest = DigestService(db, clock, notify, config, calendar)
     w = config.web
     signin = SigninService(db, clock, membership, secret=config.web_secret,
@@ -86,4 +89,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
             seconds=r.claim_timeout_seconds)),
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
+        metrics=metrics,
     )

@@ -91,6 +91,12 @@ class TelegramConfig(_Model):
         return _proxy_url(value)
 
 
+class LoggingConfig(_Model):
+    # text: one readable line per record; json: one JSON object per line, for collectors.
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class DatabaseConfig(_Model):
     url: str = "sqlite:///data/zhenggai.db"
     echo: bool = False
@@ -253,6 +259,7 @@ class Config(_Model):
     language: Literal["zh", "en"] = "zh"
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
+    logging: LoggingConfig = LoggingConfig()
     office_admins: tuple[int, ...] = ()
     campaign: CampaignConfig = CampaignConfig()
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
@@ -336,6 +343,22 @@ def _one_line(exc: ValidationError) -> str:
     message = str(err["msg"]).removeprefix("Value error, ")
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"{where}: {message}{more}"
+
+
+EXAMPLE: Final = Path(__file__).with_name("config.example.yaml")
+
+
+def example_text(*, secrets: bool = True) -> str:
+    """The commented example config; with fresh random secrets for the webhook and the web."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    if secrets:
+        import re
+        import secrets as random
+
+        for key in ("secret_token", "session_secret"):
+            text = re.sub(rf"(?m)^(\s+{key}):\s*$",
+                          lambda m: f"{m[1]}: {random.token_urlsafe(32)}", text, count=1)
+    return text
 
 
 def parse_config(data: Any, *, source: str = "config") -> Config:

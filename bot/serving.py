@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
@@ -101,6 +101,26 @@ def webhook_routes(config: Config, intake: Intake) -> list[Route]:
     return [Route(f"/{hook.url_path.strip('/')}", receive, methods=["POST"])]
 
 
+def operations_routes(app: App) -> list[Route]:
+    """GET /healthz (200 or 503, with the checks as JSON) and /metrics (Prometheus)."""
+    from bot.services.health import check_health
+
+    services = app.bot_data.services
+
+    async def healthz(request: Request) -> Response:
+        report = await asyncio.to_thread(check_health, services.db.engine, services.clock,
+                                         services.config.reminders.lease_seconds)
+        return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        from bot.metrics import CONTENT_TYPE
+
+        return Response(services.metrics.exposition(), media_type=CONTENT_TYPE)
+
+    return [Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"])]
+
+
 async def _poll(app: App, intake: Intake, config: Config, stop: asyncio.Event) -> None:
     """Long polling that moves past an update only once it is recorded: Telegram forgets an
     update when a later getUpdates asks for the offset after it."""
@@ -178,7 +198,8 @@ async def _serve(app: App, config: Config, intake: Intake, stop: asyncio.Event) 
         if tg.mode == "webhook":
             hook = tg.webhook
             server = _Embedded(uvicorn.Config(
-                Starlette(routes=webhook_routes(config, intake)), host=hook.listen,
+                Starlette(routes=webhook_routes(config, intake) + operations_routes(app)),
+                host=hook.listen,
                 port=hook.port, log_level="warning", lifespan="off", access_log=False))
             tasks.append(asyncio.create_task(server.serve()))
             await reach_bot_api("setWebhook", lambda: app.bot.set_webhook(

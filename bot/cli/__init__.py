@@ -38,6 +38,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             note = "" if config.token else " (no token: `run` needs BOT_TOKEN or telegram.token)"
             print(f"{args.file}: ok{note}")
             return 0
+        if args.command == "init-config":
+            from bot.cli.health import init_config
+
+            return init_config(args.file, force=args.force)
         config = resolve_config(args.config)
         return _dispatch(args, config, clock)
     except ConfigError as exc:
@@ -72,7 +76,11 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
     if args.command == "run":
         from bot.cli.run import run
 
-        return run(config)
+        return run(config, metrics_port=args.metrics_port, metrics_listen=args.metrics_listen)
+    if args.command == "health":
+        from bot.cli.health import health
+
+        return health(config, clock)
     if args.command == "web":
         from bot.cli.web import serve
 

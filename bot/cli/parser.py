@@ -22,7 +22,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", metavar="FILE", help="YAML config (default: ./config.yaml)")
         return p
 
-    command("run", "run the bot (long polling, or webhook when configured)")
+    run = command("run", "run the bot (long polling, or webhook when configured)")
+    run.add_argument("--metrics-port", type=_positive, metavar="N", default=None,
+                     help="serve Prometheus metrics at http://127.0.0.1:N/metrics (polling; "
+                          "webhook mode serves /metrics and /healthz on its own port)")
+    run.add_argument("--metrics-listen", metavar="ADDR", default="127.0.0.1",
+                     help="the address --metrics-port binds to (default 127.0.0.1)")
+    command("health", "check the database, the schema and the sender's last tick; exit 0 or 1")
+    init = sub.add_parser("init-config", help="write the commented example config",
+                          description="write the commented example config, with fresh secrets")
+    init.add_argument("file", metavar="FILE", nargs="?", default=None,
+                      help="where (default ./config.yaml; - for stdout)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
     command("web", "serve the web dashboard alone (the bot may run elsewhere on the database)")
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("file", metavar="FILE")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain import OPEN, DialogRef, EventKind, Level, NoteKind, Role, Source, Status, Track
 from bot.errors import DomainError
+from bot.metrics import Metrics
 from bot.permissions import Action, can
 from bot.services.ledger_reads import LedgerReads
 from bot.services.membership import Identity
@@ -54,11 +55,12 @@ class DoneReport:
 class LedgerService(LedgerReads):
     def __init__(
         self, db: Database, clock: Clock, *, page_size: int = 8, replan: Replanner | None = None,
-        notify: NotificationService | None = None,
+        notify: NotificationService | None = None, metrics: Metrics | None = None,
     ) -> None:
         super().__init__(db, clock, page_size=page_size)
         self.replan = replan
         self.notify = notify
+        self.metrics = metrics
 
     def _replanned(self, s: Session, problem: Problem) -> ProblemView:
         s.flush()
@@ -128,7 +130,9 @@ class LedgerService(LedgerReads):
             )
             if self.replan is not None:
                 self.replan(conn, current)
-            return current
+        if self.metrics is not None:  # counted once committed
+            self.metrics.filings.inc()
+        return current
 
     # -- workflow ----------------------------------------------------------------------------
 
