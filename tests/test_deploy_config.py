@@ -108,3 +108,28 @@ def test_a_token_that_json_would_escape_is_removed_too() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "%s", (token,), None)
     line = JsonFormatter(token).format(record)
     assert "a\\\"b" not in line and json.loads(line)["message"] == "<token>"
+
+
+def _requirements() -> list[str]:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return [*project["dependencies"],
+            *(r for extra in project["optional-dependencies"].values() for r in extra)]
+
+
+def test_every_range_is_capped_and_pinned_inside_it_by_the_constraints() -> None:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version.strip()
+    for text in _requirements():
+        req = Requirement(text)
+        assert any(s.operator == "<" for s in req.specifier), f"{text}: no upper cap"
+        pinned = pins.get(canonicalize_name(req.name))
+        assert pinned is not None, f"{req.name} is not in constraints.txt"
+        assert req.specifier.contains(pinned, prereleases=True), f"{req.name}=={pinned} vs {text}"
