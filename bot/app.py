@@ -11,7 +11,13 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
@@ -27,6 +33,7 @@ from bot.processing import PersonalOrder
 from bot.routing import register_handlers, renderers
 from bot.texts import LANGS, t
 from handlers.basics import MENU
+from handlers.settings import GROUP_COMMANDS
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -147,6 +154,14 @@ async def _post_init(app: App) -> None:
     # dateparser's first parse costs ~0.3 s; pay it here, before the first update, off the loop.
     await asyncio.to_thread(dates.warm_up)
     config = app.bot_data.services.config
+    # Groups see only what works there; private chats see everything. The unscoped menus
+    # (every language, then the default) stay for clients that know no scopes.
+    for lang in (*LANGS, None):
+        menu_lang = lang or config.language
+        await app.bot.set_my_commands(_menu(menu_lang, GROUP_COMMANDS),
+                                      scope=BotCommandScopeAllGroupChats(), language_code=lang)
+        await app.bot.set_my_commands(_menu(menu_lang), scope=BotCommandScopeAllPrivateChats(),
+                                      language_code=lang)
     for lang in LANGS:
         await app.bot.set_my_commands(_menu(lang), language_code=lang)
     await app.bot.set_my_commands(_menu(config.language))
@@ -156,8 +171,9 @@ async def _post_init(app: App) -> None:
     gc.freeze()
 
 
-def _menu(lang: str) -> list[BotCommand]:
-    return [BotCommand(c.name, t(lang, f"cmd.{c.name}")) for c in MENU]
+def _menu(lang: str, only: tuple[str, ...] | None = None) -> list[BotCommand]:
+    return [BotCommand(c.name, t(lang, f"cmd.{c.name}")) for c in MENU
+            if only is None or c.name in only]
 
 
 async def _post_shutdown(app: App) -> None:

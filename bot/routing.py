@@ -21,6 +21,7 @@ from handlers import (
     org,
     privacy,
     reminders,
+    settings,
     signoff,
     web,
 )
@@ -30,7 +31,7 @@ from handlers.errors import on_error
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, export, privacy, notices, meetings, attendance,
-            leave, reminders, office_hours, digest, web)
+            leave, reminders, office_hours, digest, web, settings)
 
 
 def register_handlers(app: App) -> DialogHandler:
