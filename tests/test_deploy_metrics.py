@@ -54,9 +54,8 @@ async def test_sent_failed_retried_and_429_are_counted(chat: Chat, clock: FixedC
     assert value(m, "zhenggai_notifications_retried_total") == report.retried == 1
     assert value(m, "zhenggai_telegram_429_total") == 1
     clock.advance(seconds=30)
-    again = await chat.app.bot_data.sender.tick()
-    assert again.sent == 1, again
-    assert value(m, "zhenggai_notifications_sent_total") == 2
+    again = await chat.app.bot_data.sender.tick()  # what the flood wait held back goes now
+    assert value(m, "zhenggai_notifications_sent_total") == report.sent + again.sent == 2
 
 
 async def test_filings_and_updates_are_counted(chat: Chat) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import collections
-import functools
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -17,10 +15,8 @@ import pytest
 from bot.app import build_application
 from bot.config import ConfigError, parse_config
 from sandbox import BotApiSandbox, SandboxServer, serve
-from tests.chat import wait_for
+from tests.processes import say_start, stop
 from tests.proxies import LoopbackProxy, free_port, loopback_proxy
-
-wait = functools.partial(wait_for, timeout=20.0)
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123:abc"
@@ -56,16 +52,9 @@ def _start(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
 def _talk_and_stop(proc: subprocess.Popen[str], sandbox: BotApiSandbox) -> str:
     """Say /start, wait for the answer, stop the bot with SIGTERM; return its stderr."""
     try:
-        sandbox.add_user(501, "张三")
-        sandbox.message(501, "/start")
-        wait(lambda: sandbox.sent(501), "the answer to /start")
-        assert "您还没有加入任何单位" in (sandbox.sent(501)[0].text or "")
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
+        say_start(sandbox)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        _, err = proc.communicate()
+        err = stop(proc)
     return err
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 
 from sandbox import BotApiSandbox, SandboxServer, serve
 from tests.chat import wait_for
+from tests.processes import say_start, stop
 from tests.proxies import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,17 +49,6 @@ def _cli(*args: str, config: Path, env: dict[str, str]) -> subprocess.CompletedP
                           cwd=config.parent, env=env, capture_output=True, text=True, timeout=60)
 
 
-def _stop(proc: subprocess.Popen[str]) -> str:
-    try:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    _, err = proc.communicate()
-    return err
-
-
 def _metric(text: str, name: str) -> float:
     for line in text.splitlines():
         if line.startswith(name + " "):
@@ -88,9 +77,7 @@ def test_health_and_metrics_of_a_polling_bot_live_then_stopped(
         live = _cli("health", config=config, env=env).stdout
         assert "database: ok" in live and "schema: current" in live and "health: ok" in live
         assert "last tick ≤" in live
-        server.sandbox.add_user(501, "张三")
-        server.sandbox.message(501, "/start")
-        wait_for(lambda: server.sandbox.sent(501), "the answer to /start", timeout=20)
+        say_start(server.sandbox)
         scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert _metric(scrape, "zhenggai_updates_handled_total") >= 1
         assert _metric(scrape, "zhenggai_tick_seconds_count") >= 1
@@ -99,7 +86,7 @@ def test_health_and_metrics_of_a_polling_bot_live_then_stopped(
                      "zhenggai_filings_total"):
             assert _metric(scrape, name) >= 0
     finally:
-        err = _stop(proc)
+        err = stop(proc)
     stopped = _cli("health", config=config, env=env)
     assert stopped.returncode == 1
     assert "sender: nobody holds the lease" in stopped.stdout
@@ -140,7 +127,7 @@ def test_webhook_mode_serves_healthz_and_metrics(tmp_path: Path, server: Sandbox
         scrape = httpx.get(f"{base}/metrics", timeout=5)
         assert scrape.headers["content-type"].startswith("text/plain")
     finally:
-        err = _stop(proc)
+        err = stop(proc)
     _json_lines(err)
 
 
