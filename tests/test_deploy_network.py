@@ -179,3 +179,21 @@ def test_socks_without_its_extra_is_a_config_error(monkeypatch: pytest.MonkeyPat
         with pytest.raises(ConfigError, match=r"socks extra: pip install 'zhenggai-bot\[socks\]'"):
             build_application(parse_config({"database": {"url": "sqlite://"},
                                              "telegram": config}), token=TOKEN)
+
+
+async def test_the_web_alone_fetches_evidence_through_the_proxy(server: SandboxServer) -> None:
+    from web.evidence import EvidenceFiles
+
+    data = server.sandbox.message(501, photo=b"\xff\xd8evidence\xff\xd9")
+    file_id = data["message"]["photo"][0]["file_id"]
+    with loopback_proxy("http") as proxy:
+        config = parse_config({"telegram": {
+            "token": TOKEN, "base_url": server.url, "base_file_url": server.file_url,
+            "proxy": proxy.url}})
+        evidence = EvidenceFiles.from_config(config)
+        try:
+            assert await evidence.fetch(file_id) == b"\xff\xd8evidence\xff\xd9"
+        finally:
+            await evidence.close()
+        assert "getFile" in proxy.methods()
+        assert proxy.connections >= 1
