@@ -57,10 +57,11 @@ class EvidenceFiles:
         if not token:
             return cls(None)
         # The same route to the Bot API as the bot's: its server, file address and proxy.
-        where = {k: v for k, v in (("base_url", config.base_url),
-                                   ("base_file_url", config.telegram.base_file_url)) if v}
         proxy = config.telegram.proxy
-        bot = Bot(token, request=HTTPXRequest(proxy=proxy) if proxy else None, **where)
+        bot = Bot(token, base_url=config.base_url or "https://api.telegram.org/bot",
+                  base_file_url=config.telegram.base_file_url
+                  or "https://api.telegram.org/file/bot",
+                  request=HTTPXRequest(proxy=proxy) if proxy else None)
         return cls(bot, owned=True)
 
     async def fetch(self, file_id: str) -> bytes | None:
