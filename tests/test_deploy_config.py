@@ -13,8 +13,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
+from bot.bootstrap import Services
 from bot.cli import main
 from bot.config import EXAMPLE, Config, load_config
+from bot.domain import Role
 from bot.logs import JsonFormatter, RedactToken
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -133,3 +135,15 @@ def test_every_range_is_capped_and_pinned_inside_it_by_the_constraints() -> None
         pinned = pins.get(canonicalize_name(req.name))
         assert pinned is not None, f"{req.name} is not in constraints.txt"
         assert req.specifier.contains(pinned, prereleases=True), f"{req.name}=={pinned} vs {text}"
+
+
+def test_without_phases_the_private_note_names_no_non_filers(
+    services: Services,  # the built-in defaults: no campaign phases
+) -> None:
+    m = services.membership
+    unit = m.add_unit("市教育局", code="EDU")
+    m.redeem_invite(m.create_invite(unit="EDU", role=Role.MEMBER, by=None).code, user_id=41,
+                    display_name="张三", username=None)
+    assert services.config.campaign.phases == ()
+    note = services.digest.private_note(unit.id)
+    assert note.silent == ()  # before: everyone, "1月1日以来", counted from 1970
