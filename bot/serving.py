@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
@@ -53,7 +54,7 @@ async def reach_bot_api(what: str, call: Callable[[], Awaitable[object]], config
             reason = _without_token(str(exc), config)
             if retries != -1 and failed >= retries:
                 where = config.base_url or "api.telegram.org"
-                via = f" through {_without_token(config.telegram.proxy, config)}" \
+                via = f" through {_without_password(config.telegram.proxy)}" \
                     if config.telegram.proxy else ""
                 raise Unreachable(f"cannot reach the Bot API at {_without_token(where, config)}"
                                   f"{via} ({what}): {reason}") from None
@@ -64,6 +65,14 @@ async def reach_bot_api(what: str, call: Callable[[], Awaitable[object]], config
             if stop.is_set():
                 return False
             delay = min(delay * 2, BOOTSTRAP_MAX_DELAY)
+
+
+def _without_password(url: str | None) -> str:
+    """A proxy URL fit for a log line: socks5://user:secret@host -> socks5://user:***@host."""
+    parts = urlsplit(url or "")
+    if parts.password is None:
+        return url or ""
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
 def _without_token(text: str | None, config: Config) -> str:

@@ -157,6 +157,14 @@ def test_an_unreachable_proxy_is_one_line_and_exit_2(
         assert line.startswith("error: cannot reach the Bot API at") and url in line
 
 
+def test_a_proxy_password_stays_out_of_the_error(tmp_path: Path, server: SandboxServer) -> None:
+    url = f"socks5://office:hunter2@127.0.0.1:{free_port()}"
+    config = _config(tmp_path, f"proxy: '{url}', bootstrap_retries: 0")
+    result = _run_once(tmp_path, _env(tmp_path, server.url, BOT_CONFIG=str(config)))
+    assert "socks5://office:***@127.0.0.1:" in _error_line(result)
+    assert "hunter2" not in result.stderr
+
+
 def test_an_unreachable_bot_api_after_its_retries_is_one_line_and_exit_2(
     tmp_path: Path,
 ) -> None:
