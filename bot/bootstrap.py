@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.metrics import Metrics
 from bot.services.board import BoardService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
@@ -50,6 +51,7 @@ class Services:
     board: BoardService
     todo: TodoService
     importer: ImportService
+    metrics: Metrics
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -66,10 +68,11 @@ def build_services(config: Config, *, clock: Clock | None = None,
     notify = NotificationService(
         db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
-    planner = DeadlinePlanner(config, clock, notify)
+    planner = DeadlinePlanner(config, clock, notify, calendar)
     dialogs = DialogStore(db, clock)
+    metrics = Metrics()
     ledger = LedgerService(db, clock, replan=planner.replan, notify=notify,
-                           office_admins=config.office_admins)
+                           office_admins=config.office_admins, metrics=metrics)
     digest = DigestService(db, clock, notify, config, calendar)
     w = config.web
     signin = SigninService(db, clock, membership, secret=config.web_secret,
@@ -95,4 +98,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
         board=BoardService(db, clock, digest, ledger),
         todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
+        metrics=metrics,
     )

@@ -66,6 +66,7 @@ MENU = (
     Command("web", members_only=True),
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
+    Command("settings"),
     Command("lang"),
     Command("mydata"),
     Command("cancel"),

@@ -22,11 +22,29 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", metavar="FILE", help="YAML config (default: ./config.yaml)")
         return p
 
-    command("run", "run the bot (long polling, or webhook when configured)")
+    run = command("run", "run the bot (long polling, or webhook when configured)")
+    run.add_argument("--metrics-port", type=_positive, metavar="N", default=None,
+                     help="serve Prometheus metrics at http://127.0.0.1:N/metrics (polling; "
+                          "webhook mode serves /metrics and /healthz on its own port)")
+    run.add_argument("--metrics-listen", metavar="ADDR", default="127.0.0.1",
+                     help="the address --metrics-port binds to (default 127.0.0.1)")
+    command("health", "check the database, the schema and the sender's last tick; exit 0 or 1")
+    init = sub.add_parser("init-config", help="write the commented example config",
+                          description="write the commented example config, with fresh secrets")
+    init.add_argument("file", metavar="FILE", nargs="?", default=None,
+                      help="where (default ./config.yaml; - for stdout)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
     command("web", "serve the web dashboard alone (the bot may run elsewhere on the database)")
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("file", metavar="FILE")
     command("migrate", "upgrade the database schema to this version")
+    cal = command("calendar", "print a year's working-day calendar, or read a holiday notice: "
+                              "calendar YEAR | calendar import NOTICE.txt")
+    cal.add_argument("what", metavar="YEAR|import", help="a year (2027), or the word import")
+    cal.add_argument("file", metavar="NOTICE.txt", nargs="?",
+                     help="with import: the text of the State Council's notice")
+    cal.add_argument("--year", type=int, default=None,
+                     help="with import: the notice's year when its title is missing")
 
     unit = command("unit", "add or list units")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")

@@ -223,7 +223,9 @@ class DigestService:
 
     def _non_filers(self, conn: object, unit_id: int, today: dt.date) -> tuple[list[str], dt.date]:
         window = self.campaign.filing_window(today)
-        first = window[0] if window else dt.date(1970, 1, 1)
+        if window is None:  # no phases configured: no phase anyone could be behind in
+            return [], today
+        first = window[0]
         if first > today:  # the campaign has not started: nobody is behind yet
             return [], first
         since = dt.datetime.combine(first, dt.time(0), tzinfo=self.tz)

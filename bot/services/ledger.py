@@ -142,7 +142,9 @@ class LedgerService(LedgerExtensions):
             if self.replan is not None:
                 self.replan(conn, current)
             self._announce(conn, current, by.user_id)
-            return current
+        if self.metrics is not None:  # counted once committed
+            self.metrics.filings.inc()
+        return current
 
     def _announce(self, conn: Connection, problem: ProblemView, filer: int) -> None:
         """Tell the unit's leaders of a new item, batched: one note each per filing, due at the

@@ -17,6 +17,7 @@ from bot.domain import (
     Status,
 )
 from bot.errors import DomainError
+from bot.metrics import Metrics
 from bot.permissions import Action, can
 from bot.services.approvers import approvers
 from bot.services.ledger_reads import LedgerReads
@@ -40,11 +41,13 @@ class LedgerBase(LedgerReads):
     def __init__(
         self, db: Database, clock: Clock, *, page_size: int = 8, replan: Replanner | None = None,
         notify: NotificationService | None = None, office_admins: Iterable[int] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__(db, clock, page_size=page_size)
         self.replan = replan
         self.notify = notify
         self.office_admins = frozenset(office_admins)
+        self.metrics = metrics
 
     def _replanned(self, s: Session, problem: Problem) -> ProblemView:
         s.flush()
