@@ -30,23 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Update
 
 from bench.bench_filing import SCRIPT
-from bench.common import make_app, percentile, temp_config
+from bench.common import drain, limited_config, make_app, percentile, plan_wave
 from bot.clock import SystemClock
-from bot.config import Config, parse_config
 from bot.context import App
 from bot.domain import Role
-from bot.services.notify import Planned
 from sandbox import BotApiSandbox
 
 ALLOWED = 30
-
-
-def _config(allowed: int = ALLOWED) -> Config:
-    folder_config, _ = temp_config()
-    rate = {"overall_per_second": allowed, "group_per_minute": 20, "per_chat_per_second": 1,
-            "max_retries": 3}
-    return parse_config({**folder_config.model_dump(mode="json"),
-                         "telegram": {"rate_limit": rate}})
 
 
 def _sandbox(rtt: float) -> BotApiSandbox:
@@ -70,13 +60,9 @@ async def wave(count: int, rtt: float, *, replies: bool = False) -> dict[str, fl
     """Send `count` due notes to distinct people; with `replies`, people ask for /help meanwhile."""
     sandbox = _sandbox(rtt)
     # Real time: Telegram's limits, the budget and retry_after all run on it.
-    app, database, clock = make_app(_config(), sandbox, SystemClock())
+    app, database, clock = make_app(limited_config(), sandbox, SystemClock())
     chats = range(500_000, 500_000 + count)
-    for chat in chats:
-        sandbox.add_user(chat, f"u{chat}")
-    notify = app.bot_data.services.notify
-    notify.plan(Planned(key=f"wave:{c}", chat_id=c, kind="chat.unreachable",
-                        due_at=clock.now(), payload={"chat_id": 5}, urgent=True) for c in chats)
+    plan_wave(app, sandbox, clock, chats, "wave")
     sandbox.enforce_limits(per_second=ALLOWED, per_chat_per_second=1, per_group_per_minute=20)
     answers: list[float] = []
     done = asyncio.Event()
@@ -96,12 +82,7 @@ async def wave(count: int, rtt: float, *, replies: bool = False) -> dict[str, fl
 
     async with app:
         asker = asyncio.create_task(people()) if replies else None
-        start = time.perf_counter()
-        while notify.listing(limit=1):
-            report = await app.bot_data.sender.tick()
-            if not report.sent:
-                await asyncio.sleep(0.05)  # waiting out a retry_after; this is real time
-        elapsed = time.perf_counter() - start
+        elapsed = await drain(app)
         done.set()
         if asker is not None:
             await asker
@@ -139,7 +120,7 @@ async def filing(people: int, seconds: float, rtt: float, pace: float | None) ->
     """`people` file problems for `seconds`; each step waits its answer, then `pace` s more
     at most (None: the next step at once, a closed loop)."""
     sandbox = _sandbox(rtt)
-    app, database, _clock = make_app(_config(), sandbox, SystemClock())
+    app, database, _clock = make_app(limited_config(), sandbox, SystemClock())
     users = _members(app, sandbox, people)
     sandbox.enforce_limits(per_second=ALLOWED, per_chat_per_second=None, per_group_per_minute=20)
     latencies: list[float] = []

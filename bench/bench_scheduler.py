@@ -20,11 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
-from bench.common import T0, make_app, median, temp_config
+from bench.common import T0, drain, limited_config, make_app, median, plan_wave, temp_config
 from bot.clock import SystemClock
-from bot.config import parse_config
 from bot.domain import NoteState
-from bot.services.notify import Planned
 from sandbox import BotApiSandbox
 from storage.db import Database
 from storage.notify import Notification
@@ -68,29 +66,14 @@ def tick_cost(rows: int) -> float:
 
 async def burst(count: int, allowed: int = 30) -> dict[str, float]:
     """Send `count` due messages to distinct people through the sender, against the limits."""
-    folder_config, _ = temp_config()
-    config = parse_config({**folder_config.model_dump(mode="json"),
-                           "telegram": {"rate_limit": {"overall_per_second": allowed,
-                                                       "group_per_minute": 20,
-                                                       "per_chat_per_second": 1,
-                                                       "max_retries": 3}}})
     sandbox = BotApiSandbox(strict=False)
     # Real time here: Telegram's limits, the rate limiter and retry_after all run on it.
-    app, _database, clock = make_app(config, sandbox, SystemClock())
+    app, _database, clock = make_app(limited_config(allowed), sandbox, SystemClock())
     chats = range(500_000, 500_000 + count)
-    for chat in chats:
-        sandbox.add_user(chat, f"u{chat}")
-    notify = app.bot_data.services.notify
-    notify.plan(Planned(key=f"burst:{c}", chat_id=c, kind="chat.unreachable",
-                        due_at=clock.now(), payload={"chat_id": 5}, urgent=True) for c in chats)
+    plan_wave(app, sandbox, clock, chats, "burst")
     sandbox.enforce_limits(per_second=allowed, per_chat_per_second=1, per_group_per_minute=20)
     async with app:
-        start = time.perf_counter()
-        while notify.listing(limit=1):
-            report = await app.bot_data.sender.tick()
-            if not report.sent:
-                await asyncio.sleep(0.05)  # waiting out a retry_after; this is real time
-        elapsed = time.perf_counter() - start
+        elapsed = await drain(app)
     delivered = sum(1 for c in chats if sandbox.sent(c))
     rate = delivered / elapsed
     return {"fanout_messages": float(delivered), "fanout_seconds": elapsed,

@@ -27,6 +27,42 @@ def temp_config(db_url: str | None = None) -> tuple[Config, Path]:
     return parse_config({"database": {"url": url}, "telegram": {"rate_limit": limits}}), folder
 
 
+def limited_config(allowed: float = 30) -> Config:
+    """A temp-folder config with Telegram's limits on (30/s, 20 a minute per group, 1/s per
+    chat for the fan-out): for the figures that include them."""
+    folder_config, _ = temp_config()
+    rate = {"overall_per_second": allowed, "group_per_minute": 20, "per_chat_per_second": 1,
+            "max_retries": 3}
+    return parse_config({**folder_config.model_dump(mode="json"),
+                         "telegram": {"rate_limit": rate}})
+
+
+def plan_wave(app: App, sandbox: BotApiSandbox, clock: Clock, chats: range, key: str) -> None:
+    """One due urgent note to each of `chats`, all known to the sandbox."""
+    from bot.services.notify import Planned
+
+    for chat in chats:
+        sandbox.add_user(chat, f"u{chat}")
+    app.bot_data.services.notify.plan(
+        Planned(key=f"{key}:{c}", chat_id=c, kind="chat.unreachable", due_at=clock.now(),
+                payload={"chat_id": 5}, urgent=True) for c in chats)
+
+
+async def drain(app: App) -> float:
+    """Tick the sender until nothing is pending; the seconds it took (real time: Telegram's
+    limits, the budget and retry_after all run on it)."""
+    import asyncio
+    import time
+
+    notify = app.bot_data.services.notify
+    start = time.perf_counter()
+    while notify.listing(limit=1):
+        report = await app.bot_data.sender.tick()
+        if not report.sent:
+            await asyncio.sleep(0.05)  # waiting out a retry_after
+    return time.perf_counter() - start
+
+
 def make_app(
     config: Config, sandbox: BotApiSandbox, clock: Clock | None = None
 ) -> tuple[App, Database, Clock]:

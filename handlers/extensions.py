@@ -78,14 +78,24 @@ async def receive_deadline(update: Update, context: Ctx) -> int | None:
     return Step.REASON
 
 
-async def receive_reason(update: Update, context: Ctx) -> int | None:
+async def _why(update: Update, context: Ctx, missing: str) -> tuple[Identity, str, str] | None:
+    """The reason typed (who, their language, the text); None, and the person told, when it is
+    empty (`missing` says so) or too long."""
     ident = await identify(update, context)
     lang = lang_of(ident, context)
-    reason = typed(update)
-    if not reason or len(reason) > MAX_TEXT:
-        await answer(update, t(lang, "extension.reason_needed") if not reason
+    text = typed(update)
+    if not text or len(text) > MAX_TEXT:
+        await answer(update, t(lang, missing) if not text
                      else t(lang, "file.bad_length", max=MAX_TEXT))
         return None
+    return ident, lang, text
+
+
+async def receive_reason(update: Update, context: Ctx) -> int | None:
+    why = await _why(update, context, "extension.reason_needed")
+    if why is None:
+        return None
+    ident, lang, reason = why
     assert context.dialog is not None
     data = context.dialog.data
     asked = await concluding(context, update, call(
@@ -128,13 +138,10 @@ async def ask_answer(update: Update, context: Ctx) -> None:
 
 
 async def receive_answer(update: Update, context: Ctx) -> int | None:
-    ident = await identify(update, context)
-    lang = lang_of(ident, context)
-    text = typed(update)
-    if not text or len(text) > MAX_TEXT:
-        await answer(update, t(lang, "extension.answer_needed") if not text
-                     else t(lang, "file.bad_length", max=MAX_TEXT))
+    why = await _why(update, context, "extension.answer_needed")
+    if why is None:
         return None
+    ident, lang, text = why
     assert context.dialog is not None
     decided = await concluding(context, update, call(
         context.svc.ledger.decide_extension, context.dialog.data["id"], by=ident,

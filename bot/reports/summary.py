@@ -16,9 +16,8 @@ from bot.config import PapersConfig
 from bot.domain import Status, Track
 from bot.reports.paper import WORKBOOK_OPTIONS, Cell, Column, Fill, Styles, Table, info_line
 from bot.reports.workbook import STATUS_NAMES, SUMMARY_SHEET, ZERO_FILED, rate_value
-from bot.services.brief import city_totals
 from bot.services.problem import ProblemView
-from bot.services.stats import UnitStats
+from bot.services.stats import UnitStats, city_totals
 
 ONGOING_SHEET = "长期坚持"
 HANDED_OVER = "转入常态化监督"

@@ -19,7 +19,7 @@ from bot.services.digest import DigestService, Ranked, rank
 from bot.services.ledger_reads import LedgerReads
 from bot.services.membership import Identity, UnitView
 from bot.services.problem import EventView, ProblemView
-from bot.services.stats import FIXED, TrendPoint, UnitStats, time_left
+from bot.services.stats import FIXED, TrendPoint, UnitStats, city_totals, time_left
 from storage.db import Database
 from storage.ledger import Problem
 from storage.models import Unit
@@ -96,17 +96,6 @@ class CityBoard:
     trend: tuple[TrendPoint, ...]
     totals: UnitStats
     at: dt.datetime
-
-
-def _totals(units: list[UnitStats]) -> UnitStats:
-    total = UnitStats(0, "", "")
-    for s in units:
-        for status, n in s.status.items():
-            total.status[status] += n
-        for track, n in s.track.items():
-            total.track[track] += n
-        total.buckets = [a + b for a, b in zip(total.buckets, s.buckets, strict=True)]
-    return total
 
 
 _COLUMNS = list(Problem.__table__.c)
@@ -188,7 +177,7 @@ class BoardService:
         """The overview's table: each unit's figures (the digest's), ranked, and the sums."""
         self._office(by)
         units = self.digest.city_stats()
-        return tuple(rank(units)), _totals(units)
+        return tuple(rank(units)), city_totals(units)
 
     def city_trend(self, by: Identity) -> tuple[TrendPoint, ...]:
         """The overview's chart: the city digest's weekly trend. Apart from city_units so that

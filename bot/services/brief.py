@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, case, func, select
@@ -12,7 +11,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from bot.domain import OPEN
 from bot.errors import DomainError
 from bot.services.digest import TREND_WEEKS, DigestService, Ranked, rank
-from bot.services.stats import TrendPoint, UnitStats, trend
+from bot.services.stats import TrendPoint, UnitStats, city_totals, trend
 from storage.ledger import Problem
 
 PERIOD = dt.timedelta(days=7)
@@ -103,22 +102,6 @@ def outlook(service: DigestService, unit_id: int | None) -> Outlook:
     with service.db.read() as conn:
         row = conn.execute(query).one()
     return Outlook(*(int(v) for v in row))
-
-
-def city_totals(units: Sequence[UnitStats]) -> UnitStats:
-    """The city as one UnitStats (unit_id 0), summed as the digest's city headline sums it."""
-    total = UnitStats(0, "", "")
-    for s in units:
-        for status, n in s.status.items():
-            total.status[status] += n
-        for track, n in s.track.items():
-            total.track[track] += n
-        for i, n in enumerate(s.buckets):
-            total.buckets[i] += n
-        total.filed_week += s.filed_week
-        total.fixed_week += s.fixed_week
-        total.signed_week += s.signed_week
-    return total
 
 
 def figures(service: DigestService, *, unit_id: int | None,

@@ -260,3 +260,19 @@ def trend(conn: Connection, ends: Sequence[dt.datetime]) -> list[TrendPoint]:
                                    by_kind.get(EventKind.REJECTED, zero), strict=True)]
     return [TrendPoint(end, filed[i + 1], fixed[i + 1], filed[i + 1] - filed[i],
                        fixed[i + 1] - fixed[i]) for i, end in enumerate(ends)]
+
+
+def city_totals(units: Sequence[UnitStats]) -> UnitStats:
+    """The city as one UnitStats (unit_id 0), summed as the digest's city headline sums it."""
+    total = UnitStats(0, "", "")
+    for s in units:
+        for status, n in s.status.items():
+            total.status[status] += n
+        for track, n in s.track.items():
+            total.track[track] += n
+        for i, n in enumerate(s.buckets):
+            total.buckets[i] += n
+        total.filed_week += s.filed_week
+        total.fixed_week += s.fixed_week
+        total.signed_week += s.signed_week
+    return total
