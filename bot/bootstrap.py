@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.board import BoardService
+from bot.services.cases import CasesService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
@@ -50,6 +51,7 @@ class Services:
     board: BoardService
     todo: TodoService
     importer: ImportService
+    cases: CasesService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -95,4 +97,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
         board=BoardService(db, clock, digest, ledger),
         todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
+        cases=CasesService(db, clock, config, ledger, notify, replan=planner.replan),
     )
