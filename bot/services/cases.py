@@ -86,7 +86,7 @@ class CasesService:
         if photo:
             if len(photo) > self.limits.max_photo_bytes:
                 raise DomainError("cases.photo_too_big",
-                                  limit=self.limits.max_photo_bytes // 1_000_000 or 1)
+                                  limit=f"{self.limits.max_photo_bytes / 1e6:g}")
             ptype = photo_type(photo)
             if ptype is None:
                 raise DomainError("cases.photo_type")
