@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.domain import (
     SATISFIED,
     CaseState,
+    DialogRef,
     EventKind,
     NoteKind,
     Rating,
@@ -45,6 +46,7 @@ from bot.services.notify import NotificationService, Planned
 from bot.services.problem import Draft, ProblemView, view
 from storage.cases import Case, CaseRating
 from storage.db import Database
+from storage.dialogs import end_dialog
 from storage.ledger import Problem, ProblemEvent
 from storage.models import Member, Unit, User
 
@@ -183,13 +185,14 @@ class CasesService:
 
     def transfer(self, case_id: int, *, by: Identity, by_name: str,
                  deadline: dt.datetime, unit_id: int | None = None,
-                 category: str | None = None) -> ProblemView:
+                 category: str | None = None, dialog: DialogRef | None = None) -> ProblemView:
         """转办: the case becomes a ledger item of the unit (问题来源 its type), with a deadline.
 
         The item carries the case's text only: the complainant's contact stays with the office.
         """
         _office(by)
         with self.db.unit() as uow:
+            end_dialog(uow, dialog)
             s = uow.session
             case = self._new_case(s, case_id)
             unit = s.get(Unit, unit_id or case.unit_id)
@@ -226,14 +229,16 @@ class CasesService:
             case.unit_id = problem.unit_id
             return view(problem)
 
-    def refuse(self, case_id: int, reason: str, *, by: Identity) -> None:
+    def refuse(self, case_id: int, reason: str, *, by: Identity,
+               dialog: DialogRef | None = None) -> None:
         """不予受理, with the reason the complainant reads on the tracking page."""
         _office(by)
         reason = reason.strip()
         if not reason:
             raise DomainError("cases.reason_needed")
-        with self.db.uow() as s:
-            case = self._new_case(s, case_id)
+        with self.db.unit() as uow:
+            end_dialog(uow, dialog)
+            case = self._new_case(uow.session, case_id)
             self._decide(case, by, CaseState.REFUSED)
             case.reason = reason
 

@@ -1,0 +1,73 @@
+"""The office triages the public's cases in chat: /cases, 转办 with a deadline, 不予受理."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.bootstrap import Services
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.domain import CaseState, Source
+from storage.db import Database
+from tests.chat import Chat, running_bot
+from tests.test_digest import LEADER, OFFICE, config, join_chats, seed, unit_id  # noqa: F401
+
+
+@pytest.fixture
+async def office(config: Config, clock: FixedClock, database: Database) -> AsyncIterator[Chat]:
+    async with running_bot(config, clock, database) as chat:
+        services: Services = chat.app.bot_data.services
+        seed(services, clock)
+        join_chats(chat.sandbox)
+        yield chat
+
+
+def _submit(services: Services, text: str, **kw: object) -> str:
+    values: dict[str, object] = {"unit_id": unit_id(services, "EDU"), "kind": "public",
+                                 "text": text, **kw}
+    return services.cases.submit(**values).code  # type: ignore[arg-type]
+
+
+async def test_the_office_hands_a_case_to_another_unit_with_a_deadline(office: Chat) -> None:
+    services = office.app.bot_data.services
+    code = _submit(services, "医院挂号<b>难</b>", anonymous=False, contact_name="王小明",
+                   contact_phone="13800001111")
+    [card] = await office.send(OFFICE, "/cases")
+    assert code in (card.text or "") and "13800001111" in (card.text or "")
+    assert "医院挂号&lt;b&gt;难&lt;/b&gt;" in (card.text or "")
+    [ask] = await office.click(OFFICE, "转办", message=card)
+    assert "代码" in (ask.text or "")
+    [unknown] = await office.send(OFFICE, "NOPE")
+    assert "NOPE" in (unknown.text or "")
+    [ask_when] = await office.send(OFFICE, "HEALTH")
+    assert "时限" in (ask_when.text or "")
+    [done] = await office.send(OFFICE, "下周五")
+    assert "HEALTH-0003" in (done.text or "")
+    public = services.cases.track(code)
+    assert public is not None and public.state is CaseState.TRANSFERRED
+    assert public.number == "HEALTH-0003" and public.unit_name == "市卫健委"
+    item = services.ledger.peek(services.ledger.find_id(
+        "HEALTH-0003", by=services.membership.identify(OFFICE)))
+    assert item is not None and item.source is Source.PUBLIC and item.deadline is not None
+    # Tapped again: it was decided already.
+    [again] = await office.click(OFFICE, "转办", message=card)
+    assert "已处理过" in (again.text or "")
+    [none] = await office.send(OFFICE, "/cases")
+    assert "没有待处理" in (none.text or "")
+
+
+async def test_a_refused_case_shows_its_reason_and_a_unit_may_not_triage(office: Chat) -> None:
+    services = office.app.bot_data.services
+    code = _submit(services, "与职责无关的事")
+    [refused] = await office.send(LEADER, "/cases")
+    assert "办公室" in (refused.text or "")
+    [card] = await office.send(OFFICE, "/cases")
+    [ask] = await office.click(OFFICE, "不予受理", message=card)
+    assert "理由" in (ask.text or "")
+    [done] = await office.send(OFFICE, "不属于本市受理范围")
+    assert "不予受理" in (done.text or "")
+    public = services.cases.track(code)
+    assert public is not None and public.state is CaseState.REFUSED
+    assert public.reason == "不属于本市受理范围"
