@@ -143,6 +143,18 @@ async def receive_reason(update: Update, context: Ctx) -> int | None:
     return END
 
 
+def satisfaction_text(svc: Services, lang: str) -> str | None:
+    """满意率 per unit whose items were rated, lowest first; None before anyone rated."""
+    rates = svc.cases.satisfaction()
+    if not rates:
+        return None
+    names = {u.id: u.name for u in svc.cases.units()}
+    rows = sorted(rates.values(), key=lambda r: (r.satisfied / r.rated, names.get(r.unit_id, "")))
+    return t(lang, "cases.satisfaction", units=fragment(lang, "cases.satisfaction.sep").join(
+        fragment(lang, "cases.satisfaction.unit", unit=names.get(r.unit_id, "?"), rate=r.rate,
+                 n=r.rated) for r in rows))
+
+
 def render_reopened(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
     """Tell the unit's leader (and the office) that a complainant's 不满意 reopened an item."""
     problem = svc.ledger.peek(int(note.payload["problem_id"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,8 +12,17 @@ from bot.clock import FixedClock
 from bot.config import Config
 from bot.domain import CaseState, Source
 from storage.db import Database
-from tests.chat import Chat, running_bot
-from tests.test_digest import LEADER, OFFICE, config, join_chats, seed, unit_id  # noqa: F401
+from tests.chat import Chat, running_bot, texts_with
+from tests.test_digest import (  # noqa: F401 - fixtures
+    LEADER,
+    LIAISON,
+    OFFICE,
+    config,
+    join_chats,
+    seed,
+    unit_id,
+    wired,
+)
 
 
 @pytest.fixture
@@ -71,3 +81,21 @@ async def test_a_refused_case_shows_its_reason_and_a_unit_may_not_triage(office:
     public = services.cases.track(code)
     assert public is not None and public.state is CaseState.REFUSED
     assert public.reason == "不属于本市受理范围"
+
+
+async def test_the_city_digest_carries_the_satisfaction_rate(office: Chat,
+                                                             clock: FixedClock) -> None:
+    services = office.app.bot_data.services
+    who = services.membership.identify
+    code = _submit(services, "窗口排队时间长")
+    [case] = services.cases.pending(by=who(OFFICE))
+    item = services.cases.transfer(case.id, by=who(OFFICE), by_name="办公室",
+                                   deadline=clock.now() + dt.timedelta(days=5))
+    services.ledger.report_done(item.id, by=who(LIAISON), by_name="王联络", completion="已改")
+    services.ledger.approve(item.id, by=who(LEADER), by_name="李局长")
+    assert services.cases.rate(code, "very_dissatisfied").reopened
+    await office.app.bot_data.sender.tick()
+    [reopened] = texts_with(office, LEADER, "复号")
+    assert item.number in reopened and "非常不满意" in reopened
+    city = [text for text in office.texts(OFFICE) if "全市进展周报" in text]
+    assert len(city) == 1 and "群众满意率" in city[0] and "市教育局 0.0%（1次评价）" in city[0]
