@@ -17,9 +17,6 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
 DUPLICATE_WINDOW = dt.timedelta(days=1)
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,19}$")
-# A picture's type read from its first bytes, never from its name or the browser's word.
-MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
-         (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
 
 
 def code_of() -> str:
@@ -89,16 +86,6 @@ class Satisfaction:
 
 def normalize_code(code: str) -> str:
     return re.sub(r"[\s\-]", "", code).upper()[:32]
-
-
-def photo_type(data: bytes) -> str | None:
-    """The picture's MIME type from its magic bytes; None: not a picture we take."""
-    for magic, kind in MAGIC:
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def case_digest(unit_id: int, kind: Source, text: str, photo: bytes | None) -> str:

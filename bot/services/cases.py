@@ -25,6 +25,7 @@ from bot.domain import (
     Track,
 )
 from bot.errors import DomainError
+from bot.images import image_type
 from bot.services.case_data import (
     DUPLICATE_WINDOW,
     KINDS,
@@ -38,7 +39,6 @@ from bot.services.case_data import (
     case_view,
     code_of,
     normalize_code,
-    photo_type,
 )
 from bot.services.ledger import LedgerService, Replanner, notice_subject
 from bot.services.membership import Identity, UnitView
@@ -89,7 +89,7 @@ class CasesService:
             if len(photo) > self.limits.max_photo_bytes:
                 raise DomainError("cases.photo_too_big",
                                   limit=f"{self.limits.max_photo_bytes / 1e6:g}")
-            ptype = photo_type(photo)
+            ptype = image_type(photo)
             if ptype is None:
                 raise DomainError("cases.photo_type")
         else:
