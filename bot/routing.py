@@ -12,6 +12,7 @@ from handlers import (
     attendance,
     basics,
     cases,
+    complain,
     digest,
     export,
     extensions,
@@ -37,7 +38,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, cases)
+            importing, cases, complain)
 
 
 def register_handlers(app: App) -> DialogHandler:

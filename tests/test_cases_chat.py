@@ -17,12 +17,14 @@ from tests.test_digest import (  # noqa: F401 - fixtures
     LEADER,
     LIAISON,
     OFFICE,
+    STRANGER,
     config,
     join_chats,
     seed,
     unit_id,
     wired,
 )
+from tests.test_web_browser import png
 
 
 @pytest.fixture
@@ -99,3 +101,24 @@ async def test_the_city_digest_carries_the_satisfaction_rate(office: Chat,
     assert item.number in reopened and "非常不满意" in reopened
     city = [text for text in office.texts(OFFICE) if "全市进展周报" in text]
     assert len(city) == 1 and "群众满意率" in city[0] and "市教育局 0.0%（1次评价）" in city[0]
+
+
+async def test_a_stranger_complains_in_a_private_chat(office: Chat) -> None:
+    services = office.app.bot_data.services
+    [ask] = await office.send(STRANGER, "/complain")
+    assert "EDU 市教育局" in (ask.text or "")
+    [kind] = await office.send(STRANGER, "市卫健委")
+    assert "企业投诉" in (kind.text or "")
+    [wrong] = await office.send(STRANGER, "3")
+    assert "群众反映" in (wrong.text or "")
+    await office.send(STRANGER, "2")
+    [contact] = await office.send(STRANGER, "审批<i>拖延</i>一个月", photo=png())
+    assert "匿名" in (contact.text or "")
+    [done] = await office.send(STRANGER, "李老板 13900002222")
+    code = (done.text or "").split("<code>")[1].split("</code>")[0]
+    [case] = services.cases.pending(by=services.membership.identify(OFFICE))
+    assert case.code == code and case.unit_name == "市卫健委" and case.has_photo
+    assert case.text == "审批<i>拖延</i>一个月"
+    assert (case.contact_name, case.contact_phone) == ("李老板", "13900002222")
+    public = services.cases.track(code)
+    assert public is not None and public.kind is Source.BUSINESS

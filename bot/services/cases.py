@@ -73,7 +73,7 @@ class CasesService:
     def submit(
         self, *, unit_id: int, kind: str, text: str, photo: bytes | None = None,
         contact_name: str | None = None, contact_phone: str | None = None,
-        anonymous: bool = True, channel: str = "web",
+        anonymous: bool = True, channel: str = "web", dialog: DialogRef | None = None,
     ) -> Submitted:
         """Register a case (挂号) and hand back its 查询码; the same case within a day is one."""
         text = text.strip()
@@ -104,7 +104,9 @@ class CasesService:
                 raise DomainError("cases.contact_needed")
         now = self.clock.now()
         digest = case_digest(unit_id, source, text, photo)
-        with self.db.uow() as s:
+        with self.db.unit() as uow:
+            end_dialog(uow, dialog)
+            s = uow.session
             if s.get(Unit, unit_id) is None:
                 raise DomainError("cases.unknown_unit")
             earlier = s.execute(select(Case.code).where(
