@@ -66,6 +66,8 @@ MENU = (
     Command("web", members_only=True),
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
+    Command("cases", Action.VIEW_ALL_UNITS),
+    Command("complain"),
     Command("lang"),
     Command("mydata"),
     Command("cancel"),

@@ -830,6 +830,8 @@ EN: dict[str, str] = {
     "complain.ask_contact": "Leave a name and phone (e.g. Wang 13800001111), or reply “anonymous”. Only the office sees it.",
     "complain.done": "Received. Tracking code: <code>{code}</code>\nKeep it to follow the case and rate the result at {where}.",
     "complain.done_code": "Received. Tracking code: <code>{code}</code>\nKeep it to follow the case and rate the result.",
+    "cmd.cases": "Triage public reports and complaints",
+    "cmd.complain": "Report a problem (public report / business complaint)",
     "cases.kind.public": "Public report",
     "cases.kind.business": "Business complaint",
     "cases.state.new": "Awaiting triage",

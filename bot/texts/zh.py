@@ -806,6 +806,8 @@ ZH: dict[str, str] = {
     "complain.ask_contact": "请留下姓名和联系电话（例如：王小明 13800001111），或回复“匿名”。联系方式仅办公室可见。",
     "complain.done": "已收到您的反映。查询码：<code>{code}</code>\n请记下查询码，在 {where} 查询办理进度、评价办理结果。",
     "complain.done_code": "已收到您的反映。查询码：<code>{code}</code>\n请记下查询码，凭它查询办理进度、评价办理结果。",
+    "cmd.cases": "处理群众反映和企业投诉（转办 / 不予受理）",
+    "cmd.complain": "反映问题（群众反映 / 企业投诉）",
     "cases.kind.public": "群众反映",
     "cases.kind.business": "企业投诉",
     "cases.state.new": "待处理",
