@@ -169,3 +169,23 @@ def test_reopening_stops_at_max_reopen_and_satisfied_closes(city: Services,
     assert not city.cases.rate(other, "fairly_satisfied").reopened
     sat = city.cases.satisfaction([unit_id(city, "EDU")])[unit_id(city, "EDU")]
     assert (sat.rated, sat.satisfied, sat.rate) == (4, 1, "25.0%")
+
+
+def test_personal_data_is_purged_on_request_and_after_the_retention(
+        city: Services, clock: FixedClock) -> None:
+    office = city.membership.identify(OFFICE)
+    contact = {"anonymous": False, "contact_name": CONTACT[0], "contact_phone": CONTACT[1]}
+    asked = _submit(city, text="第一件", photo=png(), **contact)
+    assert city.cases.purge(asked, by=office)
+    refused = _submit(city, text="第二件", **contact)
+    city.cases.refuse(_pending_id(city, refused), "不属于受理范围", by=office)
+    kept = _submit(city, text="第三件", **contact)  # still new: kept however old
+    assert city.cases.purge_expired() == 0
+    clock.advance(days=366)
+    assert city.cases.purge_expired() == 1
+    with pytest.raises(DomainError):
+        city.cases.purge(kept, by=city.membership.identify(LEADER))
+    views = {c.code: c for c in city.cases.pending(by=office)}
+    assert views[kept].contact_phone == CONTACT[1]
+    assert views[asked].contact_name is None and not views[asked].has_photo
+    assert city.cases.track(refused) is not None

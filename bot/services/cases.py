@@ -255,6 +255,32 @@ class CasesService:
         with self.db.read() as conn:
             return {u: Satisfaction(u, int(n), int(ok or 0)) for u, n, ok in conn.execute(query)}
 
+    # -- personal data -----------------------------------------------------------------------
+
+    def purge(self, code: str, *, by: Identity) -> bool:
+        """Remove a case's personal data (contact, photo); the text stays, as the item's."""
+        _office(by)
+        with self.db.unit() as uow:
+            case = self._by_code(uow.session, code, lock=True)
+            if case is None:
+                raise DomainError("cases.unknown")
+            return _forget(case)
+
+    def purge_expired(self) -> int:
+        """Forget the personal data of cases closed more than `cases.retention_days` ago: refused,
+        or their item signed off since then. Return how many were cleared."""
+        cutoff = self.clock.now() - dt.timedelta(days=self.limits.retention_days)
+        with self.db.unit() as uow:
+            s = uow.session
+            closed = (Case.state == CaseState.REFUSED) | Case.problem_id.in_(
+                select(Problem.id).where(Problem.status == Status.SIGNED_OFF,
+                                         Problem.signed_off_at < cutoff))
+            rows = s.execute(select(Case).where(
+                Case.decided_at < cutoff, closed,
+                (Case.contact_name.is_not(None)) | (Case.contact_phone.is_not(None))
+                | (Case.photo_type.is_not(None)))).scalars()
+            return sum(_forget(case) for case in rows)
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _by_code(self, s: Session, code: str, *, lock: bool = False) -> Case | None:
@@ -332,6 +358,14 @@ class CasesService:
                     payload={"problem_id": problem.id, "rating": verdict.value},
                     subject=notice_subject(problem.id))
             for chat in chats], conn=s.connection())
+
+
+def _forget(case: Case) -> bool:
+    had = any(v is not None for v in (case.contact_name, case.contact_phone, case.photo_type))
+    case.contact_name = case.contact_phone = None
+    case.photo = None
+    case.photo_type = None
+    return had
 
 
 def _office(by: Identity) -> None:
