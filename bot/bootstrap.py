@@ -9,6 +9,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.metrics import Metrics
 from bot.services.board import BoardService
+from bot.services.cases import CasesService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
@@ -52,6 +53,7 @@ class Services:
     todo: TodoService
     importer: ImportService
     metrics: Metrics
+    cases: CasesService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -99,4 +101,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
         todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
         metrics=metrics,
+        cases=CasesService(db, clock, config, ledger, notify, replan=planner.replan),
     )

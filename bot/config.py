@@ -19,10 +19,10 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config_sections import ImportConfig, PapersConfig, Section, WebConfig
+from bot.config_sections import CasesConfig, ImportConfig, PapersConfig, Section, WebConfig
 
-__all__ = ["Config", "ConfigError", "ImportConfig", "PapersConfig", "WebConfig", "load_config",
-           "parse_config"]
+__all__ = ["CasesConfig", "Config", "ConfigError", "ImportConfig", "PapersConfig", "WebConfig",
+           "load_config", "parse_config"]
 
 
 class ConfigError(Exception):
@@ -254,6 +254,7 @@ class Config(_Model):
     web: WebConfig = WebConfig()
     papers: PapersConfig = PapersConfig()
     importing: ImportConfig = Field(ImportConfig(), alias="import")
+    cases: CasesConfig = CasesConfig()
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Config:

@@ -26,6 +26,8 @@ class WebConfig(Section):
     # Signs sign-in links and session cookies; WEB_SESSION_SECRET in the environment wins.
     session_secret: str | None = None
     session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    # The public pages (report a problem, follow a case) live under /{public_path}, no sign-in.
+    public_path: str = Field("public", pattern=r"^[a-z0-9_-]{1,32}$")
 
     @field_validator("public_url")
     @classmethod
@@ -58,3 +60,28 @@ class PapersConfig(Section):
 class ImportConfig(Section):
     # Rows one ledger import may hold; a bigger sheet is refused with its count.
     max_rows: int = Field(20000, ge=1, le=1_000_000)
+
+
+class CasesConfig(Section):
+    """The public's cases: limits of the public page, 签收 time, 复号 and how long data is kept."""
+
+    # 复号: how many times a complainant's 不满意 may reopen one item.
+    max_reopen: int = Field(2, ge=0, le=20)
+    # Working hours a unit has to 签收 a case handed to it.
+    ack_hours: int = Field(8, ge=1, le=24 * 30)
+    # Days a closed case's personal data (contact, photo) is kept.
+    retention_days: int = Field(365, ge=1, le=3650)
+    max_text: int = Field(2000, ge=10, le=20000)
+    max_photo_bytes: int = Field(5_000_000, ge=1000, le=50_000_000)
+    # Days a reopened item gets for its new 整改时限.
+    reopen_days: int = Field(7, ge=1, le=365)
+    # The public form's challenge: seconds a form must be open before it is sent, and how long
+    # it stays valid.
+    challenge_min_seconds: int = Field(3, ge=0, le=600)
+    challenge_max_seconds: int = Field(3600, ge=60, le=86400)
+    # Submissions per address per hour on the public page.
+    per_address_hour: int = Field(10, ge=1, le=10000)
+    # Who a 复号 is recorded as in an item's history, and the measures a handed-over case
+    # starts with until the unit sets its own.
+    actor_name: str = Field("群众评价", min_length=1, max_length=100)
+    measures: str = Field("由责任单位研究制定整改措施", min_length=1, max_length=200)

@@ -60,12 +60,32 @@ class EventKind(enum.StrEnum):
     EXTENSION_ASKED = "extension_asked"  # 申请延期
     EXTENDED = "extended"  # 延期获批
     EXTENSION_DECLINED = "extension_declined"  # 延期未获批
+    REOPENED = "reopened"  # 复号: the complainant was not satisfied with a signed-off item
 
 
 class ExtensionState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+
+
+class CaseState(enum.StrEnum):
+    NEW = "new"  # 待处理
+    TRANSFERRED = "transferred"  # 转办: became a ledger item of the unit concerned
+    MERGED = "merged"  # 合并: joined to an item already in the ledger
+    REFUSED = "refused"  # 不予受理, with a reason the complainant sees
+
+
+class Rating(enum.StrEnum):
+    VERY_SATISFIED = "very_satisfied"  # 非常满意
+    SATISFIED = "satisfied"  # 满意
+    FAIRLY_SATISFIED = "fairly_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+    VERY_DISSATISFIED = "very_dissatisfied"  # 非常不满意
+
+
+# Ratings that count as satisfied in 满意率; the other two reopen the item (复号).
+SATISFIED = (Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.FAIRLY_SATISFIED)
 
 
 class MeetingState(enum.StrEnum):
@@ -142,6 +162,7 @@ class NoteKind(enum.StrEnum):
     DIGEST_CITY = "digest.city"
     CAMPAIGN_PHASE = "campaign.phase"
     CAMPAIGN_END = "campaign.end"
+    CASE_REOPENED = "case.reopened"
 
 
 @dataclass

@@ -11,6 +11,8 @@ from handlers import (
     announce,
     attendance,
     basics,
+    cases,
+    complain,
     digest,
     export,
     extensions,
@@ -37,7 +39,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings)
+            importing, settings, cases, complain)
 
 
 def register_handlers(app: App) -> DialogHandler:

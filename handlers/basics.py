@@ -67,6 +67,8 @@ MENU = (
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
     Command("settings"),
+    Command("cases", Action.VIEW_ALL_UNITS),
+    Command("complain"),
     Command("lang"),
     Command("mydata"),
     Command("cancel"),

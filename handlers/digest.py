@@ -16,6 +16,7 @@ from bot.errors import DomainError
 from bot.reports.digest import DigestReport
 from bot.services.notify import Note
 from bot.texts import t
+from handlers.cases import satisfaction_text
 from handlers.common import answer, call, identify, lang_of
 
 MAX_UNIT_KEY = 100
@@ -80,6 +81,9 @@ def render_city_digest(svc: Services, note: Note, lang: str, brief: bool) -> Ren
     service = _digest(svc)
     at = _at(note)
     text = service.city_text(lang, at)
+    rated = satisfaction_text(svc, lang)
+    if rated:
+        text = f"{text}\n{rated}"
     if brief:
         return Rendered(text.split("\n")[1])  # the headline sentence
     png = service.city_chart(lang, at)

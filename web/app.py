@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from bot.bootstrap import Services
 from bot.errors import DomainError
 from bot.texts import t
-from web import auth, files, pages
+from web import auth, files, pages, public
 from web.context import SignInRequired, WebState, state, texts_for
 from web.evidence import EvidenceFiles
 from web.guard import Attempts, SecurityHeaders
@@ -40,21 +41,26 @@ def routes() -> list[BaseRoute]:
 
 def build_web(services: Services, *, evidence: EvidenceFiles | None = None,
               extra_routes: Sequence[BaseRoute] = (),
-              attempts: Attempts | None = None) -> Starlette:
+              attempts: Attempts | None = None,
+              reports: Attempts | None = None) -> Starlette:
     """The ASGI app over `services`; `extra_routes` (e.g. Telegram's webhook) go first."""
     config = services.config
     app = Starlette(
-        routes=[*extra_routes, *routes()],
+        routes=[*extra_routes, *routes(),
+                Mount(f"/{config.web.public_path}", routes=public.ROUTES)],
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={DomainError: _refused, SignInRequired: _sign_in,
                             HTTPException: _http_error},
     )
-    public = config.web.public_url or ""
+    public_url = config.web.public_url or ""
     app.state.web = WebState(
         services=services, templates=environment(),
         evidence=evidence or EvidenceFiles(None),
         attempts=attempts or Attempts(services.clock),
-        secure_cookies=public.startswith("https://"),
+        secure_cookies=public_url.startswith("https://"),
+        reports=reports or Attempts(services.clock, limit=config.cases.per_address_hour,
+                                    window=dt.timedelta(hours=1), refusal="cases.too_many"),
+        lookups=Attempts(services.clock, limit=60, refusal="cases.too_many"),
     )
     return app
 

@@ -38,6 +38,9 @@ class WebState:
     evidence: EvidenceFiles
     attempts: Attempts
     secure_cookies: bool
+    # The public pages' limits per address: submissions, and look-ups of a 查询码.
+    reports: Attempts | None = None
+    lookups: Attempts | None = None
 
 
 @dataclass(frozen=True)

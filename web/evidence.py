@@ -15,26 +15,15 @@ from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.config import Config
+from bot.images import image_type
 
 log = logging.getLogger(__name__)
+
+__all__ = ["EvidenceFiles", "image_type"]
 
 # The Bot API serves files up to 20 MB; evidence is photos and scans, far smaller.
 MAX_FILE = 20 * 1024 * 1024
 CACHE_BYTES = 64 * 1024 * 1024
-
-_IMAGES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
-           (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
-
-
-def image_type(content: bytes) -> str | None:
-    """The image type by the file's first bytes; None for anything else (served as a download,
-    never as something a browser would render as a page)."""
-    for magic, kind in _IMAGES:
-        if content.startswith(magic):
-            return kind
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 class EvidenceFiles:

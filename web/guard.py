@@ -58,8 +58,10 @@ class Attempts:
     """
 
     def __init__(self, clock: Clock, *, limit: int = 10,
-                 window: dt.timedelta = dt.timedelta(minutes=5)) -> None:
+                 window: dt.timedelta = dt.timedelta(minutes=5),
+                 refusal: str = "web.too_many") -> None:
         self.clock = clock
+        self.refusal = refusal
         self.limit = limit
         self.window = window
         self._seen: dict[str, collections.deque[dt.datetime]] = {}
@@ -71,7 +73,7 @@ class Attempts:
         while seen and seen[0] <= now - self.window:
             seen.popleft()
         if len(seen) >= self.limit:
-            raise DomainError("web.too_many")
+            raise DomainError(self.refusal)
         seen.append(now)
         if len(self._seen) > 10_000:  # forget quiet clients rather than grow without bound
             for key in [k for k, v in self._seen.items() if not v or v[-1] <= now - self.window]:
