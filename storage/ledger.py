@@ -17,7 +17,11 @@ class Problem(Base):
     __tablename__ = "problems"
     __table_args__ = (
         Index("uq_problems_unit_seq", "unit_id", "seq", unique=True),
-        Index("ix_problems_unit_status", "unit_id", "status"),
+        # A unit's list in deadline order, whole or by status, paged by keyset without a sort.
+        Index("ix_problems_unit_status_deadline", "unit_id", "status", "deadline"),
+        Index("ix_problems_unit_deadline", "unit_id", "deadline"),
+        # /my (owned or filed: one index per side of the OR) and who filed nothing since when.
+        Index("ix_problems_created_by", "created_by", "created_at"),
         Index("ix_problems_owner", "owner_user_id"),
         Index("ix_problems_deadline", "deadline"),
     )
@@ -62,6 +66,8 @@ class ProblemEvent(Base):
     """Who changed what, when, from which status to which, and why."""
 
     __tablename__ = "problem_events"
+    # The digest's week: events of a few kinds within a week.
+    __table_args__ = (Index("ix_problem_events_kind_at", "kind", "at"),)
 
     id: Mapped[intpk]
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)
