@@ -17,6 +17,7 @@ from sqlalchemy import event, insert, text
 
 from bot.bootstrap import Services
 from bot.domain import EventKind, NoteKind, NoteState, Role, Source, Status, Track
+from bot.services.membership import Identity, UnitView
 from bot.services.notify import Planned
 from bot.services.plans import subject_of
 from storage.db import Database
@@ -221,3 +222,31 @@ def test_statistics_never_wait_for_another_writer(services: Services) -> None:
         assert refresh_statistics(db.engine) == []
     assert refresh_statistics(db.engine) == sorted(
         {"members", "notifications", "problem_events", "problems", "units", "users"})
+
+
+def test_ledger_pages_read_ranges_of_an_index_on_every_page(full: Services) -> None:
+    leader = Identity(3000, Role.LEADER, UnitView(3, "U03", "单位3"), "zh")
+    cadre = Identity(3001, Role.MEMBER, UnitView(3, "U03", "单位3"), "zh")
+    browse = full.ledger.browse
+    middle = browse(by=leader, scope="unit", page=2, after=browse(by=leader, scope="unit").after)
+    assert middle.after is not None
+    for pages in (lambda: browse(by=leader, scope="unit"),
+                  lambda: browse(by=leader, scope="unit", after=middle.after, page=3),
+                  lambda: browse(by=leader, scope="unit", before=middle.before, page=1),
+                  lambda: browse(by=leader, scope="unit", last=True)):
+        assert_indexed(full.db, pages, expect={"ix_problems_unit_deadline"})
+    assert_indexed(full.db, lambda: browse(by=leader, scope="unit", status=Status.PENDING,
+                                           last=True),
+                   expect={"ix_problems_unit_status_deadline"})
+    assert_indexed(full.db, lambda: browse(by=cadre, scope="mine"),
+                   expect={"ix_problems_owner", "ix_problems_created_by"})
+
+
+def test_the_webs_lists_read_ranges_of_an_index(full: Services) -> None:
+    leader = Identity(3000, Role.LEADER, UnitView(3, "U03", "单位3"), "zh")
+    cadre = Identity(3001, Role.MEMBER, UnitView(3, "U03", "单位3"), "zh")
+    first = full.board.unit(leader, 3).page
+    assert first.after is not None
+    assert_indexed(full.db, lambda: full.board.unit(leader, 3, after=first.after), expect=set())
+    assert_indexed(full.db, lambda: full.board.mine(cadre),
+                   expect={"ix_problems_owner", "ix_problems_created_by"})

@@ -16,7 +16,7 @@ from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.services.problem import EventView, Page, Person, ProblemView, view
 from storage.db import Database
-from storage.ledger import Problem
+from storage.ledger import Problem, deadline_key, deadline_page
 from storage.models import Member, Unit, User
 
 _RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
@@ -81,9 +81,14 @@ class LedgerReads:
 
     def browse(
         self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
-        page: int = 1,
+        page: int = 1, after: int | None = None, before: int | None = None, last: bool = False,
     ) -> Page:
-        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only)."""
+        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only).
+
+        Pages by keyset: the first page, the one `after` an item (the previous page's last),
+        the one `before` an item (the next page's first) or the `last`; `page` is the number
+        the caller counted to, shown as is and corrected at either end.
+        """
         query = select(Problem)
         if scope == "mine":
             query = query.where(
@@ -101,15 +106,27 @@ class LedgerReads:
             query = query.where(Problem.status == status)
         if overdue:
             query = query.where(Problem.status.in_(OPEN), Problem.deadline < self.clock.now())
+        size = self.page_size
         with self.db.reading() as s:
-            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-            pages = max(1, -(-total // self.page_size))
-            page = min(max(1, page), pages)
-            rows = s.scalars(
-                query.order_by(Problem.deadline.is_(None), Problem.deadline, Problem.id)
-                .offset((page - 1) * self.page_size).limit(self.page_size)
-            )
-            return Page(tuple(view(p) for p in rows), total, page, pages)
+            total = s.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+            pages = max(1, -(-total // size))
+            backward = last or before is not None
+            mark = after if after is not None else before
+            cursor = deadline_key(s, mark) if mark is not None else None
+            rows = deadline_page(s, query, size + 1, cursor=cursor, backward=backward)
+            if backward:
+                more_before, more_after = len(rows) > size, not last and bool(rows)
+                rows = rows[-size:]
+            else:
+                more_before, more_after = cursor is not None, len(rows) > size
+                rows = rows[:size]
+            if not rows and total and not last:  # the cursor fell off an end: show the last
+                return self.browse(by=by, scope=scope, status=status, overdue=overdue, last=True)
+            page = 1 if not more_before else pages if not more_after else min(max(2, page),
+                                                                               pages - 1)
+            return Page(tuple(view(p) for p in rows), total, page, pages,
+                        after=rows[-1].id if more_after else None,
+                        before=rows[0].id if more_before else None)
 
     def unit_people(
         self, unit_id: int, *, role: Role | None = None, limit: int | None = None,
