@@ -250,3 +250,8 @@ def test_the_webs_lists_read_ranges_of_an_index(full: Services) -> None:
     assert_indexed(full.db, lambda: full.board.unit(leader, 3, after=first.after), expect=set())
     assert_indexed(full.db, lambda: full.board.mine(cadre),
                    expect={"ix_problems_owner", "ix_problems_created_by"})
+
+
+def test_a_units_leaders_are_read_without_its_other_people(full: Services) -> None:
+    assert_indexed(full.db, lambda: full.ledger.unit_people(3, role=Role.LEADER, limit=8),
+                   expect={"ix_members_unit_role"})

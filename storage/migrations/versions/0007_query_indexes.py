@@ -22,10 +22,13 @@ ADDED = (
     ("ix_problems_unit_deadline", "problems", ["unit_id", "deadline"]),
     ("ix_problems_created_by", "problems", ["created_by", "created_at"]),
     ("ix_problem_events_kind_at", "problem_events", ["kind", "at"]),
+    ("ix_members_unit_role", "members", ["unit_id", "role", "user_id"]),
+    ("ix_users_id_name", "users", ["id", "display_name"]),
 )
 DROPPED = (
     ("ix_notifications_subject", "notifications", ["subject"]),
     ("ix_problems_unit_status", "problems", ["unit_id", "status"]),
+    ("ix_members_unit_id", "members", ["unit_id"]),
 )
 
 
