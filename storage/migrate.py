@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.exc import OperationalError
 
 from storage.db import READ_ONLY
@@ -68,8 +68,12 @@ def refresh_statistics(engine: Engine, *, everything: bool = False) -> list[str]
         if not everything:
             return []
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
-        return ["*"]
+            # This schema's tables only (the search path's): a bare ANALYZE would read every
+            # database schema the role can see.
+            tables = sorted(inspect(conn).get_table_names())
+            for table in tables:
+                conn.exec_driver_sql(f'ANALYZE "{table}"')
+        return tables
     with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
         stale = [t for t in _tables(conn) if everything or _stale(conn, t)]
     if not stale:

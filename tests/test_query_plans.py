@@ -73,7 +73,7 @@ def full(request: pytest.FixtureRequest, services: Services) -> Services:
     _seed(services.db, services.clock.now())
     engine = services.db.engine
     if request.param == "analysed":
-        refresh_statistics(engine, everything=True)
+        assert {"problems", "notifications"} <= set(refresh_statistics(engine, everything=True))
     elif engine.dialect.name == "sqlite":
         with engine.begin() as conn:
             if conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'"))\

@@ -230,7 +230,8 @@ class NotificationService:
         query = select(*_NOTE_COLUMNS).where(or_(due, abandoned))
         if quiet:
             query = query.where(Notification.urgent.is_(True))
-        query = query.order_by(Notification.due_at).limit(limit)
+        # Ties in the order they were planned: the same order on every backend and plan.
+        query = query.order_by(Notification.due_at, Notification.id).limit(limit)
         if self.db.engine.dialect.name == "postgresql":
             # Several instances may tick at once; each takes rows the others have not locked.
             query = query.with_for_update(skip_locked=True)
