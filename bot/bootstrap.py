@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.metrics import Metrics
 from bot.services.board import BoardService
 from bot.services.digest import DigestService
+from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
@@ -20,6 +22,7 @@ from bot.services.plans import DeadlinePlanner
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.signin import SigninService
+from bot.services.todo import TodoService
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.dialogs import DialogStore
@@ -46,6 +49,9 @@ class Services:
     inbox: InboxService
     signin: SigninService
     board: BoardService
+    todo: TodoService
+    importer: ImportService
+    metrics: Metrics
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -62,22 +68,26 @@ def build_services(config: Config, *, clock: Clock | None = None,
     notify = NotificationService(
         db, clock, late_window=dt.timedelta(hours=r.late_window_hours),
         claim_timeout=dt.timedelta(seconds=r.claim_timeout_seconds))
-    planner = DeadlinePlanner(config, clock, notify)
+    planner = DeadlinePlanner(config, clock, notify, calendar)
     dialogs = DialogStore(db, clock)
-    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify)
+    metrics = Metrics()
+    ledger = LedgerService(db, clock, replan=planner.replan, notify=notify,
+                           office_admins=config.office_admins, metrics=metrics)
     digest = DigestService(db, clock, notify, config, calendar)
     w = config.web
     signin = SigninService(db, clock, membership, secret=config.web_secret,
                            bot_token=config.token, init_data_max_age=w.init_data_max_age,
                            session_hours=w.session_hours)
+    meetings = MeetingService(db, clock, notify, config.tz)
+    leave = LeaveService(db, clock, notify, calendar, config.tz,
+                         office_admins=config.office_admins)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
         ledger=ledger,
         dialogs=dialogs,
         calendar=calendar, notify=notify,
-        meetings=MeetingService(db, clock, notify, config.tz),
-        leave=LeaveService(db, clock, notify, calendar, config.tz,
-                           office_admins=config.office_admins),
+        meetings=meetings,
+        leave=leave,
         reminders=ReminderService(notify, clock, config.tz),
         office_hours=OfficeHoursService(db, clock, calendar, notify, config),
         digest=digest,
@@ -86,4 +96,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
             seconds=r.claim_timeout_seconds)),
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
+        todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
+        importer=ImportService(db, clock, config, calendar, planner, ledger),
+        metrics=metrics,
     )

@@ -6,13 +6,12 @@ import datetime as dt
 import itertools
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     ValidationError,
@@ -20,14 +19,18 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_sections import ImportConfig, PapersConfig, Section, WebConfig
+
+__all__ = ["Config", "ConfigError", "ImportConfig", "PapersConfig", "WebConfig", "load_config",
+           "parse_config"]
+
 
 class ConfigError(Exception):
     """A configuration problem, worded as one line for a person to act on."""
 
 
-class _Model(BaseModel):
-    # An unknown key is almost always a typo; silently ignoring it hides a broken setting.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(Section):
+    """A section of the config: unknown keys refused, values frozen."""
 
 
 class WebhookConfig(_Model):
@@ -51,10 +54,32 @@ class RateLimitConfig(_Model):
     in_flight: int = Field(16, ge=1, le=100)
 
 
+_PROXY_SCHEMES: Final = ("http", "https", "socks5", "socks5h")
+
+
+def _proxy_url(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in _PROXY_SCHEMES or not rest.strip("/"):
+        raise ValueError(f"{value!r}: give a URL such as http://127.0.0.1:7890 or "
+                         "socks5://127.0.0.1:1080 (http, https, socks5, socks5h)")
+    return value
+
+
 class TelegramConfig(_Model):
     token: str | None = None
     bot_username: str | None = None
     base_url: str | None = None
+    # A self-hosted Bot API server's file address (python-telegram-bot's base_file_url).
+    base_file_url: str | None = None
+    # Every request to the Bot API through this proxy; getUpdates through the second one,
+    # which defaults to the first.
+    proxy: str | None = None
+    get_updates_proxy: str | None = None
+    # Start-up attempts to reach the Bot API again after the first fails: -1 keeps trying
+    # (with backoff up to a minute), 0 gives up at once.
+    bootstrap_retries: int = Field(-1, ge=-1)
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: float = Field(2.0, gt=0, le=60)
     webhook: WebhookConfig = WebhookConfig()
@@ -62,6 +87,17 @@ class TelegramConfig(_Model):
     # Reports of the same kind of failure go to admin_chat at most once in this many minutes.
     admin_report_minutes: float = Field(10, ge=0)
     rate_limit: RateLimitConfig = RateLimitConfig()
+
+    @field_validator("proxy", "get_updates_proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        return _proxy_url(value)
+
+
+class LoggingConfig(_Model):
+    # text: one readable line per record; json: one JSON object per line, for collectors.
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class DatabaseConfig(_Model):
@@ -197,35 +233,15 @@ class PrivacyConfig(_Model):
     removed_member_name: str = Field("已离职人员", min_length=1, max_length=100)
 
 
-class WebConfig(_Model):
-    """The web dashboard and Telegram Mini App (web/), served by `run` or alone by `web`."""
-
-    enabled: bool = False
-    listen: str = "127.0.0.1"
-    port: int = Field(8080, ge=1, le=65535)
-    # The address people open, as the reverse proxy publishes it (https for the Mini App).
-    public_url: str | None = None
-    # Seconds a Mini App's initData stays acceptable after Telegram signed it (auth_date).
-    init_data_max_age: int = Field(3600, ge=10, le=7 * 86400)
-    # Signs sign-in links and session cookies; WEB_SESSION_SECRET in the environment wins.
-    session_secret: str | None = None
-    session_hours: float = Field(12.0, gt=0, le=24 * 30)
-
-    @field_validator("public_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if not value:
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"{value!r} is not an http:// or https:// address")
-        return value.rstrip("/")
-
-
 class Config(_Model):
+    # `import` is a Python keyword: the field is `importing`, the YAML key `import`.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
     timezone: str = "Asia/Shanghai"
     language: Literal["zh", "en"] = "zh"
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
+    logging: LoggingConfig = LoggingConfig()
     office_admins: tuple[int, ...] = ()
     campaign: CampaignConfig = CampaignConfig()
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
@@ -236,6 +252,8 @@ class Config(_Model):
     limits: LimitsConfig = LimitsConfig()
     invite_valid_days: int = Field(7, ge=1, le=365)
     web: WebConfig = WebConfig()
+    papers: PapersConfig = PapersConfig()
+    importing: ImportConfig = Field(ImportConfig(), alias="import")
 
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Config:
@@ -265,6 +283,11 @@ class Config(_Model):
     @property
     def base_url(self) -> str | None:
         return os.environ.get("TELEGRAM_BASE_URL") or self.telegram.base_url or None
+
+    @property
+    def updates_proxy(self) -> str | None:
+        """The proxy getUpdates goes through: its own, else the one for every request."""
+        return self.telegram.get_updates_proxy or self.telegram.proxy
 
     @property
     def web_secret(self) -> str | None:
@@ -304,6 +327,22 @@ def _one_line(exc: ValidationError) -> str:
     message = str(err["msg"]).removeprefix("Value error, ")
     more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
     return f"{where}: {message}{more}"
+
+
+EXAMPLE: Final = Path(__file__).with_name("config.example.yaml")
+
+
+def example_text(*, secrets: bool = True) -> str:
+    """The commented example config; with fresh random secrets for the webhook and the web."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    if secrets:
+        import re
+        import secrets as random
+
+        for key in ("secret_token", "session_secret"):
+            text = re.sub(rf"(?m)^(\s+{key}):\s*$",
+                          lambda m: f"{m[1]}: {random.token_urlsafe(32)}", text, count=1)
+    return text
 
 
 def parse_config(data: Any, *, source: str = "config") -> Config:

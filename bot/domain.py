@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def problem_number(unit_code: str, seq: int) -> str:
+    """An item's number in its unit's ledger: EDU-0001."""
+    return f"{unit_code}-{seq:04d}"
+
+
 class Role(enum.StrEnum):
     OFFICE = "office"  # 市委领导小组办公室
     LEADER = "leader"  # 责任领导
@@ -52,6 +57,15 @@ class EventKind(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EDITED = "edited"
+    EXTENSION_ASKED = "extension_asked"  # 申请延期
+    EXTENDED = "extended"  # 延期获批
+    EXTENSION_DECLINED = "extension_declined"  # 延期未获批
+
+
+class ExtensionState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
 
 
 class MeetingState(enum.StrEnum):
@@ -77,6 +91,7 @@ class LeaveState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+    WITHDRAWN = "withdrawn"  # 撤回, before it started
 
 
 class NoteState(enum.StrEnum):
@@ -106,6 +121,9 @@ class NoteKind(enum.StrEnum):
     SIGNOFF_REQUEST = "signoff.request"
     SIGNOFF_APPROVED = "signoff.approved"
     SIGNOFF_REJECTED = "signoff.rejected"
+    NEW_PROBLEMS = "unit.new_problems"
+    EXTENSION_REQUEST = "extension.request"
+    EXTENSION_DECIDED = "extension.decided"
     CHAT_UNREACHABLE = "chat.unreachable"
     NOTIFY_FAILED = "notify.failed"
     REMINDER = "remind.personal"
@@ -118,6 +136,7 @@ class NoteKind(enum.StrEnum):
     LEAVE_REQUEST = "leave.request"
     LEAVE_DECIDED = "leave.decided"
     LEAVE_NUDGE = "leave.nudge"
+    LEAVE_RETURNED = "leave.returned"
     DIGEST_UNIT = "digest.unit"
     DIGEST_PRIVATE = "digest.private"
     DIGEST_CITY = "digest.city"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 
 
@@ -34,10 +35,35 @@ class RedactingFormatter(logging.Formatter):
         return text.replace(self.token, "<token>") if self.token else text
 
 
-def setup_logging(token: str | None, level: int = logging.INFO) -> None:
+class JsonFormatter(RedactingFormatter):
+    """One JSON object a line: time, level, logger, message and any traceback, token removed."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__("%(message)s", token)
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}"
+                    + self.formatTime(record, "%z"),
+            "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        text = jsonlib.dumps(entry, ensure_ascii=False, default=str)
+        # The token could sit in any field, escaped or not: remove both spellings.
+        if self.token:
+            for spelling in {self.token, jsonlib.dumps(self.token)[1:-1]}:
+                text = text.replace(spelling, "<token>")
+        return text
+
+
+def setup_logging(token: str | None, level: int | str = logging.INFO, *,
+                  json: bool = False) -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s",
-                                            token))
+    handler.setFormatter(JsonFormatter(token) if json else RedactingFormatter(
+        "%(asctime)s %(levelname)s %(name)s: %(message)s", token))
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -11,6 +11,7 @@ from typing import Any
 from bot.dates import WorkdayCalendar, parse_when
 from bot.domain import Level, Source, Track
 from bot.services.problem import Draft
+from bot.words import split_measures
 
 # Longer labels first so that 问题描述 is not read as 问题 + 描述.
 LABELS: dict[str, str] = {
@@ -35,7 +36,6 @@ _LIMITED = (("description", "description", MAX_TEXT), ("goal", "goal", MAX_TEXT)
             ("owner", "owner_name", MAX_NAME), ("leader", "leader_name", MAX_NAME))
 STARTS_LABELLED = re.compile(r"^\s*(问题描述|问题|措施|整改措施)\s*[:：]")
 _TRIM = " \t\r\n，,；;。.、"
-_MEASURE_SPLIT = re.compile(r"[；;\n]+|(?:^|\s)\d+[.、)）]\s*")
 
 TRACK_WORDS = {"立行立改": Track.IMMEDIATE, "限期整改": Track.DEADLINE, "长期坚持": Track.ONGOING}
 SOURCE_WORDS = {
@@ -84,8 +84,7 @@ def parse_message(text: str, *, now: dt.datetime, categories: Sequence[str],
             else:
                 values[key] = fields[name]
     if "measures" in fields:
-        measures = [m.strip(_TRIM) for m in _MEASURE_SPLIT.split(fields["measures"])]
-        kept = tuple(m for m in measures if m)
+        kept = tuple(split_measures(fields["measures"]))
         if len(kept) > MAX_MEASURES:
             parsed.problems.append(("quick.too_many_measures", {"max": MAX_MEASURES,
                                                                 "count": len(kept)}))

@@ -8,11 +8,14 @@ from bot.context import App
 from bot.delivery import outcomes
 from bot.delivery.rendering import Renderer
 from handlers import (
+    announce,
     attendance,
     basics,
     digest,
     export,
+    extensions,
     filing,
+    importing,
     leave,
     ledger,
     meetings,
@@ -21,7 +24,10 @@ from handlers import (
     org,
     privacy,
     reminders,
+    report,
+    settings,
     signoff,
+    todo,
     web,
 )
 from handlers.dialog import DialogHandler
@@ -29,8 +35,9 @@ from handlers.errors import on_error
 
 # Each feature module exports the same five tuples: COMMANDS, BUTTONS, MESSAGES, FLOWS and
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
-FEATURES = (basics, org, filing, ledger, signoff, export, privacy, notices, meetings, attendance,
-            leave, reminders, office_hours, digest, web)
+FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
+            meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
+            importing, settings)
 
 
 def register_handlers(app: App) -> DialogHandler:

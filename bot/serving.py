@@ -7,18 +7,19 @@ import contextlib
 import hmac
 import logging
 import signal
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
+from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
-from telegram.error import Conflict, NetworkError, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.context import App
 from bot.intake import Intake
 
@@ -28,6 +29,56 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 3.0
 # How often an instance looks for updates another instance took and never finished.
 RETAKE_SECONDS = 30.0
+
+
+# Start-up waits this long at most between two attempts to reach the Bot API.
+BOOTSTRAP_MAX_DELAY = 60.0
+
+
+class Unreachable(ConfigError):
+    """The Bot API (or the proxy before it) did not answer at start-up, retries spent."""
+
+
+async def reach_bot_api(what: str, call: Callable[[], Awaitable[object]], config: Config,
+                        stop: asyncio.Event) -> bool:
+    """Run one start-up request, again with backoff while the network fails, as
+    telegram.bootstrap_retries allows; False if told to stop meanwhile, Unreachable when spent."""
+    retries, delay, failed = config.telegram.bootstrap_retries, 1.0, 0
+    while True:
+        try:
+            await call()
+            return True
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            reason = _without_token(str(exc), config)
+            if retries != -1 and failed >= retries:
+                where = config.base_url or "api.telegram.org"
+                via = f" through {_without_password(config.telegram.proxy)}" \
+                    if config.telegram.proxy else ""
+                raise Unreachable(f"cannot reach the Bot API at {_without_token(where, config)}"
+                                  f"{via} ({what}): {reason}") from None
+            failed += 1
+            log.warning("%s failed (%s); attempt %d in %.0f s", what, reason, failed + 1, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            if stop.is_set():
+                return False
+            delay = min(delay * 2, BOOTSTRAP_MAX_DELAY)
+
+
+def _without_password(url: str | None) -> str:
+    """A proxy URL fit for a log line: socks5://user:secret@host -> socks5://user:***@host."""
+    parts = urlsplit(url or "")
+    if parts.password is None:
+        return url or ""
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def _without_token(text: str | None, config: Config) -> str:
+    token = config.token
+    text = text or ""
+    return text.replace(token, "<token>") if token else text
 
 
 class _Embedded(uvicorn.Server):
@@ -57,6 +108,26 @@ def webhook_routes(config: Config, intake: Intake) -> list[Route]:
         return Response(status_code=200)
 
     return [Route(f"/{hook.url_path.strip('/')}", receive, methods=["POST"])]
+
+
+def operations_routes(app: App) -> list[Route]:
+    """GET /healthz (200 or 503, with the checks as JSON) and /metrics (Prometheus)."""
+    from bot.services.health import check_health
+
+    services = app.bot_data.services
+
+    async def healthz(request: Request) -> Response:
+        report = await asyncio.to_thread(check_health, services.db.engine, services.clock,
+                                         services.config.reminders.lease_seconds)
+        return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        from bot.metrics import CONTENT_TYPE
+
+        return Response(services.metrics.exposition(), media_type=CONTENT_TYPE)
+
+    return [Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"])]
 
 
 async def _poll(app: App, intake: Intake, config: Config, stop: asyncio.Event) -> None:
@@ -101,44 +172,64 @@ async def _retake(app: App, intake: Intake, stop: asyncio.Event) -> None:
 
 async def serve(app: App, config: Config, stop: asyncio.Event) -> None:
     """Run until `stop` is set: the sender's ticks, the inbox, and polling or the webhook."""
+    intake = Intake(app, app.bot_data.sender.holder)
+    assert app.post_init is not None and app.post_shutdown is not None
+    post_init = app.post_init
+    reached = False
+    try:
+        reached = await reach_bot_api("getMe", app.initialize, config, stop)
+        if reached:
+            # app.initialize ran; `async with` only shuts down in the end.
+            async with app:
+                reached = await reach_bot_api("setMyCommands", lambda: post_init(app),
+                                              config, stop)
+                if reached:
+                    await _serve(app, config, intake, stop)
+                    return
+    finally:
+        if not reached:
+            await app.post_shutdown(app)
+
+
+async def _serve(app: App, config: Config, intake: Intake, stop: asyncio.Event) -> None:
+    """Serve an initialised app until `stop`; hand the lease on and clean up at the end."""
     from bot.app import start_scheduler
 
-    holder = app.bot_data.sender.holder
-    intake = Intake(app, holder)
     tg = config.telegram
-    async with app:
-        assert app.post_init is not None and app.post_shutdown is not None
-        await app.post_init(app)
-        start_scheduler(app)
-        await app.start()
-        try:
-            await intake.recover()
-            tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_retake(app, intake, stop))]
-            server = None
-            if tg.mode == "webhook":
-                hook = tg.webhook
-                server = _Embedded(uvicorn.Config(
-                    Starlette(routes=webhook_routes(config, intake)), host=hook.listen,
-                    port=hook.port, log_level="warning", lifespan="off", access_log=False))
-                tasks.append(asyncio.create_task(server.serve()))
-                await app.bot.set_webhook(hook.url or "", secret_token=hook.secret_token,
-                                          allowed_updates=list(Update.ALL_TYPES))
-                log.info("webhook on %s:%s/%s", hook.listen, hook.port, hook.url_path)
-            else:
-                await app.bot.delete_webhook()
-                tasks.append(asyncio.create_task(_poll(app, intake, config, stop)))
-                log.info("long polling")
-            await stop.wait()
-            log.info("stopping: %d update(s) in hand", intake.in_hand)
-            if server is not None:
-                server.should_exit = True
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await intake.drain(DRAIN_SECONDS)
-        finally:
-            await app.stop()
-            with contextlib.suppress(Exception):  # a clean stop hands the lease on at once
-                await asyncio.to_thread(app.bot_data.services.notify.release_lease, holder)
-            await app.post_shutdown(app)
+    holder = intake.holder
+    assert app.post_shutdown is not None
+    start_scheduler(app)
+    await app.start()
+    try:
+        await intake.recover()
+        tasks: list[asyncio.Task[Any]] = [asyncio.create_task(_retake(app, intake, stop))]
+        server = None
+        if tg.mode == "webhook":
+            hook = tg.webhook
+            server = _Embedded(uvicorn.Config(
+                Starlette(routes=webhook_routes(config, intake) + operations_routes(app)),
+                host=hook.listen,
+                port=hook.port, log_level="warning", lifespan="off", access_log=False))
+            tasks.append(asyncio.create_task(server.serve()))
+            await reach_bot_api("setWebhook", lambda: app.bot.set_webhook(
+                hook.url or "", secret_token=hook.secret_token,
+                allowed_updates=list(Update.ALL_TYPES)), config, stop)
+            log.info("webhook on %s:%s/%s", hook.listen, hook.port, hook.url_path)
+        else:
+            await reach_bot_api("deleteWebhook", app.bot.delete_webhook, config, stop)
+            tasks.append(asyncio.create_task(_poll(app, intake, config, stop)))
+            log.info("long polling")
+        await stop.wait()
+        log.info("stopping: %d update(s) in hand", intake.in_hand)
+        if server is not None:
+            server.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await intake.drain(DRAIN_SECONDS)
+    finally:
+        await app.stop()
+        with contextlib.suppress(Exception):  # a clean stop hands the lease on at once
+            await asyncio.to_thread(app.bot_data.services.notify.release_lease, holder)
+        await app.post_shutdown(app)
 
 
 def run_until_signalled(app: App, config: Config) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -19,7 +20,7 @@ from bot.delivery.rendering import Renderers
 from bot.domain import Role
 from bot.permissions import Action, can
 from bot.services.membership import Identity
-from bot.texts import LANGS, t
+from bot.texts import CATALOGUES, LANGS, t
 from handlers.common import (
     answer,
     button_choice,
@@ -51,8 +52,11 @@ MENU = (
     Command("file", members_only=True),
     Command("my", members_only=True),
     Command("ledger", Action.VIEW_UNIT_LEDGER),
+    Command("todo", Action.VIEW_UNIT_LEDGER),
     Command("item", members_only=True),
     Command("export", Action.EXPORT),
+    Command("report", Action.EXPORT),
+    Command("import", Action.UPDATE_UNIT_ITEMS),
     Command("remind", members_only=True),
     Command("reminders", members_only=True),
     Command("officehours", members_only=True),
@@ -62,6 +66,7 @@ MENU = (
     Command("web", members_only=True),
     Command("invite", Action.INVITE_MEMBER),
     Command("bindgroup", Action.BIND_GROUP),
+    Command("settings"),
     Command("lang"),
     Command("mydata"),
     Command("cancel"),
@@ -92,6 +97,11 @@ async def start(update: Update, context: Ctx) -> None:
         await reply(update, language, "start.stranger", name=display_name(update),
                     campaign=campaign)
         return
+    if ident.role is Role.OFFICE:
+        await reply(update, language, "start.office", name=display_name(update),
+                    markup=with_workbench(start_menu(ident, language), context.svc.config,
+                                          language))
+        return
     await reply(
         update,
         language,
@@ -114,10 +124,12 @@ def start_menu(ident: Identity, lang: str) -> InlineKeyboardMarkup:
         button("start.btn.file", "file", "start"),
         button("start.btn.my", "led", "page", "m", "all", 1),
     ]
+    rows = [row]
     if can(ident.role, Action.VIEW_UNIT_LEDGER):
         scope = "a" if can(ident.role, Action.VIEW_ALL_UNITS) else "u"
         row.append(button("start.btn.ledger", "led", "page", scope, "all", 1))
-    return InlineKeyboardMarkup([row])
+        rows.append([button("start.btn.todo", "todo", "show")])
+    return InlineKeyboardMarkup(rows)
 
 
 async def show_help(update: Update, context: Ctx) -> None:
@@ -133,9 +145,11 @@ def help_text(ident: Identity, lang: str, context: Ctx) -> str:
     else:
         unit = ident.unit.name if ident.unit else t(lang, "role.office")
         lines = [
-            t(lang, "help.header", campaign=campaign, role=role_name(lang, ident.role), unit=unit)
+            t(lang, "help.header", campaign=campaign, role=role_name(lang, ident.role), unit=unit),
+            t(lang, f"help.role.{ident.role.value}"),
         ]
-    lines += [f"/{c.name} — {t(lang, f'cmd.{c.name}')}" for c in visible_commands(ident.role)]
+    lines += [f"/{c.name} — {t(lang, command_key(c.name, ident.role))}"
+              for c in visible_commands(ident.role)]
     lines.append(t(lang, "help.footer"))
     return "\n".join(lines)
 
@@ -192,6 +206,35 @@ async def _set_lang(update: Update, context: Ctx, language: str) -> None:
     await reply(update, language, "lang.set")
 
 
+def command_key(name: str, role: Role | None) -> str:
+    """The text that says what a command does for this role (/meeting differs for a cadre)."""
+    own = f"cmd.{name}.{role.value}" if role is not None else ""
+    return own if own in CATALOGUES["zh"] else f"cmd.{name}"
+
+
+def closest_command(typed: str, role: Role | None) -> str | None:
+    """The command this person most likely meant by a mistyped one, among those they can use."""
+    names = [c.name for c in visible_commands(role)]
+    found = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+async def unknown_command(update: Update, context: Ctx) -> None:
+    """A command nobody handles: say so, with the closest one and a pointer to /help."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    typed = message.text.split()[0].lstrip("/").split("@")[0]
+    ident = await identify(update, context)
+    language = lang_of(ident, context)
+    closest = closest_command(typed, ident.role)
+    if typed.lower() in {c.name for c in MENU}:
+        await reply(update, language, "unknown.not_here", command=typed)
+    elif closest is None:
+        await reply(update, language, "unknown.command_none", command=typed)
+    else:
+        await reply(update, language, "unknown.command", command=typed, closest=closest)
+
+
 async def cancel(update: Update, context: Ctx) -> None:
     """Abandon whatever is in progress; say so when nothing was."""
     had_dialog = await finish(context, update)
@@ -207,7 +250,10 @@ async def stranger_text(update: Update, context: Ctx) -> None:
         await reply(update, language, "start.stranger", name=display_name(update),
                     campaign=context.svc.config.campaign.name)
     else:
-        await answer(update, help_text(ident, language, context))
+        # A short menu, not the whole help: the person did not ask for a list.
+        await reply(update, language, "menu.short",
+                    markup=with_workbench(start_menu(ident, language), context.svc.config,
+                                          language))
 
 
 async def stale_button(update: Update, context: Ctx) -> None:
@@ -241,5 +287,6 @@ RENDERERS: Renderers = {}
 # Registered after every feature's handlers (bot.routing): what nobody else claimed.
 FALLBACKS = (
     MessageHandler(_PRIVATE & filters.TEXT & ~filters.COMMAND, stranger_text),
+    MessageHandler(_PRIVATE & filters.COMMAND, unknown_command),
     CallbackQueryHandler(stale_button),
 )

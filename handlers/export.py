@@ -34,9 +34,13 @@ async def export_ledger(update: Update, context: Ctx) -> None:
     title = t(lang, "ledger.title.all" if everything else "ledger.title.unit")
     buffer = io.BytesIO()
 
+    svc = context.svc
+
     def build() -> None:
-        rows = context.svc.ledger.iter_rows(unit_id=unit_id)
-        write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title)
+        rows = svc.ledger.iter_rows(unit_id=unit_id)
+        units = [(u.code, u.name) for u in svc.membership.list_units()] if everything else None
+        write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title, units=units,
+                   papers=svc.config.papers)
 
     # A large ledger takes seconds to write; the bot keeps answering others meanwhile.
     await asyncio.to_thread(build)

@@ -16,7 +16,7 @@ from bot.errors import DomainError
 from bot.quickfile import MAX_MEASURES, MAX_NAME, MAX_TEXT, parse_message
 from bot.services.problem import Draft
 from bot.texts import t
-from bot.words import MEASURE_MARKS
+from bot.words import split_measures
 from handlers.common import (
     ack,
     answer,
@@ -173,9 +173,8 @@ async def type_description(update: Update, context: Ctx) -> int | None:
 
 
 async def type_measure(update: Update, context: Ctx) -> int | None:
-    """Add one measure per line of the message."""
-    lines = [line.strip(MEASURE_MARKS) for line in typed(update).splitlines()]
-    new = [line for line in lines if line]
+    """Add the measures of the message: one per line, or numbered / separated by ； inline."""
+    new = split_measures(typed(update))
     if not new or any(len(m) > MAX_TEXT for m in new):
         await _refuse(update, context, "file.bad_length", max=MAX_TEXT)
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -12,11 +13,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import callbacks
 from bot.bootstrap import Services
 from bot.context import Ctx
-from bot.dates import describe_when, parse_range
+from bot.dates import END_OF_DAY, describe_when, parse_range, parse_when
 from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import LeaveKind, LeaveState, NoteKind
 from bot.errors import DomainError
-from bot.services.leave import LeaveService, LeaveView, Roster
+from bot.services.leave import LeaveService, LeaveView, Roster, retroactive
 from bot.services.notify import Note
 from bot.texts import t
 from handlers.common import (
@@ -42,6 +43,19 @@ class Step(enum.IntEnum):
     DATES = 2
     REASON = 3
     CONFIRM = 4
+    ANSWER = 5  # why a leader does not approve
+
+# Longer than this is asked again: 12月10日至12月1日 reads as 357 days, and is a typo.
+LONGEST = 180
+# Leave is whole days: a part of a day is not a leave the ledger keeps.
+_PART_OF_DAY = re.compile(r"上午|下午|中午|晚上|半天|\d+\s*[点时:：]")
+
+
+def _year_back(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def service_of(svc: Services) -> LeaveService:
@@ -66,13 +80,18 @@ def span(first: dt.date, last: dt.date, lang: str, svc: Services) -> str:
     tz = svc.config.tz
     start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=tz)
     end = dt.datetime.combine(last, dt.time(23, 59), tzinfo=tz)
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    working = sum(1 for day in days if svc.calendar.is_workday(day))
     return t(lang, "leave.span", first=describe_when(start, lang), last=describe_when(end, lang),
-             days=(last - first).days + 1)
+             days=len(days), workdays=working)
 
 
 def request_card(r: LeaveView, lang: str, svc: Services) -> str:
-    return t(lang, "leave.request", unit=r.unit_name, name=r.user_name,
-             kind=t(lang, f"leave.kind.{r.kind.value}"),
+    kind = t(lang, f"leave.kind.{r.kind.value}")
+    asked = (r.created_at or svc.clock.now()).astimezone(svc.config.tz).date()
+    if retroactive(r.kind, r.first_day, asked):
+        kind += t(lang, "leave.retroactive")
+    return t(lang, "leave.request", unit=r.unit_name, name=r.user_name, kind=kind,
              span=span(r.first_day, r.last_day, lang, svc), reason=r.reason)
 
 
@@ -92,12 +111,13 @@ async def request_leave(update: Update, context: Ctx) -> None:
             raise DomainError("leave.no_unit")
         return
     for r in await call(service.mine, ident):
-        can_return = r.state == LeaveState.APPROVED and r.first_day <= service.today()
-        back = [[_button(t(lang, "leave.btn.back"), "back", r.id)]] if can_return else []
+        begun = r.state == LeaveState.APPROVED and r.first_day <= service.today()
+        action = [_button(t(lang, "leave.btn.back"), "back", r.id)] if begun else [
+            _button(t(lang, "leave.btn.withdraw"), "withdraw", r.id)]
         await answer(update, t(lang, f"leave.mine.{r.state.value}",
                                kind=t(lang, f"leave.kind.{r.kind.value}"),
                                span=span(r.first_day, r.last_day, lang, context.svc)),
-                     markup=InlineKeyboardMarkup(back) if back else None)
+                     markup=InlineKeyboardMarkup([action]))
     await begin(context, update, FEATURE, Step.KIND, {})
     kinds = [_button(t(lang, f"leave.kind.{k.value}"), "kind", k.value) for k in LeaveKind]
     await answer(update, t(lang, "leave.ask_kind"),
@@ -131,12 +151,27 @@ async def receive_dates(update: Update, context: Ctx) -> int | None:
     assert update.message is not None
     lang = await user_lang(update, context)
     now = local_now(context)
-    found = parse_range(update.message.text or "", now)
+    text = update.message.text or ""
+    found = parse_range(text, now)
+    if found is None:
+        # One day (明天, 12月3日) is a range of one; a time of day (明天下午) is not a whole day.
+        day = parse_when(text, now, calendar=context.svc.calendar)
+        if (day is not None and day.time() != END_OF_DAY) or _PART_OF_DAY.search(text):
+            await answer(update, t(lang, "leave.whole_days"))
+            return None
+        found = (day, day) if day is not None else None
     if found is None:
         await answer(update, t(lang, "leave.dates_unreadable"))
         return None
     first, last = found[0].date(), found[1].date()
-    if last < now.date():
+    sick = _data(context).get("kind") == LeaveKind.SICK.value
+    if sick and (first - now.date()).days > 300:
+        # 补假: a sick leave's past days, which the reader (looking ahead) put next year.
+        first, last = _year_back(first), _year_back(last)
+    if (last - first).days + 1 > LONGEST:
+        await answer(update, t(lang, "leave.too_long", span=span(first, last, lang, context.svc)))
+        return None
+    if last < now.date() and not sick:
         await answer(update, t(lang, "leave.past"))
         return None
     _data(context).update(first=first.isoformat(), last=last.isoformat())
@@ -191,8 +226,29 @@ async def approve_leave(update: Update, context: Ctx) -> None:
 
 
 async def decline_leave(update: Update, context: Ctx) -> None:
-    """不批准: decline the request and tell the applicant."""
-    await _decide(update, context, approve=False)
+    """不批准: ask why first; the applicant is told the reason."""
+    await ack(update)
+    lang = await user_lang(update, context)
+    r = await call(_service(context).check_decider, button_id(update),
+                   by=await identify(update, context))
+    await begin(context, update, "leave_no", Step.ANSWER, {"id": r.id})
+    await answer(update, t(lang, "leave.ask_answer", name=r.user_name))
+
+
+async def receive_answer(update: Update, context: Ctx) -> int | None:
+    assert update.message is not None and context.dialog is not None
+    lang = await user_lang(update, context)
+    text = (update.message.text or "").strip()
+    if not text:
+        await answer(update, t(lang, "leave.ask_answer_again"))
+        return None
+    r = await concluding(context, update, call(
+        _service(context).decide, context.dialog.data["id"], by=await identify(update, context),
+        by_name=display_name(update), approve=False, answer=text, dialog=here(context, update)))
+    outcome = t(lang, "leave.outcome.declined", who=r.decided_by_name or "")
+    await answer(update, request_card(r, lang, context.svc) + "\n\n" + outcome)
+    await context.bot_data.sender.send_now([r.user_id])
+    return END
 
 
 async def _decide(update: Update, context: Ctx, *, approve: bool) -> None:
@@ -208,6 +264,16 @@ async def _decide(update: Update, context: Ctx, *, approve: bool) -> None:
     await context.bot_data.sender.send_now([r.user_id])
 
 
+async def withdraw_leave(update: Update, context: Ctx) -> None:
+    """撤回: take back a request, or leave not yet begun."""
+    await ack(update)
+    lang = await user_lang(update, context)
+    r = await call(_service(context).withdraw, button_id(update),
+                   by=await identify(update, context))
+    await answer(update, t(lang, "leave.withdrawn", kind=t(lang, f"leave.kind.{r.kind.value}"),
+                           span=span(r.first_day, r.last_day, lang, context.svc)))
+
+
 async def report_back(update: Update, context: Ctx) -> None:
     """已返岗: record the return (销假) and stop the nudges."""
     await ack(update)
@@ -215,6 +281,8 @@ async def report_back(update: Update, context: Ctx) -> None:
     r = await call(_service(context).report_back, button_id(update),
                    by=await identify(update, context))
     await answer(update, t(lang, "leave.back_done", kind=t(lang, f"leave.kind.{r.kind.value}")))
+    if r.decided_by:
+        await context.bot_data.sender.send_now([r.decided_by])
 
 
 # -- notifications -----------------------------------------------------------------------------
@@ -239,9 +307,23 @@ def render_decided(svc: Services, note: Note, lang: str, brief: bool) -> Rendere
     r = _load(svc, note)
     if r is None or r.state == LeaveState.PENDING:
         return None
-    return Rendered(t(lang, f"leave.decided.{r.state.value}", who=r.decided_by_name or "",
+    text = t(lang, f"leave.decided.{r.state.value}", who=r.decided_by_name or "",
+             kind=t(lang, f"leave.kind.{r.kind.value}"),
+             span=span(r.first_day, r.last_day, lang, svc))
+    if r.answer:
+        text += t(lang, "leave.decided.answer", answer=r.answer)
+    return Rendered(text)
+
+
+def render_returned(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    """Tell whoever approved the leave that the person reported back."""
+    r = _load(svc, note)
+    if r is None or r.returned_at is None:
+        return None
+    return Rendered(t(lang, "leave.returned", name=r.user_name,
                       kind=t(lang, f"leave.kind.{r.kind.value}"),
-                      span=span(r.first_day, r.last_day, lang, svc)))
+                      span=span(r.first_day, r.last_day, lang, svc),
+                      when=describe_when(r.returned_at.astimezone(svc.config.tz), lang)))
 
 
 def render_nudge(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
@@ -271,16 +353,18 @@ def _msg(callback: Any) -> MessageHandler[Ctx, Any]:
 
 
 COMMANDS = (CommandHandler("leave", request_leave, filters=filters.ChatType.PRIVATE),)
-BUTTONS = (_cb(approve_leave, "ok"), _cb(decline_leave, "no"), _cb(report_back, "back"))
+BUTTONS = (_cb(approve_leave, "ok"), _cb(decline_leave, "no"), _cb(report_back, "back"),
+           _cb(withdraw_leave, "withdraw"))
 MESSAGES = ()
 FLOWS = (Flow(FEATURE, {
     Step.KIND: [_cb(pick_kind, "kind")],
     Step.DATES: [_msg(receive_dates)],
     Step.REASON: [_msg(receive_reason)],
     Step.CONFIRM: [_cb(submit_leave, "submit"), _cb(drop_leave, "drop")],
-}),)
+}), Flow("leave_no", {Step.ANSWER: [_msg(receive_answer)]}))
 RENDERERS: Renderers = {
     NoteKind.LEAVE_REQUEST: render_request,
     NoteKind.LEAVE_DECIDED: render_decided,
     NoteKind.LEAVE_NUDGE: render_nudge,
+    NoteKind.LEAVE_RETURNED: render_returned,
 }

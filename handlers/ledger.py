@@ -10,7 +10,7 @@ from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Renderers
-from bot.domain import Role, Status
+from bot.domain import Role, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -185,18 +185,23 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
         note = t(lang, "item.history_note", note=shorten(e.note, min(60, width))) if e.note \
             else ""
+        moved = t(lang, "item.history_deadline", deadline=f"{e.deadline.astimezone(tz):%Y-%m-%d}") \
+            if e.deadline else ""
         lines.append(t(lang, "item.history_line", at=f"{e.at.astimezone(tz):%m-%d %H:%M}",
                        actor=shorten(e.actor_name, 60), event=t(lang, f"event.{e.kind.value}"))
-                     + f" {change}{note}")
+                     + f" {change}{note}{moved}")
     return "\n".join(lines)
 
 
 def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     if problem.status in (Status.PENDING, Status.IN_PROGRESS) and may_update(problem, ident):
-        rows.append([button(t(lang, "item.btn.progress"), "item", "progress", problem.id),
-                     button(t(lang, "item.btn.done"), "item", "done", problem.id)])
-    if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF):
+        rows.append(work_row(problem.id, lang))
+        if problem.track != Track.ONGOING:
+            rows.append([button(t(lang, "extension.btn.ask"), "ext", "ask", problem.id)])
+    own = ident.user_id in (problem.owner_user_id, problem.created_by)
+    if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF) \
+            and not own:
         rows.append(signoff_row(problem.id, lang))
     return InlineKeyboardMarkup(rows)
 
@@ -207,6 +212,12 @@ def may_update(problem: ProblemView, ident: Identity) -> bool:
     same_unit = ident.unit is not None and ident.unit.id == problem.unit_id
     return (mine or can(ident.role, Action.UPDATE_UNIT_ITEMS)) and (
         same_unit or ident.role is Role.OFFICE)
+
+
+def work_row(problem_id: int, lang: str) -> list[InlineKeyboardButton]:
+    """更新进展 and 报告完成 for an open item."""
+    return [button(t(lang, "item.btn.progress"), "item", "progress", problem_id),
+            button(t(lang, "item.btn.done"), "item", "done", problem_id)]
 
 
 def signoff_row(problem_id: int, lang: str) -> list[InlineKeyboardButton]:

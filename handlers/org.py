@@ -14,6 +14,7 @@ from bot.errors import DomainError
 from bot.permissions import invitable_roles
 from bot.services.membership import InviteView
 from bot.texts import t
+from bot.words import ROLE_WORDS
 from handlers.common import (
     button_choice,
     call,
@@ -23,6 +24,13 @@ from handlers.common import (
     role_name,
     user_lang,
 )
+
+
+def role_word(word: str) -> Role | None:
+    """The role a typed word names: 联络员 / liaison, 责任领导 / leader, 干部 / member, …"""
+    word = word.strip()
+    value = ROLE_WORDS.get(word, word.lower())
+    return Role(value) if value in {r.value for r in Role} else None
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -38,17 +46,18 @@ async def invite(update: Update, context: Ctx) -> None:
         raise DomainError("invite.denied")
     args = context.args or []
     if args:
-        # /invite ROLE (own unit), /invite UNIT (as member) or /invite UNIT ROLE.
+        # /invite ROLE (own unit), /invite UNIT (as member) or /invite UNIT ROLE; roles in
+        # Chinese (联络员, 责任领导, 干部, 办公室) or English.
         if len(args) >= 2:
-            unit, role_arg = args[0], args[1]
-        elif args[0].lower() in {r.value for r in Role}:
-            unit, role_arg = None, args[0]
+            unit, role = args[0], role_word(args[1])
+            if role is None:
+                raise DomainError("invite.bad_role", role=args[1])
+        elif (role := role_word(args[0])) is not None:
+            unit = None
         else:
-            unit, role_arg = args[0], Role.MEMBER.value
-        try:
-            role = Role(role_arg.lower())
-        except ValueError:
-            raise DomainError("invite.office_usage") from None
+            unit, role = args[0], Role.MEMBER
+        if unit is None and ident.unit is None:
+            raise DomainError("invite.office_usage")
         await _send_invite(update, context, lang, unit, role)
         return
     if ident.unit is None:

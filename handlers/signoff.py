@@ -32,7 +32,7 @@ from handlers.common import (
     read_future_time,
 )
 from handlers.dialog import END, Flow, begin, concluding, here
-from handlers.ledger import may_update, signoff_row, when_of
+from handlers.ledger import may_update, signoff_row, when_of, work_row
 
 FEATURE = "item"
 
@@ -235,7 +235,8 @@ def render_rejected(svc: Services, note: Note, lang: str, brief: bool) -> Render
         return None
     return Rendered(t(lang, "signoff.owner_rejected", number=problem.number,
                       who=note.payload.get("by", ""), reason=note.payload.get("reason", ""),
-                      deadline=when_of(problem, lang, svc)))
+                      deadline=when_of(problem, lang, svc)),
+                    markup=InlineKeyboardMarkup([work_row(problem.id, lang)]))
 
 
 # -- wiring ------------------------------------------------------------------------------------

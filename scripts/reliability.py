@@ -37,6 +37,11 @@ SUITES = (
     "tests/test_audit.py",
     "tests/test_backup.py",
     "tests/test_privacy.py",
+    "tests/test_inbox_processes.py",
+    "tests/test_scheduler_processes.py",
+    "tests/test_postgres_restart.py",
+    "tests/test_webhook_instances.py",
+    "tests/test_storage_edges.py",
 )
 
 # Section title, key prefix, and what the counted things are.
@@ -54,6 +59,21 @@ SECTIONS = (
      "Callback data naming another unit's ids, malformed or stale buttons, commands from unknown "
      "people and unbound groups, edited messages, channel posts, the bot added to an unknown "
      "group. Each is refused cleanly and the database is compared before and after."),
+    ("Kills with updates in hand, repeated and forged posts", "inbox.",
+     "Real `python -m bot run` processes: kill -9 with updates queued and not yet answered, then "
+     "a restart (every update answered once: `repeated_after_kill` must be 0); the same webhook "
+     "update posted twice; a forged private-chat update (its chat not its sender's)."),
+    ("Kills during a fan-out", "fanout.",
+     "A real process killed while a send hangs mid-wave, then restarted. What may go twice is "
+     "what Telegram had accepted and the database had not recorded: the requests in flight "
+     "(`telegram.rate_limit.in_flight`) and the batch of outcomes being written. "
+     "`unrecorded_at_kill` counts those notes, `sent_twice` the ones that did go twice."),
+    ("PostgreSQL restarted during a fan-out", "postgres.",
+     "A private PostgreSQL server (initdb, pg_ctl on a free port) restarted while the sender "
+     "works; every note checked for being sent exactly once."),
+    ("Per-person limits", "limits.",
+     "One person floods the bot; `flood_other_answer_ms` is how long another person's answer "
+     "took meanwhile (the promise: a couple of seconds at most)."),
     ("Audit trail", "audit.", "Ledger changes checked for an actor and a time."),
     ("Backups", "backup.", "Backups restored into a fresh database and compared row by row."),
     ("Privacy", "privacy.", "A member's export and removal checked."),

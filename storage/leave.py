@@ -35,3 +35,4 @@ class LeaveRequest(Base):
     decided_by_name: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)  # why it was not approved

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from bot.domain import EventKind, Level, Source, Status, Track
+from bot.domain import EventKind, ExtensionState, Level, Source, Status, Track
 from storage.models import Base, Unit, intpk, utc
 from storage.types import UTCDateTime, enum_column
 
@@ -35,6 +35,7 @@ class Problem(Base):
         Index("ix_problems_created_by", "created_by", "created_at"),
         Index("ix_problems_owner", "owner_user_id"),
         Index("ix_problems_deadline", "deadline"),
+        Index("ix_problems_unit_source_ref", "unit_id", "source_ref"),
     )
 
     id: Mapped[intpk]
@@ -59,10 +60,15 @@ class Problem(Base):
     completion: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
     rework_count: Mapped[int] = mapped_column(default=0)
+    # 申请延期: the deadline as first set, once an extension moved it, and how many times.
+    original_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    extension_count: Mapped[int] = mapped_column(default=0, server_default="0")
     signed_off_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reviewer_name: Mapped[str | None] = mapped_column(String(100))
     remarks: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # An imported row's key in the office's own sheet (its number there, or a hash of it).
+    source_ref: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[utc]
     updated_at: Mapped[utc]
@@ -93,6 +99,29 @@ class ProblemEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     problem: Mapped[Problem] = relationship(back_populates="events")
+
+
+class ExtensionRequest(Base):
+    """An owner's 申请延期: the deadline asked for and why, until a leader decides."""
+
+    __tablename__ = "extension_requests"
+    __table_args__ = (Index("ix_extension_requests_problem_state", "problem_id", "state"),)
+
+    id: Mapped[intpk]
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"))
+    asked_by: Mapped[int] = mapped_column(BigInteger)
+    asked_name: Mapped[str] = mapped_column(String(200))
+    deadline: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[ExtensionState] = mapped_column(
+        enum_column(ExtensionState, "extension_state", length=16))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_name: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text)  # why it was declined
+    created_at: Mapped[utc]
+
+    problem: Mapped[Problem] = relationship()
 
 
 # A position in the ledger's list order: the deadline (None: 长期坚持, listed last), then the id.

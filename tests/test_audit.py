@@ -30,9 +30,10 @@ CADRE, LEADER, OTHER = 101, 102, 201
 NAMES = {CADRE: "张三", LEADER: "李局长", OTHER: "王五"}
 
 # Every public method of the ledger service, by whether it may change the `problems` table.
-MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject"}
+MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject",
+            "ask_extension", "decide_extension"}
 READING = {"peek", "get", "find_id", "browse", "unit_people", "unit_person", "count", "rows",
-           "iter_rows"}
+           "iter_rows", "extension", "filed_between"}
 
 
 def _setup(services: Services) -> None:
@@ -119,6 +120,11 @@ def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
         first.id, by=leader, by_name="李局长"))
     changed_by(CADRE, "张三", "add_progress", lambda: ledger.add_progress(
         second.id, by=cadre, by_name="张三", text="进行中"))
+    asked = changed_by(CADRE, "张三", "ask_extension", lambda: ledger.ask_extension(
+        second.id, by=cadre, by_name="张三", deadline=T0 + dt.timedelta(days=60),
+        reason="需协调资金"))
+    changed_by(LEADER, "李局长", "decide_extension", lambda: ledger.decide_extension(
+        asked.id, by=leader, by_name="李局长", approve=True))
     assert called == MUTATING
 
     # Removing a member's data rewrites the items naming them: an event by the operator each.
@@ -166,10 +172,10 @@ def test_audit_prints_every_change_oldest_first_in_local_time(
     assert lines[0].startswith("2026-11-10 09:30  EDU  EDU-0001  张三 (101)")
     assert "登记" in lines[0] and "待整改" in lines[0]
     assert lines[1].startswith("2026-11-20 16:05  HEA  HEA-0001  王五 (201)")
-    assert "报告完成" in lines[2] and "待整改 → 已整改(待销号)" in lines[2]
+    assert "报告完成" in lines[2] and "待整改 → 已整改（待销号）" in lines[2]
     assert "已完成 见附件" in lines[2]  # a note stays on its line
     assert lines[3].startswith("2026-11-28 15:00  EDU  EDU-0001  李局长 (102)")
-    assert "已整改(待销号) → 已销号" in lines[3]
+    assert "已整改（待销号） → 已销号" in lines[3]
     assert "整改中" in lines[4] and "推进中" in lines[4]
     assert err.strip() == "(5 changes, every unit)"
     figures.count("audit.cli_lines_checked", len(lines))
@@ -195,7 +201,7 @@ def test_audit_filters_by_unit_and_since(
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert rows[0][:3] == ["time", "unit", "number"]
     assert rows[1:] == [["2026-11-28 15:00", "HEA", "HEA-0001", "王五", "201", "更新进展",
-                         "待整改", "整改中", "推进中"]]
+                         "待整改", "整改中", "推进中", ""]]
     assert main(["audit", "--limit", "2", "--config", cfg], clock=clock) == 0
     assert len(capsys.readouterr().out.splitlines()) == 2
 

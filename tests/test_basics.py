@@ -32,7 +32,7 @@ async def test_joining_with_a_deep_link_code(chat: Chat) -> None:
     assert "/invite" in (help_text.text or "") and "/file" in (help_text.text or "")
     [start] = await chat.send(2, "/start")
     labels = [label for row in chat.sandbox.buttons(start) for label, _ in row]
-    assert labels == ["📝 登记问题", "📋 我的问题", "📒 问题台账"]
+    assert labels == ["📝 登记问题", "📋 我的问题", "📒 问题台账", "📌 待办事项"]
 
 
 async def test_language_switch_is_remembered(chat: Chat) -> None:

@@ -106,11 +106,12 @@ def test_the_closing_workbook_lists_units_and_hands_over_ongoing_items(
     digest: DigestReport = attach(services)
     book = load_workbook(io.BytesIO(digest.end_book()), read_only=True)
     assert book.sheetnames == ["汇总", "长期坚持"]
-    summary = [list(r) for r in book["汇总"].iter_rows(values_only=True)]
+    # Under the title and the 填报 line, like the ledger; the legend after the 合计 row.
+    summary = [list(r) for r in book["汇总"].iter_rows(values_only=True)][2:-2]
     assert summary[0][:9] == ["单位编号", "单位", "问题总数", "待整改", "整改中", "待销号",
                               "已销号", "逾期", "整改率"]
-    assert summary[1][:9] == ["EDU", "市教育局", 7, 4, 1, 1, 1, 1, "28.6%"]
+    assert summary[1][:9] == ["EDU", "市教育局", 7, 4, 1, 1, 1, 1, 0.286]
     assert summary[-1][0] == "合计" and summary[-1][2] == 9
-    ongoing = [list(r) for r in book["长期坚持"].iter_rows(values_only=True)]
+    ongoing = [list(r) for r in book["长期坚持"].iter_rows(values_only=True)][2:]
     assert len(ongoing) == 2
     assert ongoing[1][1:3] == ["EDU-0005", "市教育局"] and ongoing[1][-1] == "转入常态化监督"

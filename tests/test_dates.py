@@ -332,3 +332,4 @@ def test_parse_when_table(now_key: str, text: str, expected: str | None) -> None
 def test_table_size() -> None:
     assert len(CASES) >= 120
     assert sum(expected is None for _, _, expected in CASES) >= 15
+

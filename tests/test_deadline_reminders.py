@@ -53,7 +53,7 @@ def planned(services: Services) -> list[tuple[str, int, dt.datetime]]:
     """The reminders planned (notices about an item's outcome, such as its sign-off card, are
     not reminders: see `notices`)."""
     return [(n.kind, n.chat_id, n.due_at.astimezone(SHANGHAI))
-            for n in services.notify.listing() if not n.kind.startswith("signoff.")]
+            for n in services.notify.listing() if not n.kind.startswith(("signoff.", "unit."))]
 
 
 def notices(services: Services) -> list[tuple[str, int]]:
@@ -122,7 +122,7 @@ async def test_sign_off_cancels_the_plan_and_reject_replans(
     assert planned(unit) == []
     # What goes now are the owner's notices of the outcomes; the sign-off cards no longer apply.
     sent = await tick_at(chat, clock, clock.now())
-    assert len(sent) == 2 and "驳回" in sent[0] and "审核通过" in sent[1]
+    assert len(sent) == 2 and "审核未通过，退回重新整改" in sent[0] and "审核通过" in sent[1]
     assert await tick_at(chat, clock, local(2026, 12, 20, 9, 0)) == []
 
 
@@ -164,7 +164,7 @@ async def test_ongoing_item_checks_in_periodically(
     file_item(unit, local(2026, 11, 28, 15, 0), track="ongoing", checkin_days=7)
     assert planned(unit) == [("ongoing.checkin", CADRE, local(2026, 12, 5, 9, 0))]
     [question] = await tick_at(chat, clock, local(2026, 12, 5, 9, 0))
-    assert "还在坚持吗" in question
+    assert "请反馈本期坚持落实情况" in question
     *_, saved = await chat.click(CADRE, "坚持中")
     assert "坚持中" in (saved.text or "")
     assert planned(unit) == [("ongoing.checkin", CADRE, local(2026, 12, 12, 9, 0))]

@@ -75,24 +75,47 @@ def rows() -> list[ProblemView]:
 
 
 EXPECTED = [
-    [1, "EDU-0001", "市教育局", "个人 · 自查自纠", "履职尽责缺位", "问题EDU1",
+    [1, "EDU-0001", "市教育局", "自查自纠", "个人", "履职尽责缺位", "问题EDU1",
      "1. 建立台账\n2. 每周通报", "群众满意", "限期整改", "李局长", "张三", "2026-12-03 15:00",
      "待整改", "", "", "", "", ""],
-    [2, "EDU-0002", "市教育局", "自查自纠", "履职尽责缺位", "问题EDU2", "1. 建立台账", "",
+    [2, "EDU-0002", "市教育局", "自查自纠", "", "履职尽责缺位", "问题EDU2", "1. 建立台账", "",
      "限期整改", "李局长", "张三", "2026-11-27 15:00", "整改中（已超期）", "已约谈两人", "", "",
      "", ""],
-    [3, "EDU-0003", "市教育局", "自查自纠", "履职尽责缺位", "问题EDU3", "1. 建立台账", "",
-     "限期整改", "李局长", "张三", "2026-11-20 15:00", "已整改(待销号)", "",
-     "已完成整改（佐证 2 件）", "", "王局长", "涉及窗口单位；回炉1次"],
-    [4, "FIN-0001", "市财政局", "单位 · 群众反映", "履职尽责缺位", "问题FIN1", "1. 建立台账", "",
+    # Awaiting sign-off again after a rework: the rejecter is no 审核人.
+    [3, "EDU-0003", "市教育局", "自查自纠", "", "履职尽责缺位", "问题EDU3", "1. 建立台账", "",
+     "限期整改", "李局长", "张三", "2026-11-20 15:00", "已整改（待销号）", "",
+     "已完成整改（佐证 2 件）", "", "", "涉及窗口单位；回炉1次"],
+    [4, "FIN-0001", "市财政局", "群众反映", "单位", "履职尽责缺位", "问题FIN1", "1. 建立台账", "",
      "立行立改", "李局长", "张三", "2026-12-31 23:59", "已销号", "", "已整改",
      "2026-11-25 09:30", "赵主任", ""],
-    [5, "FIN-0002", "市财政局", "上级督导", "履职尽责缺位", "问题FIN2", "1. 建立台账", "",
+    [5, "FIN-0002", "市财政局", "上级督导", "", "履职尽责缺位", "问题FIN2", "1. 建立台账", "",
      "长期坚持", "李局长", "张三", "长期坚持（每14天检查）", "待整改", "", "", "", "", ""],
-    [6, "CG-0001", LONG_NAME, "行业 · 暗访监督", "履职尽责缺位", "=HYPERLINK(\"http://evil\")",
+    [6, "CG-0001", LONG_NAME, "暗访监督", "行业", "履职尽责缺位", "=HYPERLINK(\"http://evil\")",
      "1. 建立台账", "", "限期整改", "李局长", "张三", "2026-12-31 23:59", "整改中", "", "", "",
      "", "含控制符"],
 ]
+DEADLINE, STATUS, SIGNED_AT = 12, 13, 16
+HEAD = 3  # title, 填报 line, header: the table's first row is the fourth
+
+
+def _as_cells(expected: list[list[Any]]) -> list[list[Any]]:
+    """EXPECTED as the workbook holds it: times are date cells, not text."""
+    out = []
+    for row in expected:
+        row = list(row)
+        for col in (DEADLINE, SIGNED_AT):
+            if row[col][:2] == "20":
+                row[col] = dt.datetime.fromisoformat(row[col])
+        out.append(row)
+    return out
+
+
+def _table(ws: Any) -> list[list[Any]]:
+    """The header and rows of a ledger sheet, without title, 填报 line and legend."""
+    rows = _values(ws)[HEAD - 1:]
+    while rows and (not any(rows[-1][1:]) or rows[-1][0] == "图例"):
+        rows.pop()
+    return rows
 
 
 def _values(ws: Any) -> list[list[Any]]:
@@ -114,14 +137,14 @@ def test_row_values_match_the_ledger_layout(rows: list[ProblemView]) -> None:
     got = [row_values(r, i, tz=SHANGHAI, now=NOW) for i, r in enumerate(rows, 1)]
     assert got == EXPECTED
     # Without `now` nothing is judged overdue.
-    assert row_values(rows[1], 2, tz=SHANGHAI)[12] == "整改中"
-    assert len(COLUMNS) == 18 and all(len(r) == len(COLUMNS) for r in got)
+    assert row_values(rows[1], 2, tz=SHANGHAI)[STATUS] == "整改中"
+    assert len(COLUMNS) == 19 and all(len(r) == len(COLUMNS) for r in got)
 
 
 def test_ongoing_without_checkin_and_a_utc_zone(rows: list[ProblemView]) -> None:
     bare = replace(rows[4], checkin_days=None)
-    assert row_values(bare, 1, tz=SHANGHAI)[11] == "长期坚持"
-    assert row_values(rows[0], 1, tz=ZoneInfo("UTC"))[11] == "2026-12-03 07:00"
+    assert row_values(bare, 1, tz=SHANGHAI)[DEADLINE] == "长期坚持"
+    assert row_values(rows[0], 1, tz=ZoneInfo("UTC"))[DEADLINE] == "2026-12-03 07:00"
 
 
 def test_single_sheet_xlsx(rows: list[ProblemView], tmp_path: Path) -> None:
@@ -131,12 +154,12 @@ def test_single_sheet_xlsx(rows: list[ProblemView], tmp_path: Path) -> None:
     wb = load_workbook(path)
     assert wb.sheetnames == ["问题台账"]
     ws = wb["问题台账"]
-    table = _values(ws)
+    table = _table(ws)
     assert tuple(table[0]) == COLUMNS
-    assert table[1:] == EXPECTED
-    assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:R7"
-    assert ws.print_title_rows == "$1:$1"
+    assert table[1:] == _as_cells(EXPECTED)
+    assert ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:S9"
+    assert ws.print_title_rows == "$3:$3"
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (None, 0)
@@ -147,22 +170,22 @@ def test_xlsx_styling(rows: list[ProblemView], tmp_path: Path) -> None:
     write_xlsx(rows, path, tz=SHANGHAI, now=NOW)
     ws = load_workbook(path)["问题台账"]
 
-    assert all(c.font.b for c in ws[1])
-    assert {_fill(c) for c in ws[1]} == {"D9E1F2"}
-    assert ws.column_dimensions["A"].width == 6
-    assert ws.column_dimensions["F"].width >= 36
-    assert ws["F2"].alignment.wrap_text and ws["G2"].alignment.wrap_text
-    assert not ws["B2"].alignment.wrap_text
-    # Row 3 is the overdue item: every cell filled; the others have no fill.
-    assert {_fill(c) for c in ws[3]} == {"FFC7CE"}
-    assert all(c.fill.fill_type is None for r in (2, 4, 5, 6, 7) for c in ws[r])
+    assert all(c.font.b for c in ws[3])
+    assert {_fill(c) for c in ws[3]} == {"D9E1F2"}
+    assert ws.column_dimensions["A"].width == 5
+    assert ws.column_dimensions["G"].width >= 20
+    assert ws["G4"].alignment.wrap_text and ws["H4"].alignment.wrap_text
+    # Row 5 is the overdue item: every cell filled; row 7 is signed off; the rest no fill.
+    assert {_fill(c) for c in ws[5]} == {"FFC7CE"}
+    assert {_fill(c) for c in ws[7]} == {"C6EFCE"}
+    assert all(c.fill.fill_type is None for r in (4, 6, 8, 9) for c in ws[r])
 
 
 def test_user_text_never_becomes_a_formula(rows: list[ProblemView]) -> None:
     buffer = io.BytesIO()
     write_xlsx(rows, buffer, tz=SHANGHAI, now=NOW)
     buffer.seek(0)
-    cell = load_workbook(buffer)["问题台账"]["F7"]
+    cell = load_workbook(buffer)["问题台账"]["G9"]
     assert (cell.value, cell.data_type) == ("=HYPERLINK(\"http://evil\")", "s")
 
 
@@ -174,24 +197,24 @@ def test_per_unit_workbook(rows: list[ProblemView], tmp_path: Path) -> None:
     cg_sheet = "城关镇_试点__社区_综合服务中心_便民_窗口_第一党支部联合"  # 31
     assert wb.sheetnames == ["汇总", "市教育局", "市财政局", cg_sheet]
     summary = wb["汇总"]
-    assert _values(summary) == [
+    assert _table(summary) == [
         list(SUMMARY_COLUMNS),
-        ["EDU", "市教育局", 3, 1, 1, 1, 0, 1, "33.3%"],
-        ["FIN", "市财政局", 2, 1, 0, 0, 1, 0, "50.0%"],
-        ["CG", LONG_NAME, 1, 0, 1, 0, 0, 0, "0.0%"],
-        ["合计", "", 6, 2, 2, 1, 1, 1, "33.3%"],
+        ["EDU", "市教育局", 3, 1, 1, 1, 0, 1, 0.333, ""],
+        ["FIN", "市财政局", 2, 1, 0, 0, 1, 0, 0.5, ""],
+        ["CG", LONG_NAME, 1, 0, 1, 0, 0, 0, 0, ""],
+        ["合计", "", 6, 2, 2, 1, 1, 1, 0.333, ""],
     ]
-    assert summary.freeze_panes == "A2" and summary["A1"].font.b and summary["C5"].font.b
+    assert summary.freeze_panes == "A4" and summary["A3"].font.b and summary["C7"].font.b
 
     for name, expected in (("市教育局", EXPECTED[:3]), ("市财政局", EXPECTED[3:5]),
                            (cg_sheet, EXPECTED[5:])):
         ws = wb[name]
-        table = _values(ws)
+        table = _table(ws)
         assert tuple(table[0]) == COLUMNS
-        assert table[1:] == _renumber(expected), name
-        assert ws.freeze_panes == "A2"
-        assert ws.auto_filter.ref == f"A1:R{len(expected) + 1}"
-    assert {_fill(c) for c in wb["市教育局"][3]} == {"FFC7CE"}
+        assert table[1:] == _as_cells(_renumber(expected)), name
+        assert ws.freeze_panes == "A4"
+        assert ws.auto_filter.ref == f"A3:S{len(expected) + HEAD}"
+    assert {_fill(c) for c in wb["市教育局"][5]} == {"FFC7CE"}
 
 
 def test_per_unit_with_clashing_names(rows: list[ProblemView], tmp_path: Path) -> None:
@@ -204,8 +227,8 @@ def test_per_unit_with_clashing_names(rows: list[ProblemView], tmp_path: Path) -
     write_xlsx(clash, path, tz=SHANGHAI, now=NOW, per_unit=True)
     wb = load_workbook(path)
     assert wb.sheetnames == ["汇总", "办公室", "办公室(2)", "汇总(2)"]
-    assert _values(wb["办公室(2)"])[1][1] == "B-0001"
-    assert _values(wb["汇总"])[-1] == ["合计", "", 3, 2, 0, 0, 1, 0, "33.3%"]
+    assert _table(wb["办公室(2)"])[1][1] == "B-0001"
+    assert _table(wb["汇总"])[-1] == ["合计", "", 3, 2, 0, 0, 1, 0, 0.333, ""]
 
 
 def test_per_unit_refuses_rows_out_of_unit_order(rows: list[ProblemView], tmp_path: Path) -> None:
@@ -221,12 +244,12 @@ def test_empty_export(tmp_path: Path) -> None:
     write_xlsx([], path, tz=SHANGHAI, now=NOW, per_unit=True)
     wb = load_workbook(path)
     assert wb.sheetnames == ["汇总"]
-    assert _values(wb["汇总"])[1:] == [["合计", "", 0, 0, 0, 0, 0, 0, "—"]]
+    assert _table(wb["汇总"])[1:] == [["合计", "", 0, 0, 0, 0, 0, 0, "—", ""]]
 
     single = tmp_path / "single.xlsx"
     write_xlsx([], single, tz=SHANGHAI, now=NOW, title="教育局台账")
     ws = load_workbook(single)["教育局台账"]
-    assert tuple(_values(ws)[0]) == COLUMNS and ws.max_row == 1
+    assert _table(ws) == [list(COLUMNS)] and ws.max_row == HEAD + 2  # and the legend
 
 
 @pytest.mark.parametrize(
@@ -263,7 +286,7 @@ def test_csv_to_a_path(rows: list[ProblemView], tmp_path: Path) -> None:
         table = list(csv.reader(f))
     assert tuple(table[0]) == COLUMNS
     expected = [[str(v) for v in row] for row in EXPECTED]
-    expected[5][5] = "'" + expected[5][5]  # a formula-looking cell is defused for Excel
+    expected[5][6] = "'" + expected[5][6]  # a formula-looking cell is defused for Excel
     assert table[1:] == expected
 
 
@@ -274,7 +297,7 @@ def test_csv_to_a_stream(rows: list[ProblemView]) -> None:
     assert text.startswith(BOM + "序号,问题编号,")
     table = list(csv.reader(io.StringIO(text.removeprefix(BOM), newline="")))
     assert table[1:] == [[str(v) for v in row] for row in EXPECTED[:2]]
-    assert table[2][12] == "整改中（已超期）"
+    assert table[2][STATUS] == "整改中（已超期）"
 
 
 def test_rich_text_shaped_user_text_stays_text(rows: list[ProblemView], tmp_path: Path) -> None:
@@ -285,4 +308,4 @@ def test_rich_text_shaped_user_text_stays_text(rows: list[ProblemView], tmp_path
     path = tmp_path / "rich.xlsx"
     write_xlsx([replace(rows[0], description=evil, goal=evil)], path, tz=SHANGHAI, now=NOW)
     ws = load_workbook(path)["问题台账"]
-    assert (ws["F2"].value, ws["H2"].value, ws["Z2"].value) == (evil, evil, None)
+    assert (ws["G4"].value, ws["I4"].value, ws["Z4"].value) == (evil, evil, None)

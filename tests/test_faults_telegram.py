@@ -338,7 +338,7 @@ async def test_a_seeded_random_mix_of_faults_delivers_everything_deliverable_onc
     for message in sandbox.calls_to("sendMessage"):
         text = str(message.params.get("text"))
         if text.startswith("probe ") and message.status == 200:
-            assert "（迟到的提醒）" not in text
+            assert "（延迟送达）" not in text
     told = [m.text or "" for m in sandbox.sent(LIAISON)]
     for c in blocked:
         assert any(f"干部{c}" in text for text in told), c

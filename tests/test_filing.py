@@ -106,7 +106,8 @@ async def test_cancel_drops_the_draft(chat: Chat, services: Services) -> None:
     [done] = await chat.send(CADRE, "/cancel")
     assert done.text == "已取消。"
     [after] = await chat.send(CADRE, "随便说点什么")
-    assert "/file" in (after.text or "")  # back to plain help, not the filing step
+    # Back to the menu, not the filing step.
+    assert (after.text or "").startswith("需要办理什么？")
     assert services.ledger.rows() == []
 
 

@@ -59,13 +59,14 @@ async def test_request_approve_then_nudge_each_working_day_until_back(
     clock.set(local(2026, 9, 25, 10, 0))
     [ask_kind] = await chat.send(CADRE, "/leave")
     assert [b for row in chat.sandbox.buttons(ask_kind) for b, _ in row] == [
-        "事假", "病假", "年休假", "公出", "其他"]
+        "事假", "病假", "年休假", "因公外出（报备）", "其他"]
     [ask_days] = await chat.click(CADRE, "病假")
     assert "12月3日至12月5日" in (ask_days.text or "")
     [unreadable] = await chat.send(CADRE, "过几天")
     assert "没看懂" in (unreadable.text or "")
     [echo] = await chat.send(CADRE, "9月28日至9月30日")
-    assert "2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共 3 天）" in (echo.text or "")
+    assert ("2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共3天，其中工作日3天）"
+            in (echo.text or ""))
     [card] = await chat.send(CADRE, "腰伤复查")
     assert "类型：病假" in (card.text or "") and "事由：腰伤复查" in (card.text or "")
     [submitted] = await chat.click(CADRE, "提交")
@@ -93,8 +94,8 @@ async def test_request_approve_then_nudge_each_working_day_until_back(
         before = len(texts_with(chat, CADRE, NUDGE))
         await deliver_at(chat, clock, at)
         assert len(texts_with(chat, CADRE, NUDGE)) == before + (at in nudges), at
-    assert "病假（2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共 3 天））已到期" in (
-        texts_with(chat, CADRE, NUDGE)[0])
+    assert ("病假（2026年9月28日 周一 00:00 至 2026年9月30日 周三 23:59（共3天，其中工作日3天））"
+            "已到期") in texts_with(chat, CADRE, NUDGE)[0]
 
     [back] = await chat.click(CADRE, "已返岗")
     assert "已销假（病假）" in (back.text or "")
@@ -131,6 +132,7 @@ async def test_a_unit_without_a_leader_asks_the_office(chat: Chat, org: Services
     request = chat.sandbox.last(OFFICE)
     assert "市审计局 周审计：事假" in (request.text or "")
     await chat.click(OFFICE, "不批准")
+    await chat.send(OFFICE, "请先与单位协调")
     assert "未获批准（办公室）" in chat.last_text(LONER)
 
 
@@ -138,7 +140,8 @@ async def test_declined_leave_gets_no_nudge(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:
     await _request(chat, CADRE, "明天到后天")
-    [declined] = await chat.click(LEADER, "不批准")
+    await chat.click(LEADER, "不批准")
+    [declined] = await chat.send(LEADER, "年底工作多")
     assert "❌ 未批准（李局长）" in (declined.text or "")
     assert "未获批准" in chat.last_text(CADRE)
     for at in (local(2026, 11, 30, 17, 0), local(2026, 12, 1, 9, 0)):
@@ -163,7 +166,7 @@ async def test_leaders_see_who_is_away_and_who_is_late_back(
     lines = (roster.text or "").splitlines()
     assert lines == [
         "<b>正在休假（1人）</b>", "· 张三（市教育局）事假 11-27～11-30",
-        "<b>逾期未销假（1人）</b>", "· 孙干部（市教育局）事假 截至11-25，已超 3 天",
+        "<b>逾期未销假（1人）</b>", "· 孙干部（市教育局）事假 截至11-25，已超3天",
     ]
     [everyone] = await chat.send(OFFICE, "/leave")  # every unit; no unit of their own
     assert "· 张三（市教育局）" in (everyone.text or "")
@@ -171,7 +174,7 @@ async def test_leaders_see_who_is_away_and_who_is_late_back(
     [stranger] = await chat.send(99, "/leave")
     assert "还没有加入单位" in (stranger.text or "")
     other, _ask = await chat.send(OTHER_LEADER, "/leave")
-    assert "目前无人休假" in (other.text or "")
+    assert "目前无人请假" in (other.text or "")
     # A member sees no roster, only their own leave still to report back from.
     mine, _ask = await chat.send(CADRE2, "/leave")
     assert "您的事假" in (mine.text or "") and "返岗后请销假" in (mine.text or "")

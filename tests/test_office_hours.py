@@ -13,6 +13,7 @@ from bot.domain import Role
 from bot.errors import DomainError
 from bot.services.office_hours import KIND, OfficeHoursService, parse_times
 from storage.db import Database
+from tests.calendar_fixtures import NoPackage
 from tests.chat import Chat
 from tests.conftest import SHANGHAI
 
@@ -172,7 +173,7 @@ async def test_leaders_set_their_units_times_and_members_cannot(
     [bad] = await chat.send(LEADER, "/officehours 8点半")
     assert "时间格式不对" in (bad.text or "")
     [done] = await chat.send(LEADER, "/officehours 17:45 8:30")
-    assert done.text == "已将<b>市教育局</b>的上下班提醒时间设为：08:30、17:45。"
+    assert done.text == "已将<b>市教育局</b>的上下班提醒时间调整为：08:30、17:45。"
     monday = dt.date(2026, 11, 30)
     office(org).plan_day(monday)
     assert planned(org) == sorted(both(monday, MEMBER, LEADER, times=("08:30", "17:45"))
@@ -295,3 +296,32 @@ def test_parse_times_refuses_the_rest(text: str) -> None:
     with pytest.raises(DomainError) as refused:
         parse_times(text)
     assert refused.value.key == "office.bad_times"
+
+
+def test_the_warning_repeats_each_monday_and_reaches_the_admin_chat(
+    org: Services, clock: FixedClock, database: Database, db_url: str
+) -> None:
+    config = parse_config({"database": {"url": db_url}, "office_admins": [ADMIN],
+                           "telegram": {"admin_chat": -100123}})
+    warned = build_services(config, clock=clock, database=database)
+    clock.set(local(2026, 11, 30, 20, 0))
+    for day in range(1, 8):  # Tuesday 1 to Monday 7 December
+        office(warned).plan_day(dt.date(2026, 12, day))
+    assert planned(warned, "office.calendar") == sorted(
+        (who, local(2026, 12, day, 9, 0))
+        for who in (OFFICE_MEMBER, ADMIN, -100123) for day in (1, 7))
+
+
+def test_an_unknown_current_year_is_warned_about_on_mondays_all_year(
+    org: Services, clock: FixedClock, database: Database, db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.calendar.work.ChineseCalendarPackage", NoPackage)
+    config = parse_config({"database": {"url": db_url}, "office_admins": [ADMIN]})
+    unknown = build_services(config, clock=clock, database=database)
+    clock.set(local(2027, 3, 1, 7, 0))  # a Monday in March 2027, the package without 2027
+    office(unknown).plan_day(dt.date(2027, 3, 1))
+    office(unknown).plan_day(dt.date(2027, 3, 2))
+    warnings = [n for n in unknown.notify.listing() if n.kind == "office.calendar"]
+    assert {(n.chat_id, n.payload["year"]) for n in warnings} == {(OFFICE_MEMBER, 2027),
+                                                                 (ADMIN, 2027)}

@@ -212,6 +212,10 @@ async def request_leave(chat: Chat, org: Services, user: int) -> bool:
 
 
 async def approve_leave(chat: Chat, org: Services, user: int) -> bool:
+    # One request at a time: the same days asked again would overlap the last role's.
+    owner = org.membership.identify(OWNER)
+    for earlier in org.leave.mine(owner):
+        org.leave.withdraw(earlier.id, by=owner)
     request = leave_request(org)
     await press(chat, user, f"leave:ok:{request}")
     return org.leave.get(request).state == LeaveState.APPROVED  # type: ignore[union-attr]

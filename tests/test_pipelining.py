@@ -145,8 +145,9 @@ async def test_a_chat_cooling_down_is_put_aside_while_others_go(
         report = await chat.app.bot_data.sender.tick()
     assert report.sent == 5 and sandbox.stats["429"] == 0
     order = [(c.params["chat_id"]) for c in sandbox.calls_to("sendMessage")]
-    # Chat 1's second and third wait out its second each; 2 and 3 do not wait behind them.
-    assert (order[0], sorted(order[1:3]), order[3:]) == (1, [2, 3], [1, 1])
+    # Chat 1's second and third wait out its second each; 2 and 3 do not wait behind them
+    # (the first three go out together, in whatever order the loop runs them).
+    assert (sorted(order[:3]), order[3:]) == ([1, 2, 3], [1, 1])
 
 
 # -- replies first --------------------------------------------------------------------------

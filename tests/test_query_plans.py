@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event, insert, text
 
 from bot.bootstrap import Services
+from bot.config import Config, parse_config
 from bot.domain import EventKind, NoteKind, NoteState, Role, Source, Status, Track
 from bot.services.membership import Identity, UnitView
 from bot.services.notify import Planned
@@ -27,6 +28,14 @@ from storage.models import Member, Unit, User
 from storage.notify import Notification
 
 UNITS, PER_UNIT, MEMBERS = 20, 200, 50
+
+
+@pytest.fixture
+def config(db_url: str) -> Config:
+    # A campaign under way, so that the private note asks who has filed nothing this phase.
+    phases = [{"name": "查摆问题", "start": "2026-11-02", "end": "2026-12-27"}]
+    return parse_config({"database": {"url": db_url}, "office_admins": [900],
+                         "campaign": {"phases": phases}})
 TABLES = ("notifications", "problems", "problem_events", "members", "users", "units")
 
 

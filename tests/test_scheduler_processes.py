@@ -18,6 +18,7 @@ from bot.services.notify import NotificationService, Planned
 from sandbox import BotApiSandbox, SandboxServer, serve
 from storage.db import Database
 from storage.migrate import upgrade
+from tests import figures
 from tests.chat import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,7 +119,12 @@ def test_killed_mid_fan_out_then_restarted_repeats_only_what_was_in_flight(
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=10)
     received = dict(zip(chats, _received(sandbox, chats), strict=True))
-    assert {c for c, n in received.items() if n > 1} <= window
+    repeated = {c for c, n in received.items() if n > 1}
+    figures.count("fanout.kills")
+    figures.count("fanout.notes_checked", len(chats))
+    figures.count("fanout.unrecorded_at_kill", len(window))
+    figures.count("fanout.sent_twice", len(repeated))
+    assert repeated <= window
     assert max(received.values()) <= 2 and received[15] == 1
 
 

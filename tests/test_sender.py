@@ -53,7 +53,7 @@ async def test_after_downtime_recent_ones_go_once_and_old_ones_are_summarised(
         await chat.app.bot_data.sender.tick()
         texts = chat.texts(1)
     assert len(texts) == 2
-    assert texts[0].startswith("（迟到的提醒）") or texts[1].startswith("（迟到的提醒）")
+    assert texts[0].startswith("（延迟送达）") or texts[1].startswith("（延迟送达）")
     summary = next(t for t in texts if "机器人暂停期间，有2条提醒已过期" in t)
     assert summary.count("· ") == 2
     counts = chat.app.bot_data.services.notify.counts()

@@ -59,7 +59,9 @@ async def test_web_sends_a_one_time_link_that_signs_in(people: Chat,
 async def test_web_refuses_strangers_and_groups(people: Chat) -> None:
     [reply] = await people.send(STRANGER, "/web")
     assert "还没有加入" in (reply.text or "") and "href" not in (reply.text or "")
-    assert await people.send(LEADER, "/web", chat_id=EDU_GROUP) == []
+    # In a group: no sign-in link, only the way to the private chat.
+    [pointer] = await people.send(LEADER, "/web", chat_id=EDU_GROUP)
+    assert "/signin/" not in (pointer.text or "") and "私聊" in (pointer.text or "")
 
 
 async def test_over_http_there_is_no_mini_app_button(people: Chat) -> None:

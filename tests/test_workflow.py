@@ -154,10 +154,13 @@ async def test_export_in_chat_holds_exactly_the_filed_rows(chat: Chat, org: Serv
     name, data = document.document
     assert name.startswith("问题台账_EDU_") and name.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
-    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    # Under the title and the 填报 line, the header; then the rows; then the colour legend.
+    rows = [[c.value for c in row] for row in sheet.iter_rows()][2:-2]
     assert tuple(rows[0]) == COLUMNS
-    assert [(r[1], r[12]) for r in rows[1:]] == [("EDU-0001", "待整改"), ("EDU-0002", "整改中")]
-    assert rows[1][11] == "2026-12-04 15:00" and rows[2][11] == "2026-12-08 15:00"
+    assert [(r[1], r[13]) for r in rows[1:]] == [("EDU-0001", "待整改"), ("EDU-0002", "整改中")]
+    # Date cells hold the wall-clock time in the deployment's zone (Excel has no zones).
+    deadlines = [r[12].strftime("%Y-%m-%d %H:%M") for r in rows[1:]]
+    assert deadlines == ["2026-12-04 15:00", "2026-12-08 15:00"]
     assert first != second
     [denied] = await chat.send(CADRE, "/export")
     assert "只有责任领导、联络员" in (denied.text or "")

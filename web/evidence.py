@@ -12,6 +12,7 @@ from typing import Any
 
 from telegram import Bot
 from telegram.error import TelegramError
+from telegram.request import HTTPXRequest
 
 from bot.config import Config
 
@@ -55,8 +56,12 @@ class EvidenceFiles:
         token = config.token
         if not token:
             return cls(None)
-        base = config.base_url
-        bot = Bot(token, base_url=base) if base else Bot(token)
+        # The same route to the Bot API as the bot's: its server, file address and proxy.
+        proxy = config.telegram.proxy
+        bot = Bot(token, base_url=config.base_url or "https://api.telegram.org/bot",
+                  base_file_url=config.telegram.base_file_url
+                  or "https://api.telegram.org/file/bot",
+                  request=HTTPXRequest(proxy=proxy) if proxy else None)
         return cls(bot, owned=True)
 
     async def fetch(self, file_id: str) -> bytes | None:

@@ -62,7 +62,10 @@ async def workbook(request: Request) -> Response:
 
     def build() -> None:
         rows = services.board.export_rows(viewer.identity, unit_id)
-        write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title)
+        units = ([(u.code, u.name) for u in services.membership.list_units()]
+                 if everything else None)
+        write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title, units=units,
+                   papers=services.config.papers)
 
     # A large ledger takes seconds to write; other requests are answered meanwhile.
     await asyncio.to_thread(build)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # services, SQLAlchemy, python-telegram-bot behind it) is imported only when its command runs,
 # so that `--help` and usage errors answer at once.
 _ORG = ("unit", "import-units", "invite")
-_LEDGER = ("export", "reminders", "digest", "audit")
+_LEDGER = ("export", "reminders", "digest", "report", "audit")
 
 
 def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
@@ -38,6 +38,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
             note = "" if config.token else " (no token: `run` needs BOT_TOKEN or telegram.token)"
             print(f"{args.file}: ok{note}")
             return 0
+        if args.command == "init-config":
+            from bot.cli.health import init_config
+
+            return init_config(args.file, force=args.force)
         config = resolve_config(args.config)
         return _dispatch(args, config, clock)
     except ConfigError as exc:
@@ -53,11 +57,30 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return 130
 
 
+def _calendar(args: argparse.Namespace, config: Config) -> int:
+    from bot.cli.calendar import import_notice, show_year
+
+    if args.what == "import":
+        if args.file is None:
+            print("error: calendar import needs the notice's text file", file=sys.stderr)
+            return 2
+        return import_notice(config, Path(args.file), args.year)
+    if not args.what.isdigit() or not 2000 <= int(args.what) <= 2100 or args.file is not None:
+        print(f"error: calendar {args.what!r}: give a year (2000-2100) or import FILE",
+              file=sys.stderr)
+        return 2
+    return show_year(config, int(args.what))
+
+
 def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> int:
     if args.command == "run":
         from bot.cli.run import run
 
-        return run(config)
+        return run(config, metrics_port=args.metrics_port, metrics_listen=args.metrics_listen)
+    if args.command == "health":
+        from bot.cli.health import health
+
+        return health(config, clock)
     if args.command == "web":
         from bot.cli.web import serve
 
@@ -70,6 +93,8 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
         from bot.cli.data import migrate
 
         return migrate(config)
+    if args.command == "calendar":
+        return _calendar(args, config)
     if args.command in ("backup", "restore"):
         from bot.cli.data import backup_or_restore
 
@@ -82,6 +107,10 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
             from bot.cli import org
 
             return org.command(args, services)
+        if args.command == "import-ledger":
+            from bot.cli.importing import import_ledger
+
+            return import_ledger(args, services)
         if args.command in _LEDGER:
             from bot.cli import ledger
 

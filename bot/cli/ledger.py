@@ -1,4 +1,4 @@
-"""Reading the ledger and what it schedules: `export`, `audit`, `reminders` and `digest`."""
+"""Reading the ledger and what it schedules: `export`, `audit`, `reminders`, `digest`, `report`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.texts import t
 
 if TYPE_CHECKING:
     from bot.bootstrap import Services
+    from bot.reports.digest import DigestReport
 
 
 def command(args: argparse.Namespace, services: Services) -> int:
@@ -25,12 +26,18 @@ def command(args: argparse.Namespace, services: Services) -> int:
     elif args.command == "digest":
         from bot.reports.digest import DigestReport
 
-        print(plain(DigestReport(services.digest).cli(args.unit, args.send)))
+        report = DigestReport(services.digest)
+        print(plain(report.cli(args.unit, args.send)))
+        if args.chart:
+            _chart(report, args.unit, Path(args.chart))
     else:
         try:
-            _audit(services, args)
+            if args.command == "report":
+                _report(services, args)
+            else:
+                _audit(services, args)
         except DomainError as exc:
-            # The audit refuses only its arguments (an unknown unit, an unreadable --since):
+            # These refuse only their arguments (an unknown unit, an unreadable --since or --week):
             # a usage error, so 2 like argparse's.
             language = services.config.language
             print(f"error: {plain(t(language, exc.key, **exc.params))}", file=sys.stderr)
@@ -56,8 +63,28 @@ def _export(services: Services, args: argparse.Namespace) -> None:
     if fmt == "csv":
         write_csv(rows, out, tz=tz, now=now)
     else:
-        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None)
+        units = ([(u.code, u.name) for u in services.membership.list_units()]
+                 if unit is None else None)
+        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
+                   papers=services.config.papers)
     print(f"{out}: {count} rows ({fmt})")
+
+
+def _chart(report: DigestReport, unit: str | None, out: Path) -> None:
+    png = report.unit_chart(unit, report.config.language) if unit else report.city_chart(
+        report.config.language)
+    out.write_bytes(png)
+    print(f"{out}: chart ({len(png) // 1024} KB)", file=sys.stderr)
+
+
+def _report(services: Services, args: argparse.Namespace) -> None:
+    from bot.reports.brief import issue_text, write_brief
+
+    unit_id = services.digest.find_unit(args.unit)[0] if args.unit else None
+    out = Path(args.output)
+    lang = services.config.language
+    figures = write_brief(services.digest, out, unit_id=unit_id, lang=lang, week=args.week)
+    print(f"{out}: {t(lang, 'brief.masthead')} {issue_text(lang, figures)}")
 
 
 def _audit(services: Services, args: argparse.Namespace) -> None:

@@ -22,11 +22,29 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", metavar="FILE", help="YAML config (default: ./config.yaml)")
         return p
 
-    command("run", "run the bot (long polling, or webhook when configured)")
+    run = command("run", "run the bot (long polling, or webhook when configured)")
+    run.add_argument("--metrics-port", type=_positive, metavar="N", default=None,
+                     help="serve Prometheus metrics at http://127.0.0.1:N/metrics (polling; "
+                          "webhook mode serves /metrics and /healthz on its own port)")
+    run.add_argument("--metrics-listen", metavar="ADDR", default="127.0.0.1",
+                     help="the address --metrics-port binds to (default 127.0.0.1)")
+    command("health", "check the database, the schema and the sender's last tick; exit 0 or 1")
+    init = sub.add_parser("init-config", help="write the commented example config",
+                          description="write the commented example config, with fresh secrets")
+    init.add_argument("file", metavar="FILE", nargs="?", default=None,
+                      help="where (default ./config.yaml; - for stdout)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
     command("web", "serve the web dashboard alone (the bot may run elsewhere on the database)")
     check = sub.add_parser("check-config", help="validate a config file without starting")
     check.add_argument("file", metavar="FILE")
     command("migrate", "upgrade the database schema to this version")
+    cal = command("calendar", "print a year's working-day calendar, or read a holiday notice: "
+                              "calendar YEAR | calendar import NOTICE.txt")
+    cal.add_argument("what", metavar="YEAR|import", help="a year (2027), or the word import")
+    cal.add_argument("file", metavar="NOTICE.txt", nargs="?",
+                     help="with import: the text of the State Council's notice")
+    cal.add_argument("--year", type=int, default=None,
+                     help="with import: the notice's year when its title is missing")
 
     unit = command("unit", "add or list units")
     unit_sub = unit.add_subparsers(dest="unit_command", required=True, metavar="ACTION")
@@ -42,6 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = command("import-units", "create units from an xlsx or csv sheet (name, code, parent)")
     imp.add_argument("file", metavar="FILE")
+
+    led = command("import-ledger", "import a unit's own ledger from an .xlsx or .csv sheet")
+    led.add_argument("file", metavar="FILE")
+    led.add_argument("--unit", metavar="CODE",
+                     help="the unit the rows belong to (default: each row's 责任单位)")
+    led.add_argument("--dry-run", action="store_true",
+                     help="only show what would be added, updated and refused")
+    led.add_argument("--errors", metavar="OUT.xlsx",
+                     help="write the rows that cannot be imported here, with 错误原因")
+    led.add_argument("--sheet", metavar="NAME", help="the sheet to read, when there are several")
+    led.add_argument("--by", metavar="NAME", default="命令行导入",
+                     help="who imports it, for the ledger history")
 
     inv = command("invite", "print a one-time invite code and deep link for a unit")
     inv.add_argument("unit", metavar="UNIT", help="unit code or name")
@@ -66,6 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print it to stdout (default)")
     how.add_argument("--send", dest="send", action="store_true",
                      help="queue it for the running bot to send now")
+    dig.add_argument("--chart", metavar="FILE",
+                     help="also save the chart as PNG (the city's, or the unit's with --unit)")
+
+    rep = command("report", "write the 工作简报 (Word, GB/T 9704 layout) of the city or a unit")
+    rep.add_argument("--unit", metavar="CODE", help="one unit (default: the city)")
+    rep.add_argument("--week", metavar="YYYY-Www", help="a finished ISO week, e.g. 2026-W49 "
+                     "(default: the seven days up to now)")
+    rep.add_argument("-o", "--output", metavar="FILE", required=True, help="the .docx to write")
 
     aud = command("audit", "print every recorded change to the ledger, oldest first")
     aud.add_argument("--unit", metavar="CODE", help="one unit (default: every unit)")

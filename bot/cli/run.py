@@ -15,14 +15,21 @@ from bot.serving import run_until_signalled
 log = logging.getLogger(__name__)
 
 
-def run(config: Config) -> int:
+def run(config: Config, *, metrics_port: int | None = None,
+        metrics_listen: str = "127.0.0.1") -> int:
     """Block until SIGINT or SIGTERM, then shut down cleanly and return 0."""
     token = config.require_token()
-    setup_logging(token)
+    setup_logging(token, json=config.logging.format == "json", level=config.logging.level)
     ensure_schema(config)
     if config.telegram.mode == "webhook" and not config.telegram.webhook.url:
         raise ConfigError("telegram.webhook.url: required when telegram.mode is webhook")
     app = build_application(config, token=token)
+    if metrics_port is not None:
+        try:
+            app.bot_data.services.metrics.serve(metrics_port, metrics_listen)
+        except OSError as exc:
+            raise ConfigError(f"--metrics-port {metrics_port}: {exc.strerror or exc}") from None
+        log.info("metrics on http://%s:%d/metrics", metrics_listen, metrics_port)
     if config.web.enabled:
         from web.server import serve_beside
 

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 def serve(config: Config) -> int:
     """Block until SIGINT or SIGTERM; return 0."""
     config.require_web_secret()
-    setup_logging(config.token)
+    setup_logging(config.token, json=config.logging.format == "json", level=config.logging.level)
     ensure_schema(config)
     from bot.bootstrap import build_services
     from web.server import serve_alone

@@ -137,6 +137,7 @@ class Sender:
                         fault, exc.orig)
             report.storage = fault
             report.errors.append(f"database {fault}")
+        self.svc.metrics.record(report)
 
     async def _tick(self, run: Run, report: TickReport) -> None:
         notify = self.svc.notify
@@ -276,6 +277,7 @@ class Sender:
                 # Counted from the answer: the next one then arrives a second after this did.
                 self.pacer.sent(note.chat_id)
         except RetryAfter as exc:
+            self.svc.metrics.flood_waits.inc()
             await self._db(outcomes.flood_wait, note, _seconds(exc.retry_after), done)
             report.retried += 1
             return False  # the rest waits for a later run; nothing here sleeps
@@ -367,6 +369,7 @@ class Sender:
             finally:
                 self.pacer.sent(chat_id)
         except RetryAfter as exc:
+            self.svc.metrics.flood_waits.inc()
             await self._db(outcomes.summary_later, notes, _seconds(exc.retry_after), "429",
                            count_attempt=False)
             report.retried += len(notes)

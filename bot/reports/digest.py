@@ -143,10 +143,20 @@ class DigestReport:
     def city_chart(self, lang: str, at: dt.datetime | None = None) -> bytes:
         """The city chart as PNG: 整改率 by unit and the week-over-week trend."""
         from bot.reports.chart import city_chart  # matplotlib loads only when a chart is drawn
+        from bot.services.brief import weekly_trend
 
-        return city_chart(rank(self.service.city_stats(at)), self.service.city_trend(at), lang,
+        return city_chart(rank(self.service.city_stats(at)), weekly_trend(self.service, at), lang,
                           title=t(lang, "digest.chart_title", week=self.week_label(lang, at)),
-                          tz=self.tz)
+                          tz=self.tz, as_of=self.service.clock.now())
+
+    def unit_chart(self, unit_code: str, lang: str, at: dt.datetime | None = None) -> bytes:
+        """A unit's chart as PNG: its items by status and its open items by time left."""
+        from bot.reports.chart import unit_chart
+
+        s = self.service.unit_stats(self.service.find_unit(unit_code)[0], at)
+        return unit_chart(s, lang, title=t(lang, "chart.unit_title", unit=s.name,
+                                           week=self.week_label(lang, at)),
+                          tz=self.tz, as_of=self.service.clock.now())
 
     def announcement(self, lang: str, name: str, start: str) -> str | None:
         """A phase's opening message; None if the phase was taken out of the config."""
@@ -159,7 +169,8 @@ class DigestReport:
     def end_book(self) -> bytes:
         """The closing workbook: totals per unit and the 长期坚持 items handed over."""
         return summary_workbook(self.service.city_stats(), self.service.ongoing_items(),
-                                title=self.config.campaign.name)
+                                title=self.config.campaign.name, tz=self.tz,
+                                now=self.service.clock.now(), papers=self.config.papers)
 
     def end_text(self, lang: str) -> str:
         units = self.service.city_stats()

@@ -2,96 +2,87 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
+from xlsxwriter import Workbook
 
+from bot.config import PapersConfig
 from bot.domain import Status, Track
-from bot.reports.workbook import STATUS_NAMES, SUMMARY_SHEET
+from bot.reports.paper import WORKBOOK_OPTIONS, Cell, Column, Fill, Styles, Table, info_line
+from bot.reports.workbook import STATUS_NAMES, SUMMARY_SHEET, ZERO_FILED, rate_value
+from bot.services.brief import city_totals
 from bot.services.problem import ProblemView
 from bot.services.stats import UnitStats
 
 ONGOING_SHEET = "长期坚持"
 HANDED_OVER = "转入常态化监督"
-SUMMARY_HEAD = ("单位编号", "单位", "问题总数", "待整改", "整改中", "待销号", "已销号", "逾期",
-                "整改率", "立行立改", "限期整改", "长期坚持")
-ONGOING_HEAD = ("序号", "问题编号", "责任单位", "问题类别", "问题描述", "整改措施", "责任人",
-                "检查周期", "整改状态", "整改进展", "移交去向")
+SUMMARY_TABLE: tuple[Column, ...] = (
+    Column("单位编号", 9), Column("单位", 28), Column("问题总数", 8, "int"),
+    Column("待整改", 8, "int"), Column("整改中", 8, "int"), Column("待销号", 8, "int"),
+    Column("已销号", 8, "int"), Column("逾期", 7, "int"), Column("整改率", 9, "percent"),
+    Column("立行立改", 9, "int"), Column("限期整改", 9, "int"), Column("长期坚持", 9, "int"),
+    Column("备注", 10),
+)
+ONGOING_TABLE: tuple[Column, ...] = (
+    Column("序号", 5, "int"), Column("问题编号", 11), Column("责任单位", 14),
+    Column("问题类别", 10), Column("问题描述", 30), Column("整改措施", 30), Column("责任人", 8),
+    Column("检查周期", 9), Column("整改状态", 10), Column("整改进展", 24),
+    Column("移交去向", 12),
+)
+SUMMARY_HEAD = tuple(c.name for c in SUMMARY_TABLE)
+ONGOING_HEAD = tuple(c.name for c in ONGOING_TABLE)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_BOLD = Font(bold=True)
-_FILL = PatternFill(fill_type="solid", fgColor="D9E1F2")
 
 
 def _clean(value: str | None) -> str:
     return _ILLEGAL.sub("", value) if value else ""
 
 
-def _header(ws: object, names: Sequence[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for name in names:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font, cell.fill = _BOLD, _FILL
-        cells.append(cell)
-    return cells
-
-
-def _text_cell(ws: object, value: str) -> WriteOnlyCell | str:
-    # User text such as "=SUM(…)" must stay text, not become a formula.
-    if value.startswith(("=", "#")):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
-def _summary_row(s: UnitStats) -> list[str | int]:
+def _summary_row(s: UnitStats) -> list[Cell]:
     c = s.status
-    return [s.code, s.name, s.total, c[Status.PENDING], c[Status.IN_PROGRESS],
-            c[Status.AWAITING_SIGNOFF], c[Status.SIGNED_OFF], s.overdue, s.rate,
-            s.track[Track.IMMEDIATE], s.track[Track.DEADLINE], s.track[Track.ONGOING]]
+    return [s.code, _clean(s.name), s.total, c[Status.PENDING], c[Status.IN_PROGRESS],
+            c[Status.AWAITING_SIGNOFF], c[Status.SIGNED_OFF], s.overdue,
+            rate_value(s.fixed, s.total), s.track[Track.IMMEDIATE], s.track[Track.DEADLINE],
+            s.track[Track.ONGOING], ZERO_FILED if s.total == 0 and s.unit_id else ""]
 
 
 def _totals(units: Sequence[UnitStats]) -> UnitStats:
-    total = UnitStats(0, "合计", "")
-    for s in units:
-        for status, n in s.status.items():
-            total.status[status] += n
-        for track, n in s.track.items():
-            total.track[track] += n
-        total.buckets[0] += s.overdue
-    return total
+    return replace(city_totals(units), code="合计")
 
 
 def summary_workbook(units: Sequence[UnitStats], ongoing: Iterable[ProblemView],
-                     *, title: str) -> bytes:
-    """The campaign's closing book: totals per unit (汇总) and the 长期坚持 items handed over."""
-    wb = Workbook(write_only=True)
-    wb.properties.title = title
-    ws = wb.create_sheet(SUMMARY_SHEET)
-    ws.freeze_panes = "A2"
-    ws.append(_header(ws, SUMMARY_HEAD))
-    for s in units:
-        ws.append([_text_cell(ws, _clean(v)) if isinstance(v, str) else v
-                   for v in _summary_row(s)])
-    bold_total = []
-    for v in _summary_row(_totals(units)):
-        cell = WriteOnlyCell(ws, value=v)
-        cell.font = _BOLD
-        bold_total.append(cell)
-    ws.append(bold_total)
-    sheet = wb.create_sheet(ONGOING_SHEET)
-    sheet.freeze_panes = "A2"
-    sheet.append(_header(sheet, ONGOING_HEAD))
-    for n, row in enumerate(ongoing, 1):
-        period = f"每{row.checkin_days}天" if row.checkin_days else ""
-        texts = (row.number, row.unit_name, row.category, row.description,
-                 "\n".join(f"{i}. {m}" for i, m in enumerate(row.measures, 1)), row.owner_name,
-                 period, STATUS_NAMES[row.status], row.progress, HANDED_OVER)
-        sheet.append([n, *(_text_cell(sheet, _clean(v)) for v in texts)])
+                     *, title: str, tz: ZoneInfo, now: dt.datetime,
+                     papers: PapersConfig | None = None) -> bytes:
+    """The campaign's closing book (汇总, 长期坚持), printed like the ledger."""
+    papers = papers or PapersConfig()
+    local = now.astimezone(tz)
+    info = info_line(papers.office_name, local, papers.contact, papers.phone)
     buffer = io.BytesIO()
-    wb.save(buffer)
+    with tempfile.TemporaryDirectory(prefix="summary-xlsx-") as tmp:
+        wb = Workbook(buffer, {**WORKBOOK_OPTIONS, "tmpdir": tmp})
+        wb.set_properties({"title": title})
+        styles = Styles(wb, papers.sheet_font)
+        table = Table(wb, styles, SUMMARY_SHEET, SUMMARY_TABLE,
+                      title=f"{_clean(title)}工作总结汇总表", info=info)
+        for s in units:
+            table.add(_summary_row(s), Fill.DUE_SOON if s.total == 0 else Fill.NONE)
+        table.add(_summary_row(_totals(units)), bold=True)
+        table.finish(((ZERO_FILED, Fill.DUE_SOON),), autofilter=False)
+        sheet = Table(wb, styles, ONGOING_SHEET, ONGOING_TABLE,
+                      title=f"{ONGOING_SHEET}事项移交清单", info=info)
+        for n, row in enumerate(ongoing, 1):
+            period = f"每{row.checkin_days}天" if row.checkin_days else ""
+            texts = (row.number, row.unit_name, row.category, row.description,
+                     "\n".join(f"{i}. {m}" for i, m in enumerate(row.measures, 1)),
+                     row.owner_name, period, STATUS_NAMES[row.status], row.progress,
+                     HANDED_OVER)
+            sheet.add([n, *(_clean(v) for v in texts)])
+        sheet.finish()
+        wb.close()
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""The 问题台账 as an Excel workbook: one sheet, or 汇总 and a sheet per unit."""
+"""The 问题台账 as an office ledger workbook: one sheet, or 汇总 and a sheet per unit."""
 
 from __future__ import annotations
 
@@ -9,29 +9,41 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from xlsxwriter import Workbook
 
-from bot.domain import Level, Source, Status, Track
+from bot.config import PapersConfig
+from bot.domain import OPEN, Level, Source, Status, Track
+from bot.reports.paper import (
+    WORKBOOK_OPTIONS,
+    Cell,
+    Column,
+    Fill,
+    Styles,
+    Table,
+    info_line,
+    release,
+)
 from bot.services.problem import ProblemView
-from bot.services.stats import rate_text
+from bot.services.stats import FIXED, rate_text
 
 COLUMNS: tuple[str, ...] = (
-    "序号", "问题编号", "责任单位", "问题来源", "问题类别", "问题描述", "整改措施", "整改目标",
-    "整改类型", "责任领导", "责任人", "整改时限", "整改状态", "整改进展", "完成情况(佐证)",
-    "销号时间", "审核人", "备注",
+    "序号", "问题编号", "责任单位", "问题来源", "层面", "问题类别", "问题描述", "整改措施",
+    "整改目标", "整改类型", "责任领导", "责任人", "整改时限", "整改状态", "整改进展",
+    "完成情况(佐证)", "销号时间", "审核人", "备注",
 )
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "单位编号", "单位", "问题总数", "待整改", "整改中", "待销号", "已销号", "逾期", "整改率",
+    "备注",
 )
 SUMMARY_SHEET = "汇总"
 
 STATUS_NAMES: dict[Status, str] = {
     Status.PENDING: "待整改",
     Status.IN_PROGRESS: "整改中",
-    Status.AWAITING_SIGNOFF: "已整改(待销号)",
+    Status.AWAITING_SIGNOFF: "已整改（待销号）",
     Status.SIGNED_OFF: "已销号",
 }
 TRACK_NAMES: dict[Track, str] = {
@@ -59,16 +71,27 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _SHEET_MAX = 31
 
-_WIDTHS: dict[str, float] = {
-    "序号": 6, "问题编号": 14, "责任单位": 16, "问题来源": 16, "问题类别": 16, "问题描述": 40,
-    "整改措施": 40, "整改目标": 24, "整改类型": 10, "责任领导": 10, "责任人": 10,
-    "整改时限": 22, "整改状态": 18, "整改进展": 36, "完成情况(佐证)": 36, "销号时间": 17,
-    "审核人": 10, "备注": 20,
-}
-_WRAPPED = frozenset(
-    COLUMNS.index(name) for name in ("问题描述", "整改措施", "整改进展", "完成情况(佐证)")
+_DUE_SOON = dt.timedelta(days=3)
+
+# Width units for A4 landscape (a CJK character takes two): the four long texts get the room.
+LEDGER_COLUMNS: tuple[Column, ...] = (
+    Column("序号", 5, "int"), Column("问题编号", 11), Column("责任单位", 11),
+    Column("问题来源", 9), Column("层面", 5), Column("问题类别", 9), Column("问题描述", 22),
+    Column("整改措施", 22), Column("整改目标", 12), Column("整改类型", 6), Column("责任领导", 7),
+    Column("责任人", 7), Column("整改时限", 11, "date"), Column("整改状态", 9),
+    Column("整改进展", 16), Column("完成情况(佐证)", 16), Column("销号时间", 11, "datetime"),
+    Column("审核人", 7), Column("备注", 10),
 )
-_SUMMARY_WIDTHS = (12, 24, 10, 10, 10, 10, 10, 10, 10)
+SUMMARY_TABLE: tuple[Column, ...] = (
+    Column("单位编号", 10), Column("单位", 30), Column("问题总数", 9, "int"),
+    Column("待整改", 9, "int"), Column("整改中", 9, "int"), Column("待销号", 9, "int"),
+    Column("已销号", 9, "int"), Column("逾期", 9, "int"), Column("整改率", 9, "percent"),
+    Column("备注", 12),
+)
+ZERO_FILED = "零查摆"
+LEGEND: tuple[tuple[str, Fill], ...] = (
+    ("已超期", Fill.OVERDUE), ("3天内到期", Fill.DUE_SOON), ("已销号", Fill.SIGNED),
+)
 
 # -- cell values ------------------------------------------------------------------------------
 
@@ -77,20 +100,20 @@ def _when(value: dt.datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime(_TIME_FORMAT) if value is not None else ""
 
 
-def _source(row: ProblemView) -> str:
-    source = SOURCE_NAMES[row.source]
-    return f"{LEVEL_NAMES[row.level]} · {source}" if row.level is not None else source
+def _local(value: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
+    # Excel has no time zones: a cell holds the wall-clock time in the deployment's zone.
+    return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
 
 
 def _measures(measures: Sequence[str]) -> str:
     return "\n".join(f"{i}. {m}" for i, m in enumerate(measures, 1))
 
 
-def _deadline(row: ProblemView, tz: ZoneInfo) -> str:
+def _ongoing(row: ProblemView) -> str | None:
     # A date, when an ongoing item has one anyway, wins: it is what overdue() judges by.
     if row.deadline is None and row.track == Track.ONGOING:
         return f"长期坚持（每{row.checkin_days}天检查）" if row.checkin_days else "长期坚持"
-    return _when(row.deadline, tz)
+    return None
 
 
 def _status(row: ProblemView, overdue: bool) -> str:
@@ -99,8 +122,16 @@ def _status(row: ProblemView, overdue: bool) -> str:
 
 
 def _completion(row: ProblemView) -> str:
+    # A completion sent back (驳回) is not one: only an item awaiting or past sign-off shows it.
+    if row.status not in FIXED:
+        return ""
     text = row.completion or ""
     return f"{text}（佐证 {len(row.evidence)} 件）" if row.evidence else text
+
+
+def _reviewer(row: ProblemView) -> str:
+    # Whoever rejected an item did not sign it off; the name stands only under 已销号.
+    return row.reviewer_name or "" if row.status == Status.SIGNED_OFF else ""
 
 
 def _remarks(row: ProblemView) -> str:
@@ -110,23 +141,50 @@ def _remarks(row: ProblemView) -> str:
     return "；".join(parts)
 
 
-def _cells(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[str | int]:
+def _texts(row: ProblemView, overdue: bool) -> list[str]:
+    """The row's text cells, 问题编号 to 整改状态 and 整改进展 to 备注, with dates left out."""
     texts = [text or "" for text in (
-        row.number, row.unit_name, _source(row), row.category, row.description,
+        row.number, row.unit_name, SOURCE_NAMES[row.source],
+        LEVEL_NAMES[row.level] if row.level is not None else "", row.category, row.description,
         _measures(row.measures), row.goal, TRACK_NAMES[row.track], row.leader_name,
-        row.owner_name, _deadline(row, tz), _status(row, overdue), row.progress,
-        _completion(row), _when(row.signed_off_at, tz), row.reviewer_name, _remarks(row),
+        row.owner_name, _status(row, overdue), row.progress, _completion(row), _reviewer(row),
+        _remarks(row),
     )]
     # One search over the whole row: a character to drop is rare, a regex call per cell is not.
     if _ILLEGAL.search("".join(texts)):
         texts = [_ILLEGAL.sub("", text) for text in texts]
-    return [index, *texts]
+    return texts
+
+
+def _cells(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[str | int]:
+    t = _texts(row, overdue)
+    deadline = _ongoing(row) or _when(row.deadline, tz)
+    return [index, *t[:11], deadline, t[11], t[12], t[13], _when(row.signed_off_at, tz),
+            t[14], t[15]]
+
+
+def _typed(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[Cell]:
+    t = _texts(row, overdue)
+    deadline = _ongoing(row) or _local(row.deadline, tz)
+    return [index, *t[:11], deadline, t[11], t[12], t[13], _local(row.signed_off_at, tz),
+            t[14], t[15]]
+
+
+def _fill(row: ProblemView, now: dt.datetime, overdue: bool) -> Fill:
+    if overdue:
+        return Fill.OVERDUE
+    if row.status == Status.SIGNED_OFF:
+        return Fill.SIGNED
+    if row.status in OPEN and row.deadline is not None and row.deadline <= now + _DUE_SOON:
+        return Fill.DUE_SOON
+    return Fill.NONE
 
 
 def row_values(
     row: ProblemView, index: int, *, tz: ZoneInfo, now: dt.datetime | None = None,
 ) -> list[str | int]:
-    """One ledger row's cells in COLUMNS order; with `now`, an overdue row is marked 已超期."""
+    """One ledger row's cells in COLUMNS order as text (the CSV); with `now`, an overdue row is
+    marked 已超期."""
     return _cells(row, index, tz, now is not None and row.overdue(now))
 
 
@@ -170,18 +228,30 @@ class _Unit:
         self.counts[row.status] += 1
         self.overdue += overdue
 
-    def cells(self) -> list[str | int]:
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def cells(self) -> list[Cell]:
         c = self.counts
-        total = sum(c.values())
+        total = self.total
         fixed = c[Status.AWAITING_SIGNOFF] + c[Status.SIGNED_OFF]
         return [
             self.code, self.name, total, c[Status.PENDING], c[Status.IN_PROGRESS],
             c[Status.AWAITING_SIGNOFF], c[Status.SIGNED_OFF], self.overdue,
-            rate_text(fixed, total),
+            rate_value(fixed, total), ZERO_FILED if total == 0 and self.name else "",
         ]
 
 
-def _totals(units: Sequence[_Unit]) -> list[str | int]:
+def rate_value(fixed: int, total: int) -> float | str:
+    """整改率 as a cell: a fraction to show with a % format, rounded as rate_text rounds; — with
+    nothing filed."""
+    if total == 0:
+        return "—"
+    return round(float(rate_text(fixed, total).rstrip("%")) / 100, 4)
+
+
+def _totals(units: Sequence[_Unit]) -> list[Cell]:
     total = _Unit("合计", "")
     for unit in units:
         for status, n in unit.counts.items():
@@ -192,120 +262,40 @@ def _totals(units: Sequence[_Unit]) -> list[str | int]:
 
 # -- xlsx -------------------------------------------------------------------------------------
 
-# XlsxWriter's own switches that turn a plain str into a formula, URL or number; cells here are
-# written with write_string, which never does, and these stay off in case that ever changes.
-_WORKBOOK_OPTIONS: dict[str, Any] = {
-    "constant_memory": True,  # one row in memory per sheet; each sheet streams to a temp file
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
-}
-# Excel's cap on a cell's text, in UTF-16 units.
-_TEXT_MAX = 32767
-# Pixels per character of Calibri 11, the default font, as XlsxWriter counts them.
-_PX_PER_CHAR = 7
 
-_HEADER_FORMAT: dict[str, Any] = {
-    "bold": True, "pattern": 1, "fg_color": "#D9E1F2",
-    "align": "center", "valign": "vcenter", "text_wrap": True,
-}
-# Excel's own "light red fill", so an overdue row looks like conditional formatting would.
-_OVERDUE_FORMAT: dict[str, Any] = {"pattern": 1, "fg_color": "#FFC7CE"}
+def ledger_title(unit: str) -> str:
+    return f"{unit}作风问题整改台账"
 
 
-class _Styles:
-    """The workbook's cell formats, made once; the per-column lists run in COLUMNS order."""
+class _Book:
+    """What every sheet of one workbook shares: styles, the clock, the 填报 details."""
 
-    def __init__(self, wb: Workbook) -> None:
-        self.header = wb.add_format(_HEADER_FORMAT)
-        self.bold = wb.add_format({"bold": True})
-        wrap = wb.add_format({"text_wrap": True})
-        overdue = wb.add_format(_OVERDUE_FORMAT)
-        overdue_wrap = wb.add_format({**_OVERDUE_FORMAT, "text_wrap": True})
-        self.normal: list[Any] = [wrap if i in _WRAPPED else None for i in range(len(COLUMNS))]
-        self.overdue: list[Any] = [
-            overdue_wrap if i in _WRAPPED else overdue for i in range(len(COLUMNS))
-        ]
+    def __init__(self, wb: Workbook, tz: ZoneInfo, now: dt.datetime,
+                 papers: PapersConfig) -> None:
+        self.wb = wb
+        self.tz = tz
+        self.now = now
+        self.papers = papers
+        self.styles = Styles(wb, papers.sheet_font)
 
+    def info(self, unit: str) -> str:
+        return info_line(unit, self.now.astimezone(self.tz), self.papers.contact,
+                         self.papers.phone)
 
-def _write_text(ws: Any, row: int, col: int, text: str, style: Any) -> None:
-    # Always write_string: user text such as "=SUM(…)" or "#N/A" must stay text.
-    if "\r" in text:
-        # XlsxWriter would store a CR as "_x000D_", which Excel shows as a line break but other
-        # readers (openpyxl, a re-import) take literally; XML reads a raw CR as a newline anyway.
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) > _TEXT_MAX // 2 and _utf16_len(text) > _TEXT_MAX:
-        text = text.encode("utf-16-le")[: 2 * _TEXT_MAX].decode("utf-16-le", "ignore")
-    if text.startswith("<r>") and text.endswith("</r>"):
-        # XlsxWriter copies a string shaped like this verbatim into the sheet XML as
-        # pre-built rich text; split into plain runs it is escaped like any other text.
-        runs = (text[:1], text[1:-1], text[-1:])
-        ws.write_rich_string(row, col, *runs, *([style] if style is not None else []))
-    else:
-        ws.write_string(row, col, text, style)
+    def ledger_sheet(self, name: str, unit: str, rows: Iterable[ProblemView],
+                     tally: _Unit | None = None) -> None:
+        table = Table(self.wb, self.styles, name, LEDGER_COLUMNS, title=ledger_title(unit),
+                      info=self.info(unit))
+        now, tz = self.now, self.tz
+        for count, row in enumerate(rows, 1):
+            overdue = row.overdue(now)
+            if tally is not None:
+                tally.add(row, overdue)
+            table.add(_typed(row, count, tz, overdue), _fill(row, now, overdue))
+        table.finish(LEGEND)
 
 
-def _write_row(
-    ws: Any, row: int, values: Sequence[str | int], styles: Sequence[Any], *, blanks: bool,
-) -> None:
-    """One row; with `blanks` its empty cells are written too, so a fill covers the row."""
-    for col, (value, style) in enumerate(zip(values, styles, strict=True)):
-        if isinstance(value, int):
-            ws.write_number(row, col, value, style)
-        elif value:
-            _write_text(ws, row, col, value, style)
-        elif blanks:
-            ws.write_blank(row, col, None, style)
-
-
-def _header(ws: Any, names: Sequence[str], widths: Sequence[float], style: Any) -> None:
-    ws.freeze_panes(1, 0)
-    for col, width in enumerate(widths):
-        # In pixels: set_column would add Excel's cell padding to the stored width, and these
-        # widths are meant as stored (openpyxl's meaning), e.g. 6 for the 序号 column.
-        ws.set_column_pixels(col, col, round(width * _PX_PER_CHAR))
-    for col, name in enumerate(names):
-        ws.write_string(0, col, name, style)
-
-
-def _release(ws: Any) -> None:
-    """Close a finished sheet's temp file; XlsxWriter reopens it when the workbook is saved.
-
-    Without this every sheet holds an open file until then, one per unit in a city's workbook.
-    """
-    close = getattr(ws, "_opt_close", None)
-    if close is not None:
-        close()
-
-
-def _ledger_sheet(
-    wb: Workbook, styles: _Styles, title: str, rows: Iterable[ProblemView], tz: ZoneInfo,
-    now: dt.datetime, tally: _Unit | None = None,
-) -> None:
-    ws = wb.add_worksheet(title)
-    # Offices print the ledger: landscape, one page wide, header repeated on every page.
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    _header(ws, COLUMNS, [_WIDTHS[name] for name in COLUMNS], styles.header)
-    count = 0
-    for count, row in enumerate(rows, 1):
-        overdue = row.overdue(now)
-        if tally is not None:
-            tally.add(row, overdue)
-        cells = _cells(row, count, tz, overdue)
-        if overdue:
-            _write_row(ws, count, cells, styles.overdue, blanks=True)
-        else:
-            _write_row(ws, count, cells, styles.normal, blanks=False)
-    ws.autofilter(0, 0, count, len(COLUMNS) - 1)
-    _release(ws)
-
-
-def _unit_sheets(
-    wb: Workbook, styles: _Styles, rows: Iterable[ProblemView], tz: ZoneInfo, now: dt.datetime,
-    taken: set[str],
-) -> list[_Unit]:
+def _unit_sheets(book: _Book, rows: Iterable[ProblemView], taken: set[str]) -> list[_Unit]:
     """One sheet per unit, written in a single pass; each unit's rows must come together."""
     units: list[_Unit] = []
     seen: set[int] = set()
@@ -317,50 +307,70 @@ def _unit_sheets(
         first = next(group)
         unit = _Unit(first.unit_code, first.unit_name)
         unit_rows = itertools.chain([first], group)  # noqa: B031 - the group is read once
-        _ledger_sheet(wb, styles, sheet_name(unit.name, taken), unit_rows, tz, now, tally=unit)
+        book.ledger_sheet(sheet_name(unit.name, taken), _ILLEGAL.sub("", unit.name), unit_rows,
+                          tally=unit)
         units.append(unit)
     return units
 
 
-def _summary_rows(ws: Any, styles: _Styles, units: Sequence[_Unit]) -> None:
-    plain = [None] * len(SUMMARY_COLUMNS)
-    for n, unit in enumerate(units, 1):
-        _write_row(ws, n, unit.cells(), plain, blanks=False)
-    bold = [styles.bold] * len(SUMMARY_COLUMNS)
-    _write_row(ws, len(units) + 1, _totals(units), bold, blanks=True)
-    _release(ws)
+def _every_unit(filed: Sequence[_Unit], listed: Sequence[tuple[str, str]] | None) -> list[_Unit]:
+    """The units with rows, and (in `listed` order) those with none: 汇总 lists every unit."""
+    if listed is None:
+        return list(filed)
+    by_code = {u.code: u for u in filed}
+    out = [by_code.pop(code) if code in by_code else _Unit(code, name) for code, name in listed]
+    return out + list(by_code.values())
+
+
+def _summary_sheet(book: _Book, ws_table: Table, units: Sequence[_Unit]) -> None:
+    for unit in units:
+        cells = [_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in unit.cells()]
+        ws_table.add(cells, Fill.DUE_SOON if unit.total == 0 else Fill.NONE)
+    ws_table.add(_totals(units), bold=True)
+    ws_table.finish(((ZERO_FILED, Fill.DUE_SOON),), autofilter=False)
+
+
+SUMMARY_TITLE = "作风问题整改情况汇总表"
 
 
 def write_xlsx(
     rows: Iterable[ProblemView], target: str | Path | BinaryIO, *, tz: ZoneInfo,
     now: dt.datetime, per_unit: bool = False, title: str = "问题台账",
+    units: Sequence[tuple[str, str]] | None = None, papers: PapersConfig | None = None,
 ) -> None:
-    """Write the ledger as xlsx, streaming (XlsxWriter's constant_memory) so 100k rows keep
-    memory flat; `target` is a path or a binary stream such as BytesIO.
+    """Write the ledger as an A4-landscape office ledger, streaming (XlsxWriter's
+    constant_memory) so 100k rows keep memory flat; `target` is a path or a binary stream.
 
-    per_unit=False: one sheet named `title`. per_unit=True: a "汇总" sheet with counts and
-    整改率 per unit, then one sheet per unit named after it. Dates are text in `tz`.
+    per_unit=False: one sheet named `title` (one unit's rows). per_unit=True: a 汇总 sheet
+    with counts and 整改率 for every unit in `units` (code, name) and every unit with rows,
+    then one sheet per unit with rows. Dates are date cells in `tz`.
     """
+    papers = papers or PapersConfig()
     # Sheets stream their rows to temp files until close() zips them into `target`; a private
     # folder for those files is removed however the export ends.
     with tempfile.TemporaryDirectory(prefix="ledger-xlsx-") as tmp:
-        wb = Workbook(target, {**_WORKBOOK_OPTIONS, "tmpdir": tmp})
+        wb = Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": tmp})
         try:
             wb.set_properties({"title": title})
-            styles = _Styles(wb)
+            book = _Book(wb, tz, now, papers)
             taken: set[str] = set()
             if per_unit:
                 # 汇总 is the first tab but is filled last: the unit sheets stream first and
                 # leave only their counts behind, so no unit's rows are held in memory.
                 taken.add(SUMMARY_SHEET.casefold())
-                summary = wb.add_worksheet(SUMMARY_SHEET)
-                _header(summary, SUMMARY_COLUMNS, _SUMMARY_WIDTHS, styles.header)
-                units = _unit_sheets(wb, styles, rows, tz, now, taken)
-                _summary_rows(summary, styles, units)
+                office = papers.office_name
+                summary = Table(wb, book.styles, SUMMARY_SHEET, SUMMARY_TABLE,
+                                title=SUMMARY_TITLE, info=book.info(office))
+                filed = _unit_sheets(book, rows, taken)
+                _summary_sheet(book, summary, _every_unit(filed, units))
             else:
-                _ledger_sheet(wb, styles, sheet_name(title, taken), rows, tz, now)
+                iterator = iter(rows)
+                first = next(iterator, None)
+                unit = _ILLEGAL.sub("", first.unit_name) if first is not None else title
+                chained = itertools.chain([first], iterator) if first is not None else iterator
+                book.ledger_sheet(sheet_name(title, taken), unit, chained)
             wb.close()
         finally:
             if not wb.fileclosed:  # failed before or while saving: nothing left open
                 for ws in wb.worksheets():
-                    _release(ws)
+                    release(ws)

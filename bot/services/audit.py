@@ -34,6 +34,8 @@ class AuditEntry:
     from_status: Status | None
     to_status: Status | None
     note: str | None
+    # The deadline the change set (a 驳回's new 整改时限), when it set one.
+    deadline: dt.datetime | None = None
 
 
 class AuditService:
@@ -71,7 +73,8 @@ class AuditService:
         query = (
             select(ProblemEvent.id, ProblemEvent.at, Unit.code, Unit.name, Problem.number,
                    ProblemEvent.actor_id, ProblemEvent.actor_name, ProblemEvent.kind,
-                   ProblemEvent.from_status, ProblemEvent.to_status, ProblemEvent.note)
+                   ProblemEvent.from_status, ProblemEvent.to_status, ProblemEvent.note,
+                   ProblemEvent.details)
             .join(Problem, Problem.id == ProblemEvent.problem_id)
             .join(Unit, Unit.id == Problem.unit_id)
             .order_by(ProblemEvent.at, ProblemEvent.id)
@@ -84,12 +87,19 @@ class AuditService:
             query = query.limit(limit)
         with self.db.read() as conn:
             for row in conn.execution_options(yield_per=2000).execute(query):
-                yield AuditEntry(*row)
+                (event_id, at, code, name, number, actor_id, actor_name, kind, before, after,
+                 note, details) = row
+                written = (details or {}).get("deadline")
+                deadline = dt.datetime.fromisoformat(written) if isinstance(written, str) \
+                    else None
+                yield AuditEntry(event_id, at, code, name, number, actor_id, actor_name, kind,
+                                 before, after, note, deadline)
 
 
 # -- rendering (the CLI prints these) -------------------------------------------------------
 
-HEADER = ("time", "unit", "number", "actor", "actor_id", "kind", "from", "to", "note")
+HEADER = ("time", "unit", "number", "actor", "actor_id", "kind", "from", "to", "note",
+          "deadline")
 
 
 def _cells(e: AuditEntry, tz: ZoneInfo, labels: dict[str, str]) -> list[str]:
@@ -100,6 +110,7 @@ def _cells(e: AuditEntry, tz: ZoneInfo, labels: dict[str, str]) -> list[str]:
         f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}", e.unit_code, e.number, e.actor_name,
         str(e.actor_id) if e.actor_id else "-", labels.get(f"event.{e.kind.value}", e.kind.value),
         status(e.from_status), status(e.to_status), e.note or "",
+        f"{e.deadline.astimezone(tz):%Y-%m-%d %H:%M}" if e.deadline else "",
     ]
 
 
@@ -122,6 +133,8 @@ def render_text(
         cells = _cells(e, tz, labels)
         change = f"{cells[6]} → {cells[7]}" if cells[6] else cells[7]
         note = " ".join(cells[8].split())
+        if cells[9]:
+            note = labels.get("audit.deadline", "{deadline}").format(deadline=cells[9]) + note
         if width(note) > note_width:
             while width(note) > note_width - 1:
                 note = note[:-1]

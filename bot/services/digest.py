@@ -223,7 +223,9 @@ class DigestService:
 
     def _non_filers(self, conn: object, unit_id: int, today: dt.date) -> tuple[list[str], dt.date]:
         window = self.campaign.filing_window(today)
-        first = window[0] if window else dt.date(1970, 1, 1)
+        if window is None:  # no phases configured: no phase anyone could be behind in
+            return [], today
+        first = window[0]
         if first > today:  # the campaign has not started: nobody is behind yet
             return [], first
         since = dt.datetime.combine(first, dt.time(0), tzinfo=self.tz)
@@ -286,20 +288,26 @@ class DigestService:
                 .join(Unit, Unit.id == GroupChat.unit_id).where(GroupChat.active.is_(True))
                 .order_by(Unit.code, GroupChat.chat_id))]
 
-    def _overseers(self) -> list[tuple[int, int, str]]:
+    def _overseers(self, roles: tuple[Role, ...] = (Role.LEADER, Role.LIAISON),
+                   ) -> list[tuple[int, int, str]]:
         with self.db.read() as conn:
             return [(p, u, code) for p, u, code in conn.execute(
                 select(Member.user_id, Unit.id, Unit.code).join(Unit, Unit.id == Member.unit_id)
-                .where(Member.role.in_((Role.LEADER, Role.LIAISON)))
+                .where(Member.role.in_(roles))
                 .order_by(Unit.code, Member.user_id))]
 
     def week_plan(self, slot: Slot, now: dt.datetime) -> list[Planned]:
         """This week's digests: each bound group, each unit's leaders and liaisons, the office."""
         due, at, label = self._due(slot.at, now), slot.at.isoformat(), slot.label
         subject = f"digest:{label}"
+        groups = self._unit_groups()
+        with_group = {unit_id for _, unit_id, _ in groups}
+        # A unit with no group chat bound still gets its digest: to its leaders, privately.
+        leaders = [(person, unit_id, code) for person, unit_id, code
+                   in self._overseers((Role.LEADER,)) if unit_id not in with_group]
         plans = [Planned(key=f"digest:{code}:{label}:{chat}", chat_id=chat, kind=UNIT_KIND,
                          due_at=due, payload={"unit_id": unit_id, "at": at}, subject=subject)
-                 for chat, unit_id, code in self._unit_groups()]
+                 for chat, unit_id, code in [*groups, *leaders]]
         plans += [Planned(key=f"digest.private:{code}:{label}:{person}", chat_id=person,
                           kind=PRIVATE_KIND, due_at=due, payload={"unit_id": unit_id, "at": at},
                           subject=subject)
@@ -370,8 +378,11 @@ class DigestService:
         year, week, _ = now.astimezone(self.tz).isocalendar()
         slot = Slot(year, week, now)
         stamp = f"manual{now.astimezone(self.tz):%Y%m%dT%H%M%S}"
-        plans = [Planned(key=p.key.replace(slot.label, stamp), chat_id=p.chat_id, kind=p.kind,
-                         due_at=now, payload=p.payload, subject=p.subject)
+        # Group and city digests go again under one-off keys; a person's private note keeps its
+        # week's key, so one already planned or sent this week is not sent twice.
+        plans = [Planned(key=p.key if p.kind == PRIVATE_KIND else p.key.replace(slot.label, stamp),
+                         chat_id=p.chat_id, kind=p.kind, due_at=now, payload=p.payload,
+                         subject=p.subject)
                  for p in self.week_plan(slot, now)
                  if unit is None or p.payload.get("unit_id") in (None, unit[0])]
         if unit is not None:

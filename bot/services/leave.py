@@ -13,18 +13,26 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.domain import DialogRef, LeaveKind, LeaveState, NoteKind, Role
 from bot.errors import DomainError
+from bot.services.approvers import approvers
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.dialogs import end_dialog
 from storage.leave import LeaveRequest
-from storage.models import Member, Unit
+from storage.models import Unit
 
 # The first nudge on the last day of leave, then one each working day until reported back.
 LAST_DAY_AT = dt.time(17, 0)
 WORKDAY_AT = dt.time(9, 0)
 MAX_REASON = 500
+# Sick leave may be asked after the fact (补假), up to this many days back.
+SICK_BACK_DAYS = 30
+
+
+def retroactive(kind: LeaveKind, first_day: dt.date, today: dt.date) -> bool:
+    """补假: sick leave that began before today (allowed within SICK_BACK_DAYS)."""
+    return kind == LeaveKind.SICK and first_day < today
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,9 @@ class LeaveView:
     state: LeaveState
     decided_by_name: str | None
     returned_at: dt.datetime | None
+    answer: str | None = None  # why it was not approved
+    decided_by: int | None = None
+    created_at: dt.datetime | None = None
 
     @property
     def days(self) -> int:
@@ -67,7 +78,8 @@ def subject(request_id: int) -> str:
 
 def _view(r: LeaveRequest, unit_name: str) -> LeaveView:
     return LeaveView(r.id, r.unit_id, unit_name, r.user_id, r.user_name, r.kind, r.first_day,
-                     r.last_day, r.reason, r.state, r.decided_by_name, r.returned_at)
+                     r.last_day, r.reason, r.state, r.decided_by_name, r.returned_at, r.answer,
+                     r.decided_by, r.created_at)
 
 
 class LeaveService:
@@ -91,7 +103,13 @@ class LeaveService:
         """Save a pending request and send it to the unit's leaders (else to the office)."""
         if by.unit is None:
             raise DomainError("leave.no_unit")
-        if last_day < first_day or last_day < self.today():
+        today = self.today()
+        if last_day < first_day:
+            raise DomainError("leave.past")
+        if kind == LeaveKind.SICK:
+            if first_day < today - dt.timedelta(days=SICK_BACK_DAYS):
+                raise DomainError("leave.too_far_back", days=SICK_BACK_DAYS)
+        elif last_day < today:
             raise DomainError("leave.past")
         now = self.clock.now()
         with self.db.unit() as uow:
@@ -100,6 +118,14 @@ class LeaveService:
             approvers = self._approvers(s, by.unit.id, by.user_id)
             if not approvers:
                 raise DomainError("leave.no_approver")
+            overlap = s.scalars(select(LeaveRequest).where(
+                LeaveRequest.user_id == by.user_id,
+                LeaveRequest.state.in_((LeaveState.PENDING, LeaveState.APPROVED)),
+                LeaveRequest.first_day <= last_day, LeaveRequest.last_day >= first_day,
+            ).limit(1)).first()
+            if overlap is not None:
+                raise DomainError("leave.overlap", first=f"{overlap.first_day:%m-%d}",
+                                  last=f"{overlap.last_day:%m-%d}")
             request = LeaveRequest(
                 unit_id=by.unit.id, user_id=by.user_id, user_name=by_name[:200], kind=kind,
                 first_day=first_day, last_day=last_day, reason=reason[:MAX_REASON],
@@ -112,20 +138,36 @@ class LeaveService:
                              conn=uow.conn)
             return Submitted(view, approvers)
 
-    def decide(self, request_id: int, *, by: Identity, by_name: str, approve: bool) -> LeaveView:
-        """Approve or decline; the applicant hears the outcome, approved leave gets its nudges."""
+    def check_decider(self, request_id: int, *, by: Identity) -> LeaveView:
+        """Refuse now (as decide would) whoever may not decide this request: asked before the
+        reason for 不批准 is typed."""
+        with self.db.uow() as s:
+            request, unit_name = self._load(s, request_id)
+            self._may_decide(request, by)
+            return _view(request, unit_name)
+
+    @staticmethod
+    def _may_decide(request: LeaveRequest, by: Identity) -> None:
+        if by.user_id == request.user_id:
+            raise DomainError("leave.own")
+        same_unit = by.unit is not None and by.unit.id == request.unit_id
+        if not (by.role is Role.OFFICE or (by.role is Role.LEADER and same_unit)):
+            raise DomainError("leave.denied")
+        if request.state != LeaveState.PENDING:
+            raise DomainError("leave.decided_already", who=request.decided_by_name or "")
+
+    def decide(self, request_id: int, *, by: Identity, by_name: str, approve: bool,
+               answer: str | None = None, dialog: DialogRef | None = None) -> LeaveView:
+        """Approve or decline (with the reason, when given); the applicant hears the outcome,
+        approved leave gets its nudges."""
         now = self.clock.now()
         with self.db.unit() as uow:
             s = uow.session
             request, unit_name = self._load(s, request_id)
-            if by.user_id == request.user_id:
-                raise DomainError("leave.own")
-            same_unit = by.unit is not None and by.unit.id == request.unit_id
-            if not (by.role is Role.OFFICE or (by.role is Role.LEADER and same_unit)):
-                raise DomainError("leave.denied")
-            if request.state != LeaveState.PENDING:
-                raise DomainError("leave.decided_already", who=request.decided_by_name or "")
+            self._may_decide(request, by)
+            end_dialog(uow, dialog)
             request.state = LeaveState.APPROVED if approve else LeaveState.DECLINED
+            request.answer = None if approve else ((answer or "").strip()[:MAX_REASON] or None)
             request.decided_by, request.decided_by_name = by.user_id, by_name[:200]
             request.decided_at = now
             view = _view(request, unit_name)
@@ -148,7 +190,28 @@ class LeaveService:
                 raise DomainError("leave.not_approved")
             if request.returned_at is not None:
                 raise DomainError("leave.back_already")
-            request.returned_at = self.clock.now()
+            now = self.clock.now()
+            request.returned_at = now
+            view = _view(request, unit_name)
+            self.notify.cancel_subject(subject(view.id), conn=uow.conn)
+            # Whoever approved it hears that the person is back.
+            if request.decided_by and request.decided_by != request.user_id:
+                self.notify.plan([Planned(f"leave{view.id}:returned", request.decided_by,
+                                          NoteKind.LEAVE_RETURNED, now, {"leave": view.id})],
+                                 conn=uow.conn)
+            return view
+
+    def withdraw(self, request_id: int, *, by: Identity) -> LeaveView:
+        """撤回: the applicant takes back a request not yet decided, or leave not yet begun."""
+        with self.db.unit() as uow:
+            s = uow.session
+            request, unit_name = self._load(s, request_id)
+            if by.user_id != request.user_id:
+                raise DomainError("leave.not_yours")
+            started = request.state == LeaveState.APPROVED and request.first_day <= self.today()
+            if request.state not in (LeaveState.PENDING, LeaveState.APPROVED) or started:
+                raise DomainError("leave.not_withdrawable")
+            request.state = LeaveState.WITHDRAWN
             view = _view(request, unit_name)
             self.notify.cancel_subject(subject(view.id), conn=uow.conn)
             return view
@@ -201,6 +264,22 @@ class LeaveService:
         return Roster(away=[r for r in out if r.last_day >= today],
                       late=[r for r in out if r.last_day < today])
 
+    def waiting_for(self, by: Identity) -> list[LeaveView]:
+        """Requests still to be decided that `by` decides (or, a liaison, follows up)."""
+        query = self._query().where(LeaveRequest.state == LeaveState.PENDING)
+        if by.role is not Role.OFFICE:
+            if by.unit is None:
+                return []
+            query = query.where(LeaveRequest.unit_id == by.unit.id)
+        out = []
+        with self.db.uow() as s:
+            for r, name in s.execute(query.order_by(LeaveRequest.id).limit(100)):
+                deciders = approvers(s, r.unit_id, excluded=(r.user_id,),
+                                     office_admins=self.office_admins)
+                if by.user_id in deciders or by.role is Role.LIAISON:
+                    out.append(_view(r, name))
+        return out
+
     # -- helpers -----------------------------------------------------------------------------
 
     @staticmethod
@@ -221,12 +300,4 @@ class LeaveService:
 
     def _approvers(self, s: Session, unit_id: int, applicant: int) -> tuple[int, ...]:
         """The unit's leaders; a unit without one (or a lone leader asking) goes to the office."""
-        leaders = s.scalars(select(Member.user_id).where(
-            Member.unit_id == unit_id, Member.role == Role.LEADER).order_by(Member.id))
-        chosen = [uid for uid in leaders if uid != applicant]
-        if not chosen:
-            office = s.scalars(select(Member.user_id).where(Member.role == Role.OFFICE)
-                               .order_by(Member.id))
-            chosen = [uid for uid in dict.fromkeys([*sorted(self.office_admins), *office])
-                      if uid != applicant]
-        return tuple(chosen)
+        return approvers(s, unit_id, excluded=(applicant,), office_admins=self.office_admins)

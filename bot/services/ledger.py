@@ -3,46 +3,72 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Integer,
+    bindparam,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
-from bot.domain import OPEN, DialogRef, EventKind, Level, NoteKind, Role, Source, Status, Track
+from bot.domain import (
+    OPEN,
+    DialogRef,
+    EventKind,
+    Level,
+    NoteKind,
+    Role,
+    Source,
+    Status,
+    Track,
+    problem_number,
+)
 from bot.errors import DomainError
 from bot.permissions import Action, can
-from bot.services.ledger_reads import LedgerReads
+from bot.services.extensions import Extension, LedgerExtensions
+from bot.services.ledger_base import LedgerBase, Replanner, notice_subject, owners
 from bot.services.membership import Identity
-from bot.services.notify import NotificationService, Planned
+from bot.services.notify import Planned
 from bot.services.problem import Draft, ProblemView, view
-from storage.db import Database
 from storage.dialogs import end_dialog, take_dialog
 from storage.ledger import Problem, ProblemEvent
 from storage.models import Member, Unit
 from storage.uow import UnitOfWork
 
-# Called inside the transaction of every change that can alter an item's reminders.
-Replanner = Callable[[Connection, ProblemView], object]
+__all__ = ["DoneReport", "Extension", "LedgerBase", "LedgerService", "Replanner",
+           "notice_subject", "owners"]
 
 # The next number of a unit, taken with the unit's row locked until the filing commits: two
 # confirms at once (two instances) wait for each other instead of one failing on the unique
-# index. Rows put in without the counter (a bulk load) are never numbered over.
+# index. Rows put in without the counter (a bulk load) are never numbered over. An import
+# takes a block of `count` numbers in the same statement.
 _HIGHEST = (select(func.coalesce(func.max(Problem.seq), 0))
             .where(Problem.unit_id == bindparam("unit")).scalar_subquery())
+_COUNT: BindParameter[int] = bindparam("count", type_=Integer)
 _NEXT_SEQ = (update(Unit).where(Unit.id == bindparam("unit"))
-             .values(problem_seq=case((Unit.problem_seq >= _HIGHEST, Unit.problem_seq + 1),
-                                      else_=_HIGHEST + 1))
+             .values(problem_seq=case((Unit.problem_seq >= _HIGHEST, Unit.problem_seq + _COUNT),
+                                      else_=_HIGHEST + _COUNT))
              .returning(Unit.problem_seq))
 _INSERT_PROBLEM = insert(Problem).returning(Problem.id)
 _INSERT_EVENT = insert(ProblemEvent)
 
 
-def notice_subject(problem_id: int) -> str:
-    """The subject of an item's notices (sign-off cards, outcomes): not dropped by a replan."""
-    return f"problem-notice:{problem_id}"
+# New items are announced to the unit's leaders at most this often.
+ANNOUNCE_EVERY = dt.timedelta(minutes=30)
+
+
+def reserve_numbers(conn: Connection, unit_id: int, count: int) -> int:
+    """Take the unit's next `count` problem numbers from its counter; return the first."""
+    last: int = conn.execute(_NEXT_SEQ, {"unit": unit_id, "count": count}).scalar_one()
+    return last - count + 1
 
 
 @dataclass(frozen=True)
@@ -51,21 +77,8 @@ class DoneReport:
     reviewers: tuple[int, ...]
 
 
-class LedgerService(LedgerReads):
-    def __init__(
-        self, db: Database, clock: Clock, *, page_size: int = 8, replan: Replanner | None = None,
-        notify: NotificationService | None = None,
-    ) -> None:
-        super().__init__(db, clock, page_size=page_size)
-        self.replan = replan
-        self.notify = notify
-
-    def _replanned(self, s: Session, problem: Problem) -> ProblemView:
-        s.flush()
-        current = view(problem)
-        if self.replan is not None:
-            self.replan(s.connection(), current)
-        return current
+class LedgerService(LedgerExtensions):
+    """Filing and the workflow of an item: progress, completion, sign-off or 驳回, 延期."""
 
     # -- filing ------------------------------------------------------------------------------
 
@@ -112,8 +125,8 @@ class LedgerService(LedgerReads):
         # identity map. The unique (unit, seq) index still guards the numbering.
         with self.db.joined(uow) as own:
             conn = own.conn
-            seq = conn.execute(_NEXT_SEQ, {"unit": unit.id}).scalar_one()
-            values.update(seq=seq, number=f"{unit.code}-{seq:04d}")
+            seq = reserve_numbers(conn, unit.id, 1)
+            values.update(seq=seq, number=problem_number(unit.code, seq))
             problem_id = conn.execute(_INSERT_PROBLEM, values).scalar_one()
             conn.execute(_INSERT_EVENT, {
                 "problem_id": problem_id, "at": now, "actor_id": by.user_id,
@@ -128,7 +141,27 @@ class LedgerService(LedgerReads):
             )
             if self.replan is not None:
                 self.replan(conn, current)
-            return current
+            self._announce(conn, current, by.user_id)
+        if self.metrics is not None:  # counted once committed
+            self.metrics.filings.inc()
+        return current
+
+    def _announce(self, conn: Connection, problem: ProblemView, filer: int) -> None:
+        """Tell the unit's leaders of a new item, batched: one note each per filing, due at the
+        end of its ANNOUNCE_EVERY window; the first of a window lists them all, the rest go
+        unsent (handlers.ledger.render_new). Distinct keys: filings never contend."""
+        if self.notify is None:
+            return
+        leaders = conn.execute(select(Member.user_id).where(
+            Member.unit_id == problem.unit_id, Member.role == Role.LEADER)).scalars()
+        step = ANNOUNCE_EVERY.total_seconds()
+        due = dt.datetime.fromtimestamp((problem.created_at.timestamp() // step + 1) * step,
+                                        dt.UTC)
+        self.notify.plan([
+            Planned(key=f"p{problem.id}:new:{leader}", chat_id=leader,
+                    kind=NoteKind.NEW_PROBLEMS, due_at=due,
+                    payload={"problem_id": problem.id, "unit_id": problem.unit_id})
+            for leader in leaders if leader != filer], conn=conn)
 
     # -- workflow ----------------------------------------------------------------------------
 
@@ -227,59 +260,3 @@ class LedgerService(LedgerReads):
             self._tell(uow, current, NoteKind.SIGNOFF_REJECTED, owners(current), by=by_name,
                        reason=reason)
             return current
-
-    # -- helpers -----------------------------------------------------------------------------
-
-    def _tell(self, uow: UnitOfWork, problem: ProblemView, kind: NoteKind,
-              chats: tuple[int, ...], **payload: Any) -> None:
-        """Plan a notice about the item in this transaction; the sender delivers it."""
-        if self.notify is None or not chats:
-            return
-        now = self.clock.now()
-        self.notify.plan([
-            Planned(key=f"p{problem.id}:{kind}:{chat}:{now:%Y%m%d%H%M%S%f}", chat_id=chat,
-                    kind=kind, due_at=now, payload={"problem_id": problem.id, **payload},
-                    subject=notice_subject(problem.id))
-            for chat in chats
-        ], conn=uow.conn)
-
-    def _actionable(self, s: Session, problem_id: int, by: Identity) -> Problem:
-        problem = self._visible(s, problem_id, by)
-        mine = by.user_id in (problem.owner_user_id, problem.created_by)
-        if not (mine or can(by.role, Action.UPDATE_UNIT_ITEMS)):
-            raise DomainError("item.not_yours")
-        if by.role is not Role.OFFICE and (by.unit is None or by.unit.id != problem.unit_id):
-            raise DomainError("item.not_yours")
-        return problem
-
-    def _signable(self, s: Session, problem_id: int, by: Identity) -> Problem:
-        problem = self._visible(s, problem_id, by)
-        if not can(by.role, Action.SIGN_OFF):
-            raise DomainError("signoff.denied")
-        if by.role is not Role.OFFICE and (by.unit is None or by.unit.id != problem.unit_id):
-            raise DomainError("signoff.denied")
-        if problem.status != Status.AWAITING_SIGNOFF:
-            raise DomainError("signoff.not_waiting", number=problem.number)
-        return problem
-
-    def _reviewers(self, s: Session, problem: Problem) -> tuple[int, ...]:
-        leaders = list(s.scalars(select(Member.user_id).where(
-            Member.unit_id == problem.unit_id, Member.role == Role.LEADER)))
-        chosen = problem.leader_user_id
-        return (chosen,) if chosen is not None and chosen in leaders else tuple(leaders)
-
-    def _event(
-        self, s: Session, problem: Problem, actor_id: int, actor_name: str, kind: EventKind,
-        before: Status | None, after: Status | None, *, note: str | None = None,
-        attachment: str | None = None, details: dict[str, Any] | None = None,
-    ) -> None:
-        s.add(ProblemEvent(
-            problem=problem, at=self.clock.now(), actor_id=actor_id, actor_name=actor_name[:200],
-            kind=kind, from_status=before, to_status=after, note=note, attachment=attachment,
-            details=details,
-        ))
-
-
-def owners(problem: ProblemView) -> tuple[int, ...]:
-    """Who hears of an item's outcome: its owner and whoever filed it (0: data removed)."""
-    return tuple(sorted({u for u in (problem.owner_user_id, problem.created_by) if u}))

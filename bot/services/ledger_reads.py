@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import fields
+from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, select
+from sqlalchemy import Connection, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.domain import OPEN, Role, Status
+from bot.domain import OPEN, Role, Status, problem_number
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -48,6 +50,15 @@ def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, 
     return query
 
 
+# A number as people type it: EDU-1, edu-0001, EDU-01 (the unit code, a dash, the sequence).
+_NUMBER = re.compile(r"([A-Z0-9_]+)\s*-\s*0*(\d{1,9})")
+
+
+def _deadline_of(details: dict[str, Any] | None) -> dt.datetime | None:
+    written = (details or {}).get("deadline")
+    return dt.datetime.fromisoformat(written) if isinstance(written, str) else None
+
+
 class LedgerReads:
     """The read side of the ledger; LedgerService adds the changes."""
 
@@ -69,23 +80,38 @@ class LedgerReads:
             problem = self._visible(s, problem_id, by)
             history = [
                 EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
-                          e.attachment)
+                          e.attachment, _deadline_of(e.details))
                 for e in problem.events
             ]
             return view(problem), history
 
     def find_id(self, key: str, *, by: Identity) -> int:
-        """Resolve an item number (EDU-0001) or id to an id `by` may see."""
+        """Resolve an item number to an id `by` may see: EDU-0001, edu-1, or 1 (the first of
+        the person's own unit; else the id)."""
         key = key.strip().upper()
+        if (written := _NUMBER.fullmatch(key)) is not None:
+            key = problem_number(written[1], int(written[2]))
+        # Digits: ASCII only (int() also takes "²" and "١") and small enough for an integer.
+        digits = key.isascii() and key.isdigit() and len(key) <= 18
         with self.db.reading() as s:
             found = s.scalar(select(Problem.id).where(Problem.number == key))
-            # An id typed as digits: ASCII only (int() also takes "²" and "١") and small enough
-            # for the database's integer.
-            if found is None and key.isascii() and key.isdigit() and len(key) <= 18:
+            if found is None and digits and by.unit is not None and len(key) <= 9:
+                own = problem_number(by.unit.code.upper(), int(key))
+                found = s.scalar(select(Problem.id).where(Problem.number == own))
+            if found is None and digits:
                 found = int(key)
             if found is None:
                 raise DomainError("item.unknown")
             return self._visible(s, found, by).id
+
+    def filed_between(self, unit_id: int, start: dt.datetime, end: dt.datetime,
+                      ) -> list[ProblemView]:
+        """A unit's items filed in [start, end), in the order they were filed."""
+        with self.db.reading() as s:
+            rows = s.scalars(select(Problem).where(
+                Problem.unit_id == unit_id, Problem.created_at >= start,
+                Problem.created_at < end).order_by(Problem.id).limit(500))
+            return [view(p) for p in rows]
 
     def browse(
         self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
@@ -193,8 +219,19 @@ class LedgerReads:
         """Every ledger row of one unit, or of all units, in unit then number order."""
         return list(self.iter_rows(unit_id=unit_id))
 
-    def iter_rows(self, *, unit_id: int | None = None, batch: int = 2000) -> Iterator[ProblemView]:
-        """Stream ledger rows without building ORM objects: exports of 100k rows stay cheap."""
+    def iter_rows(self, *, unit_id: int | None = None, batch: int = 2000,
+                  conn: Connection | None = None) -> Iterator[ProblemView]:
+        """Stream ledger rows without building ORM objects: exports of 100k rows stay cheap.
+
+        With `conn`, read inside the caller's transaction."""
+        if conn is not None:
+            yield from self._rows(conn, unit_id, batch)
+            return
+        with self.db.read() as own:
+            yield from self._rows(own, unit_id, batch)
+
+    @staticmethod
+    def _rows(conn: Connection, unit_id: int | None, batch: int) -> Iterator[ProblemView]:
         columns = [c for c in Problem.__table__.c]
         query = (select(*columns, Unit.code, Unit.name).join(Unit, Unit.id == Problem.unit_id)
                  .order_by(Unit.code, Problem.seq))
@@ -202,13 +239,13 @@ class LedgerReads:
             query = query.where(Problem.unit_id == unit_id)
         names = [c.name for c in columns]
         wanted = {f.name for f in fields(ProblemView)}
-        with self.db.read() as conn:
-            for row in conn.execution_options(yield_per=batch).execute(query):
-                values = dict(zip(names, row[:-2], strict=True))
-                values["unit_code"], values["unit_name"] = row[-2], row[-1]
-                values["measures"] = tuple(values["measures"] or ())
-                values["evidence"] = tuple(values["evidence"] or ())
-                yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
+        # On the statement: Connection.execution_options would change the caller's connection.
+        for row in conn.execute(query.execution_options(yield_per=batch)):
+            values = dict(zip(names, row[:-2], strict=True))
+            values["unit_code"], values["unit_name"] = row[-2], row[-1]
+            values["measures"] = tuple(values["measures"] or ())
+            values["evidence"] = tuple(values["evidence"] or ())
+            yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
 
     # -- who may see what ---------------------------------------------------------------------
 

@@ -134,15 +134,27 @@ class OfficeHoursService:
         return self.plan_day(today) + self.plan_day(today + dt.timedelta(days=1))
 
     def _warn_missing_calendar(self, day: dt.date) -> int:
-        """From 1 December, tell the office admins once if next year's holidays are unknown."""
-        year = day.year + 1
-        if day.month != 12 or self.calendar.knows(year):
+        """Warn the office admins and the admin chat, once a week, while a year is unknown.
+
+        Next year counts from 1 December, this year all year round. One key per ISO week: the
+        first planning in December warns at once, then each Monday while the year stays unknown.
+        """
+        years = [day.year] if not self.calendar.knows(day.year) else []
+        if day.month == 12 and not self.calendar.knows(day.year + 1):
+            years.append(day.year + 1)
+        if not years:
             return 0
+        iso_year, week, _ = day.isocalendar()
         due = max(self.clock.now(), dt.datetime.combine(day, WARN_AT, tzinfo=self.tz))
+        chats = self.office_admins()
+        admin_chat = self.config.telegram.admin_chat
+        if admin_chat is not None and admin_chat not in chats:
+            chats.append(admin_chat)
         return self.notify.plan(
-            Planned(key=f"calendar:{year}:{admin}", chat_id=admin, kind=CALENDAR_KIND, due_at=due,
-                    payload={"year": year}, subject=f"calendar:{year}")
-            for admin in self.office_admins()
+            Planned(key=f"calendar:{year}:{chat}:{iso_year}W{week:02d}", chat_id=chat,
+                    kind=CALENDAR_KIND, due_at=due, payload={"year": year},
+                    subject=f"calendar:{year}")
+            for year in years for chat in chats
         )
 
     def office_admins(self) -> list[int]:

@@ -12,6 +12,7 @@ from bot.config import Config
 from bot.domain import OPEN, NoteKind, Role, Track
 from bot.services.notify import NotificationService, Planned
 from bot.services.problem import ProblemView
+from bot.workdays import WorkCalendar
 from storage.models import Member
 
 
@@ -46,12 +47,38 @@ _ESCALATION = select(Member.user_id, Member.role).where(
 
 
 class DeadlinePlanner:
-    """Rebuild an item's reminders whenever it changes; an item no longer open gets none."""
+    """Rebuild an item's reminders whenever it changes; an item no longer open gets none.
 
-    def __init__(self, config: Config, clock: Clock, notify: NotificationService) -> None:
+    With a calendar, nudges and escalations keep to working days: one that would fall on a day
+    off moves to the working day before (a nudge is no use on a holiday, and one after it comes
+    too late). An escalation is never moved to or before the deadline's day, though: it would
+    then tell the leader of an item not yet overdue, so it moves to the next working day instead.
+    Nudges moved onto one day become one, counting the days that are really left. The daily
+    overdue nudges are the person's own and stay daily.
+    """
+
+    def __init__(self, config: Config, clock: Clock, notify: NotificationService,
+                 calendar: WorkCalendar | None = None) -> None:
         self.config = config
         self.clock = clock
         self.notify = notify
+        self.calendar = calendar
+
+    def _before(self, day: dt.date) -> dt.date:
+        """`day` if it is a working day, else the working day before it."""
+        if self.calendar is None:
+            return day
+        while not self.calendar.is_workday(day):
+            day -= dt.timedelta(days=1)
+        return day
+
+    def _escalation_day(self, day: dt.date, deadline_day: dt.date) -> dt.date:
+        if self.calendar is None or self.calendar.is_workday(day):
+            return day
+        moved = self._before(day)
+        if moved > deadline_day:
+            return moved
+        return self.calendar.next_workday(deadline_day)
 
     def replan(self, conn: Connection, problem: ProblemView) -> int:
         """Replace the item's pending reminders, inside the caller's transaction."""
@@ -85,19 +112,27 @@ class DeadlinePlanner:
                     key=f"p{p.id}:{kind}:{chat}:{when:%Y%m%d%H%M}:{stamp}", chat_id=chat,
                     kind=kind, due_at=when, payload={**base, **extra}, subject=subject_of(p.id)))
 
-        for days in r.deadline_days_before:
-            add(NoteKind.DEADLINE_BEFORE, owner,
-                morning(self.config, day - dt.timedelta(days=days)), days=days)
-        on_the_day = morning(self.config, day)
-        if on_the_day < p.deadline:
+        nudge_days = {self._before(day - dt.timedelta(days=days))
+                      for days in r.deadline_days_before if days > 0}
+        for nudge_day in sorted(nudge_days):
+            if nudge_day < day:
+                add(NoteKind.DEADLINE_BEFORE, owner, morning(self.config, nudge_day),
+                    days=(day - nudge_day).days)
+        today = self._before(day)
+        on_the_day = morning(self.config, today)
+        if today < day and today not in nudge_days:
+            add(NoteKind.DEADLINE_BEFORE, owner, on_the_day, days=(day - today).days)
+        elif today == day and on_the_day < p.deadline:
             add(NoteKind.DEADLINE_TODAY, owner, on_the_day)
         # The first overdue nudge; each one plans the next while the item stays open.
         add(NoteKind.DEADLINE_OVERDUE, owner, morning(self.config, day + dt.timedelta(days=1)))
         leaders, office_members = self._escalation(conn, p)
-        escalate = morning(self.config, day + dt.timedelta(days=r.escalate_after_days))
+        escalate = morning(self.config, self._escalation_day(
+            day + dt.timedelta(days=r.escalate_after_days), day))
         for leader in leaders:
             add(NoteKind.DEADLINE_ESCALATE, leader, escalate)
-        office = morning(self.config, day + dt.timedelta(days=r.escalate_office_after_days))
+        office = morning(self.config, self._escalation_day(
+            day + dt.timedelta(days=r.escalate_office_after_days), day))
         for admin in office_members:
             add(NoteKind.DEADLINE_ESCALATE_OFFICE, admin, office)
         return items

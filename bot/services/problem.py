@@ -64,6 +64,8 @@ class EventView:
     to_status: Status | None
     note: str | None
     attachment: str | None
+    # The deadline an event set (a 驳回's new 整改时限), when it set one.
+    deadline: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ class ProblemView:
     created_by: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    original_deadline: dt.datetime | None = None  # before the first 延期
+    extension_count: int = 0
 
     def overdue(self, now: dt.datetime) -> bool:
         return self.status in OPEN and self.deadline is not None and self.deadline < now
@@ -141,4 +145,5 @@ def view(p: Problem) -> ProblemView:
         evidence=tuple(p.evidence or ()), rework_count=p.rework_count,
         signed_off_at=p.signed_off_at, reviewer_name=p.reviewer_name, remarks=p.remarks,
         created_by=p.created_by, created_at=p.created_at, updated_at=p.updated_at,
+        original_deadline=p.original_deadline, extension_count=p.extension_count or 0,
     )

@@ -1,7 +1,7 @@
 """indexes led by what the hot queries filter on, for tables of a million rows
 
 Revision ID: 0007_query_indexes
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-02 02:00:00
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007_query_indexes"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Reading the ledgers offices keep in Excel: sheets, their headers, their cells."""

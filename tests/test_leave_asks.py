@@ -1,0 +1,111 @@
+"""Leave as people ask for it: one day, 补假, ranges written backwards, overlaps, a reason for
+不批准, the approver told of the return, and withdrawing before it starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.bootstrap import Services
+from bot.clock import FixedClock
+from bot.domain import LeaveKind, LeaveState
+from bot.errors import DomainError
+from tests.chat import Chat, local
+from tests.test_leave import CADRE, LEADER, org
+
+__all__ = ["org"]
+
+
+async def _ask(chat: Chat, days: str, kind: str = "事假") -> str:
+    await chat.send(CADRE, "/leave")
+    await chat.click(CADRE, kind)
+    [echo] = await chat.send(CADRE, days)
+    return echo.text or ""
+
+
+async def test_one_day_is_a_leave_of_one_day_and_a_half_day_is_refused(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 1, 10, 0))  # Tuesday
+    echo = await _ask(chat, "明天")
+    assert "2026年12月2日 周三 00:00 至 2026年12月2日 周三 23:59（共1天，其中工作日1天）" in echo
+    await chat.send(CADRE, "/cancel")
+    half = await _ask(chat, "明天下午")
+    assert "请假以整天计" in half
+
+
+async def test_a_range_written_backwards_is_asked_again_not_read_as_a_year(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 11, 20, 10, 0))
+    echo = await _ask(chat, "12月10日至12月1日")
+    assert "起止日期是否写反了" in echo
+    [fixed] = await chat.send(CADRE, "12月1日至12月10日")
+    assert "（共10天，其中工作日8天）" in (fixed.text or "")
+
+
+async def test_sick_leave_can_be_asked_after_the_fact_and_says_so(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 3, 10, 0))
+    echo = await _ask(chat, "12月1日至12月2日", kind="病假")
+    assert "2026年12月1日" in echo and "这个时间段已经过去了" not in echo
+    await chat.send(CADRE, "发烧就医")
+    await chat.click(CADRE, "提交")
+    card = chat.last_text(LEADER)
+    assert "病假（补假）" in card
+    other = await _ask(chat, "昨天", kind="事假")
+    assert "这个时间段已经过去了" in other
+
+
+async def test_overlapping_leave_is_refused(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 1, 10, 0))
+    leave, who = org.leave, org.membership.identify(CADRE)
+    leave.submit(by=who, by_name="张三", kind=LeaveKind.PERSONAL, first_day=dt.date(2026, 12, 7),
+                 last_day=dt.date(2026, 12, 9), reason="家事")
+    with pytest.raises(DomainError) as refused:
+        leave.submit(by=who, by_name="张三", kind=LeaveKind.ANNUAL,
+                     first_day=dt.date(2026, 12, 9), last_day=dt.date(2026, 12, 11), reason="休假")
+    assert refused.value.key == "leave.overlap"
+
+
+async def test_not_approving_needs_a_reason_that_the_applicant_reads(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 1, 10, 0))
+    await _ask(chat, "12月7日至12月8日")
+    await chat.send(CADRE, "家中有事")
+    await chat.click(CADRE, "提交")
+    [question] = await chat.click(LEADER, "不批准")
+    assert "原因" in (question.text or "")
+    await chat.send(LEADER, "年底督查期间，请调整到下周")
+    told = chat.last_text(CADRE)
+    assert "未获批准（李局长）" in told and "原因：年底督查期间，请调整到下周" in told
+
+
+async def test_the_approver_hears_of_the_return_and_leave_can_be_withdrawn_before_it_starts(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 1, 10, 0))
+    leave, who = org.leave, org.membership.identify(CADRE)
+    started = leave.submit(by=who, by_name="张三", kind=LeaveKind.PERSONAL,
+                           first_day=dt.date(2026, 12, 1), last_day=dt.date(2026, 12, 1),
+                           reason="家事").request
+    leave.decide(started.id, by=org.membership.identify(LEADER), by_name="李局长", approve=True)
+    later = leave.submit(by=who, by_name="张三", kind=LeaveKind.ANNUAL,
+                         first_day=dt.date(2026, 12, 14), last_day=dt.date(2026, 12, 15),
+                         reason="休假").request
+    await chat.send(CADRE, "/leave")
+    await chat.click(CADRE, "已返岗")
+    assert "张三已于" in chat.last_text(LEADER) and "销假返岗" in chat.last_text(LEADER)
+    await chat.send(CADRE, "/cancel")
+    await chat.send(CADRE, "/leave")
+    [withdrawn] = await chat.click(CADRE, "撤回")
+    assert "已撤回年休假申请" in (withdrawn.text or "")
+    assert leave.get(later.id).state == LeaveState.WITHDRAWN  # type: ignore[union-attr]
+    with pytest.raises(DomainError) as refused:
+        leave.withdraw(started.id, by=who)
+    assert refused.value.key == "leave.not_withdrawable"
