@@ -76,7 +76,12 @@ def _filter_arg(context: Ctx) -> str:
 async def turn_page(update: Update, context: Ctx) -> None:
     """Show another page or filter of a list."""
     await ack(update)
-    scope, flt, page, move, item = button_args(update, 5)
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    # Three arguments: a list's first page (the /start menu's buttons, and messages sent before
+    # pages moved by keyset); five: a page after or before an item, or the first or last.
+    short = callbacks.args_of(query.data, 3)
+    scope, flt, page, move, item = [*short, "f", "0"] if short else button_args(update, 5)
     number, item_id = callbacks.number(page), callbacks.number(item)
     if scope not in SCOPES or flt not in FILTERS or move not in MOVES or number is None \
             or item_id is None:

@@ -180,3 +180,13 @@ async def test_the_ledger_in_chat_pages_forward_to_the_last_and_back(
     assert "第1/4页" in (first.text or "") and every[0] in (first.text or "")
     [mine] = await chat.send(CADRE, "/my")
     assert "共30项（第1/4页）" in (mine.text or "")
+
+
+async def test_the_start_menus_buttons_open_the_first_page(chat: Chat, org: Services) -> None:
+    add(org, 10)
+    await chat.send(LEADER, "/start")
+    [ledger] = await chat.click(LEADER, "📒 问题台账")
+    assert "共10项（第1/2页）" in (ledger.text or "")
+    await chat.send(CADRE, "/start")
+    [mine] = await chat.click(CADRE, "📋 我的问题")
+    assert "共10项（第1/2页）" in (mine.text or "")
