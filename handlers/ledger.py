@@ -51,16 +51,20 @@ def status_of(problem: ProblemView, lang: str, svc: Services) -> str:
 # -- lists -------------------------------------------------------------------------------------
 
 
+# How a page button moves: to the first page, after an item, before an item, to the last page.
+MOVES = ("f", "a", "b", "l")
+
+
 async def my_items(update: Update, context: Ctx) -> None:
     """List the items I own or filed."""
-    await _show_page(update, context, "m", _filter_arg(context), 1)
+    await _show_page(update, context, "m", _filter_arg(context))
 
 
 async def unit_ledger(update: Update, context: Ctx) -> None:
     """List the unit's ledger (every unit's, for the campaign office)."""
     ident = await identify(update, context)
     scope = "a" if can(ident.role, Action.VIEW_ALL_UNITS) else "u"
-    await _show_page(update, context, scope, _filter_arg(context), 1)
+    await _show_page(update, context, scope, _filter_arg(context))
 
 
 def _filter_arg(context: Ctx) -> str:
@@ -72,21 +76,30 @@ def _filter_arg(context: Ctx) -> str:
 async def turn_page(update: Update, context: Ctx) -> None:
     """Show another page or filter of a list."""
     await ack(update)
-    scope, flt, page = button_args(update, 3)
-    number = callbacks.number(page)
-    if scope not in SCOPES or flt not in FILTERS or number is None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    # Three arguments: a list's first page (the /start menu's buttons, and messages sent before
+    # pages moved by keyset); five: a page after or before an item, or the first or last.
+    short = callbacks.args_of(query.data, 3)
+    scope, flt, page, move, item = [*short, "f", "0"] if short else button_args(update, 5)
+    number, item_id = callbacks.number(page), callbacks.number(item)
+    if scope not in SCOPES or flt not in FILTERS or move not in MOVES or number is None \
+            or item_id is None:
         raise DomainError("button.stale")
-    await _show_page(update, context, scope, flt, number, edit=True)
+    await _show_page(update, context, scope, flt, number, move, item_id, edit=True)
 
 
 async def _show_page(
-    update: Update, context: Ctx, scope: str, flt: str, page: int, *, edit: bool = False
+    update: Update, context: Ctx, scope: str, flt: str, page: int = 1, move: str = "f",
+    item_id: int = 0, *, edit: bool = False,
 ) -> None:
     ident = await identify(update, context)
     lang = lang_of(ident, context)
     status = Status(flt) if flt in {s.value for s in Status} else None
     result = await call(context.svc.ledger.browse, by=ident, scope=SCOPES[scope], status=status,
-                                       overdue=flt == "overdue", page=page)
+                        overdue=flt == "overdue", page=page, last=move == "l",
+                        after=item_id if move == "a" else None,
+                        before=item_id if move == "b" else None)
     text, markup = _render_page(result, scope, flt, lang, context)
     if edit and update.callback_query and update.callback_query.message:
         await edit_text(update.callback_query, text, markup)
@@ -108,13 +121,17 @@ def _render_page(
     keyboard = [[button(p.number, "led", "open", p.id) for p in page.items[i:i + 4]]
                 for i in range(0, len(page.items), 4)]
     nav = []
-    if page.page > 1:
-        nav.append(button("◀", "led", "page", scope, flt, page.page - 1))
-    if page.page < page.pages:
-        nav.append(button("▶", "led", "page", scope, flt, page.page + 1))
+    if page.before is not None:
+        if page.page > 2:
+            nav.append(button("⏮", "led", "page", scope, flt, 1, "f", 0))
+        nav.append(button("◀", "led", "page", scope, flt, page.page - 1, "b", page.before))
+    if page.after is not None:
+        nav.append(button("▶", "led", "page", scope, flt, page.page + 1, "a", page.after))
+        if page.page < page.pages - 1:
+            nav.append(button("⏭", "led", "page", scope, flt, page.pages, "l", 0))
     if nav:
         keyboard.append(nav)
-    filters_row = [button(t(lang, f"filter.{f}"), "led", "page", scope, f, 1)
+    filters_row = [button(t(lang, f"filter.{f}"), "led", "page", scope, f, 1, "f", 0)
                    for f in ("all", "overdue", "awaiting_signoff") if f != flt]
     keyboard.append(filters_row)
     return "\n".join(lines), InlineKeyboardMarkup(keyboard)

@@ -5,8 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    Text,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.domain import EventKind, ExtensionState, Level, Source, Status, Track
 from storage.models import Base, Unit, intpk, utc
@@ -17,7 +28,11 @@ class Problem(Base):
     __tablename__ = "problems"
     __table_args__ = (
         Index("uq_problems_unit_seq", "unit_id", "seq", unique=True),
-        Index("ix_problems_unit_status", "unit_id", "status"),
+        # A unit's list in deadline order, whole or by status, paged by keyset without a sort.
+        Index("ix_problems_unit_status_deadline", "unit_id", "status", "deadline"),
+        Index("ix_problems_unit_deadline", "unit_id", "deadline"),
+        # /my (owned or filed: one index per side of the OR) and who filed nothing since when.
+        Index("ix_problems_created_by", "created_by", "created_at"),
         Index("ix_problems_owner", "owner_user_id"),
         Index("ix_problems_deadline", "deadline"),
         Index("ix_problems_unit_source_ref", "unit_id", "source_ref"),
@@ -68,6 +83,8 @@ class ProblemEvent(Base):
     """Who changed what, when, from which status to which, and why."""
 
     __tablename__ = "problem_events"
+    # The digest's week: events of a few kinds within a week.
+    __table_args__ = (Index("ix_problem_events_kind_at", "kind", "at"),)
 
     id: Mapped[intpk]
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)
@@ -105,3 +122,53 @@ class ExtensionRequest(Base):
     created_at: Mapped[utc]
 
     problem: Mapped[Problem] = relationship()
+
+
+# A position in the ledger's list order: the deadline (None: 长期坚持, listed last), then the id.
+DeadlineKey = tuple[dt.datetime | None, int]
+
+
+def deadline_key(session: Session, problem_id: int) -> DeadlineKey | None:
+    """The list position of a problem, to page on from it (None once it is gone, or for an id
+    no problem can have: the column is a 32-bit integer on PostgreSQL)."""
+    if not 0 < problem_id < 2**31:
+        return None
+    row = session.execute(select(Problem.deadline).where(Problem.id == problem_id)).first()
+    return None if row is None else (row[0], problem_id)
+
+
+def deadline_page(session: Session, query: Select[Problem], limit: int, *,
+                  cursor: DeadlineKey | None = None, backward: bool = False) -> list[Problem]:
+    """Up to `limit` problems of `query` in list order (deadline, those without one last, then
+    id) after the cursor, or before it when `backward` (still returned in list order).
+
+    A keyset walk instead of OFFSET: each part is a range of an index led by the query's own
+    filter and the deadline, so the last page reads what the first reads, and a row added
+    meanwhile neither repeats a row nor hides one. The two parts (with and without a deadline)
+    are read one after the other, so that no NULLS LAST ordering keeps an index from serving.
+    """
+    dated = query.where(Problem.deadline.is_not(None))
+    undated = query.where(Problem.deadline.is_(None))
+    deadline, key = Problem.deadline, Problem.id
+    if not backward:
+        parts = [dated.order_by(deadline, key), undated.order_by(key)]
+        if cursor is not None and cursor[0] is None:
+            parts = [undated.where(key > cursor[1]).order_by(key)]
+        elif cursor is not None:
+            after = cursor[0]
+            parts[0] = dated.where(deadline >= after, or_(deadline > after, key > cursor[1]))\
+                .order_by(deadline, key)
+    else:
+        parts = [undated.order_by(key.desc()), dated.order_by(deadline.desc(), key.desc())]
+        if cursor is not None and cursor[0] is None:
+            parts[0] = undated.where(key < cursor[1]).order_by(key.desc())
+        elif cursor is not None:
+            before = cursor[0]
+            parts = [dated.where(deadline <= before, or_(deadline < before, key < cursor[1]))
+                     .order_by(deadline.desc(), key.desc())]
+    rows: list[Problem] = []
+    for part in parts:
+        if len(rows) >= limit:
+            break
+        rows += session.scalars(part.limit(limit - len(rows))).all()
+    return rows[::-1] if backward else rows

@@ -18,8 +18,11 @@ class Notification(Base):
     __table_args__ = (
         # The tick reads only what is due: its cost follows the due rows, not the future ones.
         Index("ix_notifications_state_due", "state", "due_at"),
-        Index("ix_notifications_subject", "subject"),
+        # Replanning and cancelling an item touch its pending rows only: led by the subject.
+        Index("ix_notifications_subject_state", "subject", "state"),
         Index("ix_notifications_chat", "chat_id"),
+        # "Was a digest sent before?" at start-up: led by the kind, not a scan of the table.
+        Index("ix_notifications_kind_due", "kind", "due_at"),
     )
 
     id: Mapped[intpk]

@@ -85,6 +85,25 @@ async def test_a_working_day_gets_both_reminders_at_their_times(
         OFF_DUTY.format("17:30")]
 
 
+def test_a_large_unit_is_planned_in_batches_with_nobody_left_out(
+    org: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import notify, office_hours
+
+    # Three people per transaction and two rows per insert: every batch edge is crossed.
+    monkeypatch.setattr(office_hours, "PLAN_BATCH", 3)
+    monkeypatch.setattr(notify, "INSERT_SLICE", 2)
+    m = org.membership
+    extra = tuple(range(700, 711))
+    for user in extra:
+        code = m.create_invite(unit="FIN", role=Role.MEMBER, by=None).code
+        m.redeem_invite(code, user_id=user, display_name=f"干部{user}", username=None)
+    monday = dt.date(2026, 11, 30)
+    assert office(org).plan_day(monday) == 2 * (len(EVERYONE) + len(extra))
+    assert planned(org) == both(monday, *EVERYONE, *extra)
+    assert office(org).plan_day(monday) == 0
+
+
 def test_weekends_and_public_holidays_get_none(org: Services, clock: FixedClock) -> None:
     assert office(org).plan_day(dt.date(2026, 11, 29)) == 0  # Sunday
     clock.set(local(2026, 9, 30, 12, 0))

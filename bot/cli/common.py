@@ -33,14 +33,16 @@ def resolve_config(path: str | None) -> Config:
 
 
 def ensure_schema(config: Config) -> None:
-    """Create the schema in an empty database; refuse to run on an older one."""
+    """Create the schema in an empty database; refuse to run on an older one. On SQLite,
+    refresh the planner's statistics where the tables outgrew them."""
     from storage.db import make_engine
-    from storage.migrate import current_revision, head_revision, upgrade
+    from storage.migrate import current_revision, head_revision, refresh_statistics, upgrade
 
     engine = make_engine(config.database.url)
     try:
         current, head = current_revision(engine), head_revision()
         if current == head:
+            refresh_statistics(engine)
             return
         if current is None:
             with _migration_lock(engine):

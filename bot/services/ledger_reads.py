@@ -19,7 +19,7 @@ from bot.permissions import Action, can
 from bot.services.membership import Identity
 from bot.services.problem import EventView, Page, Person, ProblemView, view
 from storage.db import Database
-from storage.ledger import Problem
+from storage.ledger import Problem, deadline_key, deadline_page
 from storage.models import Member, Unit, User
 
 _RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
@@ -29,6 +29,12 @@ _PEOPLE = (
     select(Member.user_id, User.display_name, Member.role)
     .join(User, User.id == Member.user_id).where(Member.unit_id == bindparam("unit"))
 )
+
+
+_UNIT_SIZE = select(func.count()).select_from(Member).where(Member.unit_id == bindparam("unit"))
+# See LedgerReads.unit_people: how many people make a unit large, how long its short list lasts.
+LARGE_UNIT = 500
+PEOPLE_FRESH = dt.timedelta(seconds=30)
 
 
 @functools.cache
@@ -60,6 +66,7 @@ class LedgerReads:
         self.db = db
         self.clock = clock
         self.page_size = page_size
+        self._people: dict[tuple[int, Role | None, int], tuple[dt.datetime, list[Person]]] = {}
 
     def peek(self, problem_id: int) -> ProblemView | None:
         """Read an item without a permission check: for the system's own reminders."""
@@ -108,9 +115,14 @@ class LedgerReads:
 
     def browse(
         self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
-        page: int = 1,
+        page: int = 1, after: int | None = None, before: int | None = None, last: bool = False,
     ) -> Page:
-        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only)."""
+        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only).
+
+        Pages by keyset: the first page, the one `after` an item (the previous page's last),
+        the one `before` an item (the next page's first) or the `last`; `page` is the number
+        the caller counted to, shown as is and corrected at either end.
+        """
         query = select(Problem)
         if scope == "mine":
             query = query.where(
@@ -128,21 +140,53 @@ class LedgerReads:
             query = query.where(Problem.status == status)
         if overdue:
             query = query.where(Problem.status.in_(OPEN), Problem.deadline < self.clock.now())
+        size = self.page_size
         with self.db.reading() as s:
-            total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
-            pages = max(1, -(-total // self.page_size))
-            page = min(max(1, page), pages)
-            rows = s.scalars(
-                query.order_by(Problem.deadline.is_(None), Problem.deadline, Problem.id)
-                .offset((page - 1) * self.page_size).limit(self.page_size)
-            )
-            return Page(tuple(view(p) for p in rows), total, page, pages)
+            total = s.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
+            pages = max(1, -(-total // size))
+            backward = last or before is not None
+            mark = after if after is not None else before
+            cursor = deadline_key(s, mark) if mark is not None else None
+            rows = deadline_page(s, query, size + 1, cursor=cursor, backward=backward)
+            if backward:
+                more_before, more_after = len(rows) > size, not last and bool(rows)
+                rows = rows[-size:]
+            else:
+                more_before, more_after = cursor is not None, len(rows) > size
+                rows = rows[:size]
+            if not rows and total and not last:  # the cursor fell off an end: show the last
+                return self.browse(by=by, scope=scope, status=status, overdue=overdue, last=True)
+            page = 1 if not more_before else pages if not more_after else min(max(2, page),
+                                                                               pages - 1)
+            return Page(tuple(view(p) for p in rows), total, page, pages,
+                        after=rows[-1].id if more_after else None,
+                        before=rows[0].id if more_before else None)
 
     def unit_people(
         self, unit_id: int, *, role: Role | None = None, limit: int | None = None,
         exclude: int | None = None,
     ) -> list[Person]:
-        """List a unit's members, leaders first, for picking a leader or an owner."""
+        """List a unit's members, leaders first, for picking a leader or an owner.
+
+        A short list (`limit`) of a unit of LARGE_UNIT people or more is read once per
+        PEOPLE_FRESH and shared by everyone filing meanwhile: its first names by role and name
+        are a sort of all its people, ten thousand in a city office, at every filing's question.
+        """
+        if limit is None:
+            return self._unit_people(unit_id, role, limit, exclude)
+        key = (unit_id, role, limit)
+        now = self.clock.now()
+        cached = self._people.get(key)
+        if cached is None or not now - PEOPLE_FRESH <= cached[0] <= now:
+            # One more than asked, so that leaving out `exclude` still leaves `limit`.
+            people = self._unit_people(unit_id, role, limit + 1, None)
+            cached = (now, people)
+            if len(people) > limit and self._size(unit_id) >= LARGE_UNIT:
+                self._people[key] = cached
+        return [p for p in cached[1] if p.user_id != exclude][:limit]
+
+    def _unit_people(self, unit_id: int, role: Role | None, limit: int | None,
+                     exclude: int | None) -> list[Person]:
         params = {"unit": unit_id, "role": role, "limit": limit, "exclude": exclude}
         with self.db.read() as conn:
             rows = conn.execute(_people_query(role is not None, limit is not None,
@@ -150,6 +194,10 @@ class LedgerReads:
         people = [Person(uid, name, role) for uid, name, role in rows]
         # The database's collation may order names differently; show them one way everywhere.
         return sorted(people, key=lambda p: (_RANK[p.role], p.name))
+
+    def _size(self, unit_id: int) -> int:
+        with self.db.read() as conn:
+            return int(conn.execute(_UNIT_SIZE, {"unit": unit_id}).scalar_one())
 
     def unit_person(self, unit_id: int, user_id: int) -> Person | None:
         """Find one member of a unit (a button's choice, checked again when pressed)."""

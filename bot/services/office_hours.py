@@ -26,6 +26,8 @@ MAX_TIMES = 4
 SETTERS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
 # When on the day the missing-calendar warning goes out (quiet hours would hold it anyway).
 WARN_AT = dt.time(9, 0)
+# People planned per transaction (two reminders each by default).
+PLAN_BATCH = 2000
 _TIME = re.compile(r"([01]?\d|2[0-3])[:：]([0-5]\d)")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
@@ -82,28 +84,39 @@ class OfficeHoursService:
         """Plan the day's reminders for everyone who wants them; idempotent; return how many new.
 
         Times already past are left out, so planning late never sends a burst of stale reminders.
+        People are read and planned PLAN_BATCH at a time, each batch in its own transaction: the
+        write lock is held for a moment at a time, never for the whole of 20,000 people (keys
+        make a batch planned twice harmless).
         """
         planned = self._warn_missing_calendar(day)
         if not self.calendar.is_workday(day):
             return planned
         now = self.clock.now()
-        with self.db.read() as conn:
-            rows = conn.execute(
-                select(Member.user_id, Unit.office_hours)
-                .join(User, User.id == Member.user_id)
-                .join(Unit, Unit.id == Member.unit_id)
-                .where(User.office_reminders.is_(True), User.reachable.is_(True))
-            ).all()
-        items = []
-        for user_id, hours in rows:
-            for time in self._times(hours):
-                due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
-                if due <= now:
-                    continue
-                items.append(Planned(
-                    key=f"office:{day}:{time}:{user_id}", chat_id=user_id, kind=KIND, due_at=due,
-                    payload={"day": day.isoformat(), "time": time}, subject=f"office:{day}"))
-        return planned + self.notify.plan(items)
+        after = None
+        while True:
+            query = (select(Member.user_id, Unit.office_hours)
+                     .join(User, User.id == Member.user_id)
+                     .join(Unit, Unit.id == Member.unit_id)
+                     .where(User.office_reminders.is_(True), User.reachable.is_(True))
+                     .order_by(Member.user_id).limit(PLAN_BATCH))
+            if after is not None:
+                query = query.where(Member.user_id > after)
+            with self.db.read() as conn:
+                rows = conn.execute(query).all()
+            if not rows:
+                return planned
+            after = rows[-1][0]
+            items = []
+            for user_id, hours in rows:
+                for time in self._times(hours):
+                    due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
+                    if due <= now:
+                        continue
+                    items.append(Planned(
+                        key=f"office:{day}:{time}:{user_id}", chat_id=user_id, kind=KIND,
+                        due_at=due, payload={"day": day.isoformat(), "time": time},
+                        subject=f"office:{day}"))
+            planned += self.notify.plan(items)
 
     def plan_daily(self) -> int:
         """Plan today and tomorrow once per local date (the sender calls this every tick);

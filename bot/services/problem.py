@@ -108,10 +108,15 @@ class ProblemView:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of a list; `after` and `before` are the cursors of the pages either side
+    (None: none there)."""
+
     items: tuple[ProblemView, ...]
     total: int
-    page: int
+    page: int  # its number, as far as the walk so far counted
     pages: int
+    after: int | None = None
+    before: int | None = None
 
 
 @dataclass(frozen=True)
