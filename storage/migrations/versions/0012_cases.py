@@ -1,7 +1,7 @@
 """the public's cases (群众反映 / 企业投诉) and the complainants' ratings
 
 Revision ID: 0012_cases
-Revises: 0010
+Revises: 0007_query_indexes
 Create Date: 2026-12-02 03:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0012_cases"
-down_revision = "0010"
+down_revision = "0007_query_indexes"
 branch_labels = None
 depends_on = None
 
