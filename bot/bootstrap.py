@@ -11,6 +11,7 @@ from bot.services.board import BoardService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
+from bot.services.ladder import LadderService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
@@ -50,6 +51,7 @@ class Services:
     board: BoardService
     todo: TodoService
     importer: ImportService
+    ladder: LadderService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -95,4 +97,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
         board=BoardService(db, clock, digest, ledger),
         todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
+        ladder=LadderService(db, clock, config, calendar, notify),
     )

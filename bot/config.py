@@ -162,6 +162,13 @@ class DigestConfig(_Model):
     time: TimeOfDay = "09:00"
 
 
+class LadderConfig(_Model):
+    """The colour ladder: 蓝 when the deadline is this near, 黄 when nothing moved this long."""
+
+    blue_days: int = Field(3, ge=0, le=60)
+    stagnant_days: int = Field(7, ge=1, le=365)
+
+
 class LimitsConfig(_Model):
     """What one person may send: beyond it their updates are dropped, so no one floods the bot."""
 
@@ -257,6 +264,7 @@ class Config(_Model):
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     reminders: RemindersConfig = RemindersConfig()
     digest: DigestConfig = DigestConfig()
+    ladder: LadderConfig = LadderConfig()
     calendar: CalendarConfig = CalendarConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     limits: LimitsConfig = LimitsConfig()

@@ -26,6 +26,7 @@ from handlers import (
     reminders,
     report,
     signoff,
+    supervision,
     todo,
     web,
 )
@@ -36,7 +37,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing)
+            importing, supervision)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -29,6 +29,7 @@ from handlers.common import (
 )
 from handlers.edits import edit_text
 from handlers.limits import fitted
+from handlers.supervision import colour_line
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}
@@ -167,7 +168,7 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
         progress=shorten(problem.progress or "—", width), rework=problem.rework_count,
     )
     tz = context.svc.config.tz
-    lines = [text, t(lang, "item.history")]
+    lines = [text + colour_line(context.svc, problem, history, lang), t(lang, "item.history")]
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
