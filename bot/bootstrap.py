@@ -22,6 +22,7 @@ from bot.services.plans import DeadlinePlanner
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.signin import SigninService
+from bot.services.supervision import SupervisionService
 from bot.services.todo import TodoService
 from bot.workdays import WorkCalendar
 from storage.db import Database
@@ -52,6 +53,7 @@ class Services:
     todo: TodoService
     importer: ImportService
     ladder: LadderService
+    supervision: SupervisionService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -80,6 +82,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
     meetings = MeetingService(db, clock, notify, config.tz)
     leave = LeaveService(db, clock, notify, calendar, config.tz,
                          office_admins=config.office_admins)
+    supervision = SupervisionService(db, clock, notify=notify, office_admins=config.office_admins)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
         ledger=ledger,
@@ -95,7 +98,9 @@ def build_services(config: Config, *, clock: Clock | None = None,
             seconds=r.claim_timeout_seconds)),
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
-        todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
+        todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins,
+                         supervision=supervision),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
         ladder=LadderService(db, clock, config, calendar, notify),
+        supervision=supervision,
     )

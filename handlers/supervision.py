@@ -1,19 +1,48 @@
-"""The colour ladder's notices and the item card's alert line."""
+"""The colour ladder's notices and the card's alert line; 督办 marks: buttons, note, notice."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot import callbacks
 from bot.bootstrap import Services
+from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Rendered, Renderers
-from bot.domain import OPEN, Colour, NoteKind
+from bot.domain import OPEN, Colour, NoteKind, Status, Supervision
+from bot.errors import DomainError
+from bot.permissions import Action, can
+from bot.quickfile import MAX_TEXT
+from bot.services.membership import Identity
 from bot.services.notify import Note
 from bot.services.problem import EventView, ProblemView
 from bot.texts import fragment, shorten, t
-from handlers.common import button
+from handlers.common import (
+    ack,
+    answer,
+    button,
+    button_args,
+    call,
+    display_name,
+    identify,
+    lang_of,
+    typed,
+)
+from handlers.dialog import END, Flow, begin, concluding, here
+
+FEATURE = "sup"
+MARKS = {"y": Supervision.YELLOW, "r": Supervision.RED}
+
+
+class Step(enum.IntEnum):
+    NOTE = 1
+
+
+# -- the colour ladder ---------------------------------------------------------------------------
 
 
 def why(svc: Services, problem: ProblemView, colour: Colour, lang: str, days: int) -> str:
@@ -23,15 +52,20 @@ def why(svc: Services, problem: ProblemView, colour: Colour, lang: str, days: in
     return fragment(lang, f"ladder.why.{colour.value}", when=when, days=days)
 
 
-def colour_line(svc: Services, problem: ProblemView, history: Sequence[EventView],
+def alert_lines(svc: Services, problem: ProblemView, history: Sequence[EventView],
                 lang: str) -> str:
-    """The card's alert line, or nothing when the item has no colour."""
+    """The card's 督办 mark and colour, each on its own line; nothing when it has neither."""
+    out = ""
+    if problem.supervision is not None and problem.status is not Status.SIGNED_OFF:
+        out += "\n" + t(lang, "supervision.card", note=shorten(problem.supervision_note or "", 80),
+                        mark=fragment(lang, f"supervision.mark.{problem.supervision.value}"))
     colour = svc.ladder.colour_of(problem, history)
-    if colour is None:
-        return ""
-    days = svc.ladder.still_days(problem, history)
-    return "\n" + t(lang, "ladder.card", colour=fragment(lang, f"ladder.colour.{colour.value}"),
-                    why=why(svc, problem, colour, lang, days))
+    if colour is not None:
+        days = svc.ladder.still_days(problem, history)
+        out += "\n" + t(lang, "ladder.card",
+                        colour=fragment(lang, f"ladder.colour.{colour.value}"),
+                        why=why(svc, problem, colour, lang, days))
+    return out
 
 
 def render_step(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
@@ -44,14 +78,83 @@ def render_step(svc: Services, note: Note, lang: str, brief: bool) -> Rendered |
              number=problem.number, unit=problem.unit_name, owner=problem.owner_name,
              text=shorten(problem.description, 40),
              why=why(svc, problem, colour, lang, int(note.payload.get("still_days", 0))))
-    if brief:
-        return Rendered(text)
-    return Rendered(text, InlineKeyboardMarkup([[button(problem.number, "led", "open",
-                                                        problem.id)]]))
+    return Rendered(text) if brief else Rendered(text, _open(problem))
 
+
+def _open(problem: ProblemView) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[button(problem.number, "led", "open", problem.id)]])
+
+
+# -- 督办 ------------------------------------------------------------------------------------------
+
+
+def supervise_row(problem: ProblemView, ident: Identity, lang: str,
+                  ) -> list[InlineKeyboardButton]:
+    """黄牌督办 / 红牌督办 on the office's card of an item not yet signed off."""
+    if not can(ident.role, Action.SUPERVISE) or problem.status is Status.SIGNED_OFF:
+        return []
+    return [button(t(lang, f"supervision.btn.{mark.value}"), FEATURE, "mark", problem.id, code)
+            for code, mark in MARKS.items()]
+
+
+async def ask_note(update: Update, context: Ctx) -> None:
+    """黄牌督办 or 红牌督办 tapped: ask for the office's note."""
+    await ack(update)
+    ident = await identify(update, context)
+    raw_id, code = button_args(update, 2)
+    problem_id = callbacks.number(raw_id)
+    if code not in MARKS or problem_id is None:
+        raise DomainError("button.stale")
+    if not can(ident.role, Action.SUPERVISE):
+        raise DomainError("supervision.denied")
+    problem, _ = await call(context.svc.ledger.get, problem_id, by=ident)
+    await begin(context, update, "supervise", Step.NOTE, {"id": problem.id, "mark": code})
+    lang = lang_of(ident, context)
+    await answer(update, t(lang, "supervision.ask_note", number=problem.number,
+                           mark=fragment(lang, f"supervision.mark.{MARKS[code].value}")))
+
+
+async def receive_note(update: Update, context: Ctx) -> int | None:
+    ident = await identify(update, context)
+    lang = lang_of(ident, context)
+    note = typed(update)
+    if not note or len(note) > MAX_TEXT:
+        await answer(update, t(lang, "supervision.note_needed"))
+        return None
+    assert context.dialog is not None
+    data = context.dialog.data
+    marked = await concluding(context, update, call(
+        context.svc.supervision.mark, data["id"], by=ident, by_name=display_name(update),
+        mark=MARKS[data["mark"]], note=note, dialog=here(context, update)))
+    await answer(update, t(lang, "supervision.done", number=marked.problem.number,
+                           mark=fragment(lang, f"supervision.mark.{MARKS[data['mark']].value}"),
+                           n=len(marked.chats)))
+    await context.bot_data.sender.send_now(marked.chats)
+    return END
+
+
+def render_mark(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    """Tell the unit's leader of a 督办 mark, with the office's note as typed."""
+    problem = svc.ledger.peek(int(note.payload["problem_id"]))
+    if problem is None or problem.status is Status.SIGNED_OFF:
+        return None
+    mark = Supervision(note.payload["mark"])
+    text = t(lang, "supervision.notice", mark=fragment(lang, f"supervision.mark.{mark.value}"),
+             unit=problem.unit_name, number=problem.number,
+             text=shorten(problem.description, 60), note=problem.supervision_note or "",
+             by=note.payload.get("by", ""))
+    return Rendered(text.split("\n")[0]) if brief else Rendered(text, _open(problem))
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+_TEXT = filters.TEXT & ~filters.COMMAND
 
 COMMANDS = ()
-BUTTONS = ()
+BUTTONS = (CallbackQueryHandler(ask_note, callbacks.pattern(FEATURE, "mark")),)
 MESSAGES = ()
-FLOWS = ()
-RENDERERS: Renderers = {NoteKind.LADDER_STEP: render_step}
+FLOWS = (Flow("supervise", {Step.NOTE: [MessageHandler(_TEXT, receive_note)]}),)
+RENDERERS: Renderers = {
+    NoteKind.LADDER_STEP: render_step,
+    NoteKind.SUPERVISION_MARK: render_mark,
+}

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.domain import EventKind, ExtensionState, Level, Source, Status, Track
+from bot.domain import EventKind, ExtensionState, Level, Source, Status, Supervision, Track
 from storage.models import Base, Unit, intpk, utc
 from storage.types import UTCDateTime, enum_column
 
@@ -52,6 +52,11 @@ class Problem(Base):
     reviewer_name: Mapped[str | None] = mapped_column(String(100))
     remarks: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 督办: the office's 黄牌 / 红牌 mark, its note as typed, and when it was made.
+    supervision: Mapped[Supervision | None] = mapped_column(
+        enum_column(Supervision, "supervision", length=16))
+    supervision_note: Mapped[str | None] = mapped_column(Text)
+    supervised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # An imported row's key in the office's own sheet (its number there, or a hash of it).
     source_ref: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(BigInteger)
