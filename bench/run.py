@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import (
     bench_filing,
     bench_import,
+    bench_ladder,
     bench_ledger,
     bench_loop,
     bench_network,
@@ -41,6 +42,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "reply_during_wave_p99_ms": ("<", 2000), "filing_rtt100_reply_ratio": (">=", 0.9),
     "filing_rtt100_p99_ms": ("<", 1000),
     "import_10k_s": ("<", 10),
+    "ladder_tick_ms_100k": ("<", 500),
 }
 
 
@@ -100,6 +102,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     results.update(bench_network.measure(args.wave, args.people))
     step("ledger import: a 10k-row office sheet previewed and imported")
     results.update(bench_import.measure(10_000))
+    step("colour ladder: the daily pass over 100k open items, and its step")
+    results.update(bench_ladder.measure(100_000))
     return results
 
 

@@ -73,6 +73,9 @@ class ProblemEvent(Base):
     """Who changed what, when, from which status to which, and why."""
 
     __tablename__ = "problem_events"
+    # The ladder's daily pass reads each open item's last movement and last colour from this
+    # index alone (SQLite keeps the row id in every index).
+    __table_args__ = (Index("ix_problem_events_problem_kind_at", "problem_id", "kind", "at"),)
 
     id: Mapped[intpk]
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)

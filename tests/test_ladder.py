@@ -124,3 +124,28 @@ async def test_the_card_shows_the_colour(chat: Chat, unit: Services, clock: Fixe
     clock.set(local(2026, 12, 5, 10, 0))
     card = (await chat.send(CADRE, "/item EDU-1"))[-1].text or ""
     assert "预警：🔴 红色预警（已超过整改时限" in card
+
+
+async def test_the_daily_pass_and_the_card_colour_every_item_alike(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    items = [file_item(unit, local(2026, 12, day, 18, 0)) for day in (1, 3, 9, 20)]
+    ongoing = unit.ledger.file(
+        Draft(category="履职尽责缺位", source="self", description="每周回访", measures=("回访",),
+              track="ongoing", owner_name="张三", owner_user_id=CADRE, checkin_days=5),
+        by=unit.membership.identify(CADRE), by_name="张三").id
+    clock.set(local(2026, 12, 2, 10, 0))
+    unit.ledger.add_progress(items[3], by=unit.membership.identify(CADRE), by_name="张三",
+                             text="推进中")
+    leader = unit.membership.identify(LEADER)
+    seen = set()
+    for when in (local(2026, 11, 30, 9, 0), local(2026, 12, 2, 9, 0), local(2026, 12, 8, 9, 0),
+                 local(2026, 12, 10, 9, 0), local(2026, 12, 14, 9, 0)):
+        clock.set(when)
+        with unit.db.read() as conn:
+            daily = {pid: shade[0] for pid, shade in unit.ladder.changes(conn).items()}
+        for pid in (*items, ongoing):
+            card = unit.ladder.colour_of(*unit.ledger.get(pid, by=leader))
+            assert daily.get(pid) == card, (when, pid)
+            seen.add(card)
+    assert seen == {None, Colour.BLUE, Colour.YELLOW, Colour.RED}
