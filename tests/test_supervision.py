@@ -9,6 +9,7 @@ from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.domain import EventKind, Role, Supervision
 from bot.errors import DomainError
+from bot.reports.digest import DigestReport
 from tests.chat import Chat, join, local, texts_with
 from tests.test_forged_updates import anchor, press
 from tests.test_ladder import file_item
@@ -98,3 +99,22 @@ async def test_only_the_office_marks_and_a_note_is_required(
                               mark=Supervision.RED, note="   ")
     problem = unit.ledger.peek(item)
     assert problem is not None and problem.supervision is None
+
+
+async def test_the_digests_count_colours_and_marks(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    report = DigestReport(unit.digest)
+    edu = unit.membership.identify(LEADER).unit
+    assert edu is not None
+    near = file_item(unit, local(2026, 12, 4, 23, 59))
+    file_item(unit, local(2026, 12, 31, 23, 59))
+    assert "预警与督办" not in report.unit_text(edu.id, "zh")
+    unit.supervision.mark(near, by=unit.membership.identify(OFFICE), by_name="周主任",
+                          mark=Supervision.RED, note="抓紧")
+    clock.set(local(2026, 12, 2, 9, 30))
+    unit.ladder.step()
+    line = "【预警与督办】红色预警0个 · 黄色预警0个 · 蓝色预警1个；红牌督办1个 · 黄牌督办0个"
+    assert line in report.unit_text(edu.id, "zh")
+    assert line in report.city_text("zh")
+    assert "red 0 · yellow 0 · blue 1; red cards 1" in report.unit_text(edu.id, "en")

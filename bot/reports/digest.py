@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.domain import Status, Track
+from bot.domain import Colour, Status, Supervision, Track
 from bot.reports import campaign as campaign_texts
 from bot.reports.campaign import day_text
 from bot.reports.summary import summary_workbook
@@ -50,6 +50,7 @@ class DigestReport:
             t(lang, "digest.time_left", overdue=s.buckets[0], d10=s.buckets[1],
               d20=s.buckets[2], more=s.buckets[3]),
         ]
+        lines += _alerts(s, lang)
         if s.meetings:
             lines.append(t(lang, "digest.meetings", meetings=s.meetings, invited=s.invited,
                            attended=s.attended, rate=rate_text(s.attended, s.invited),
@@ -113,6 +114,10 @@ class DigestReport:
             total.filed_week += s.filed_week
             total.fixed_week += s.fixed_week
             total.signed_week += s.signed_week
+            for colour, n in s.colours.items():
+                total.colours[colour] += n
+            for mark, n in s.marks.items():
+                total.marks[mark] += n
         lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
                    week=self.week_label(lang, at)), self.headline(total, lang)]
         countdown = self.countdown(lang)
@@ -124,6 +129,7 @@ class DigestReport:
         points = self.service.city_trend(at)
         if len(points) >= 2 and points[-1].filed:
             lines.append(_trend_line(lang, points[-2], points[-1]))
+        lines += _alerts(total, lang)
         lines += ["", t(lang, "digest.city_head")]
         ranked = rank(units)
         shown: list[Ranked | None] = list(ranked)
@@ -215,3 +221,12 @@ def _trend_line(lang: str, before: TrendPoint, now: TrendPoint) -> str:
     delta = now.rate_percent - before.rate_percent
     return t(lang, "digest.city_trend", rate=f"{now.rate_percent:.1f}%",
              delta=f"{delta:+.1f}", filed=now.filed_week, fixed=now.fixed_week)
+
+
+def _alerts(s: UnitStats, lang: str) -> list[str]:
+    """The ladder's colours and the 督办 marks, when there are any."""
+    if not (any(s.colours.values()) or any(s.marks.values())):
+        return []
+    return [t(lang, "digest.alerts", red=s.colours[Colour.RED], yellow=s.colours[Colour.YELLOW],
+              blue=s.colours[Colour.BLUE], red_card=s.marks[Supervision.RED],
+              yellow_card=s.marks[Supervision.YELLOW])]

@@ -10,7 +10,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
 
-from bot.domain import OPEN, Answer, EventKind, LeaveState, MeetingState, Status, Track
+from bot.domain import (
+    LADDER_EVENTS,
+    OPEN,
+    Answer,
+    Colour,
+    EventKind,
+    LeaveState,
+    MeetingState,
+    Status,
+    Supervision,
+    Track,
+)
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting
@@ -57,6 +68,9 @@ class UnitStats:
     declined: int = 0
     leaves_ended: int = 0
     leaves_late: int = 0
+    # Open items by the colour the ladder last recorded, and items under a 督办 mark.
+    colours: dict[Colour, int] = field(default_factory=lambda: dict.fromkeys(Colour, 0))
+    marks: dict[Supervision, int] = field(default_factory=lambda: dict.fromkeys(Supervision, 0))
 
     @property
     def total(self) -> int:
@@ -126,6 +140,7 @@ def collect(conn: Connection, window: Window,
     _week(conn, units, unit_ids, window)
     _meetings(conn, units, unit_ids, window)
     _leave(conn, units, unit_ids, window)
+    _alerts(conn, units, unit_ids)
     return list(units.values())
 
 
@@ -222,6 +237,33 @@ def _leave(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int
         stats.leaves_ended += 1
         if returned_at is None or returned_at.astimezone(window.tz).date() > last_day:
             stats.leaves_late += 1
+
+
+_COLOUR_OF = {kind: colour for colour, kind in LADDER_EVENTS.items()}
+
+
+def _alerts(conn: Connection, units: dict[int, UnitStats],
+            unit_ids: Sequence[int] | None) -> None:
+    """Open items by their last recorded colour; items not signed off under a 督办 mark."""
+    last = (select(ProblemEvent.problem_id, func.max(ProblemEvent.id).label("id"))
+            .where(ProblemEvent.kind.in_(list(_COLOUR_OF)))
+            .group_by(ProblemEvent.problem_id).subquery())
+    query = (select(Problem.unit_id, ProblemEvent.kind, func.count())
+             .join(last, last.c.problem_id == Problem.id)
+             .join(ProblemEvent, ProblemEvent.id == last.c.id)
+             .where(Problem.status.in_(OPEN), *_where_units(Problem.unit_id, unit_ids))
+             .group_by(Problem.unit_id, ProblemEvent.kind))
+    for uid, kind, n in conn.execute(query):
+        colour = _COLOUR_OF.get(kind)
+        if uid in units and colour is not None:
+            units[uid].colours[colour] += n
+    marked = (select(Problem.unit_id, Problem.supervision, func.count())
+              .where(Problem.supervision.is_not(None), Problem.status != Status.SIGNED_OFF,
+                     *_where_units(Problem.unit_id, unit_ids))
+              .group_by(Problem.unit_id, Problem.supervision))
+    for uid, mark, n in conn.execute(marked):
+        if uid in units and mark is not None:
+            units[uid].marks[mark] += n
 
 
 @dataclass(frozen=True)

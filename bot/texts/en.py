@@ -836,4 +836,5 @@ EN: dict[str, str] = {
     "supervision.card": "Supervision: {mark} ({note})",
     "todo.supervised": "\n<b>Under supervision ({n}: {red} red, {yellow} yellow)</b>",
     "todo.supervised_line": "· {mark} {number} ({unit}) {description}",
+    "digest.alerts": "[Alerts and supervision] red {red} · yellow {yellow} · blue {blue}; red cards {red_card} · yellow cards {yellow_card}",
 }

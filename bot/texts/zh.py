@@ -812,4 +812,5 @@ ZH: dict[str, str] = {
     "supervision.card": "督办：{mark}（{note}）",
     "todo.supervised": "\n<b>督办事项（{n}项：红牌{red}项，黄牌{yellow}项）</b>",
     "todo.supervised_line": "· {mark} {number}（{unit}）{description}",
+    "digest.alerts": "【预警与督办】红色预警{red}个 · 黄色预警{yellow}个 · 蓝色预警{blue}个；红牌督办{red_card}个 · 黄牌督办{yellow_card}个",
 }
