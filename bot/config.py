@@ -169,6 +169,21 @@ class LadderConfig(_Model):
     stagnant_days: int = Field(7, ge=1, le=365)
 
 
+class ScoreWeights(_Model):
+    """考核: 整改率 and 按期整改率 make up 100 points in these proportions; each 回炉, 红牌督办 and
+    day overdue, per item of the unit, takes this many points off. 0 leaves a component out."""
+
+    rectification_rate: float = Field(60, ge=0)
+    on_time_rate: float = Field(40, ge=0)
+    rework: float = Field(10, ge=0)
+    red_cards: float = Field(20, ge=0)
+    overdue_days: float = Field(1, ge=0)
+
+
+class ScoresConfig(_Model):
+    weights: ScoreWeights = ScoreWeights()
+
+
 class LimitsConfig(_Model):
     """What one person may send: beyond it their updates are dropped, so no one floods the bot."""
 
@@ -265,6 +280,7 @@ class Config(_Model):
     reminders: RemindersConfig = RemindersConfig()
     digest: DigestConfig = DigestConfig()
     ladder: LadderConfig = LadderConfig()
+    scores: ScoresConfig = ScoresConfig()
     calendar: CalendarConfig = CalendarConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     limits: LimitsConfig = LimitsConfig()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.config import ScoreWeights
 from bot.domain import Colour, Status, Supervision, Track
 from bot.reports import campaign as campaign_texts
 from bot.reports.campaign import day_text
 from bot.reports.summary import summary_workbook
 from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, Ranked, rank
 from bot.services.membership import Identity
+from bot.services.scores import Score
+from bot.services.scores import ranked as ranked_scores
 from bot.services.stats import TrendPoint, UnitStats, rate_text
 from bot.strings import shorten
 from bot.texts import t
@@ -144,7 +147,7 @@ class DigestReport:
             s = r.stats
             lines.append(t(lang, "digest.city_row", rank=r.rank or "—", unit=s.name,
                            total=s.total, fixed=s.fixed, rate=s.rate, overdue=s.overdue))
-        return "\n".join(lines)
+        return "\n".join([*lines, *_scores(units, self.config.scores.weights, lang, limit)])
 
     def city_chart(self, lang: str, at: dt.datetime | None = None) -> bytes:
         """The city chart as PNG: 整改率 by unit and the week-over-week trend."""
@@ -230,3 +233,37 @@ def _alerts(s: UnitStats, lang: str) -> list[str]:
     return [t(lang, "digest.alerts", red=s.colours[Colour.RED], yellow=s.colours[Colour.YELLOW],
               blue=s.colours[Colour.BLUE], red_card=s.marks[Supervision.RED],
               yellow_card=s.marks[Supervision.YELLOW])]
+
+
+SCORE_ROWS = 20
+
+
+def _scores(units: list[UnitStats], w: ScoreWeights, lang: str, limit: int | None,
+            ) -> list[str]:
+    """考核: each unit's score with its components, highest first, and how it is worked out."""
+    scored = ranked_scores(units, w)
+    if not any(x.points is not None for x in scored):
+        return []
+    lines = ["", t(lang, "digest.scores_head", w_rect=f"{w.rectification_rate:g}",
+                   w_time=f"{w.on_time_rate:g}", w_rework=f"{w.rework:g}",
+                   w_red=f"{w.red_cards:g}", w_days=f"{w.overdue_days:g}")]
+    shown: list[tuple[int, Score] | None] = list(enumerate(scored, 1))
+    # A score row is twice a table row: fewer of them keep the message within Telegram's 4096.
+    limit = None if limit is None else min(limit, SCORE_ROWS)
+    skipped = 0
+    if limit is not None and len(scored) > limit:
+        head, skipped = limit // 2, len(scored) - limit
+        shown = [*shown[:head], None, *shown[head + skipped:]]
+    for row in shown:
+        if row is None:
+            lines.append(t(lang, "digest.city_skipped", count=skipped))
+            continue
+        place, x = row
+        lines.append(t(lang, "digest.score_row", rank=place if x.points is not None else "—",
+                       unit=x.unit.name,
+                       points="—" if x.points is None else f"{x.points:.1f}",
+                       rect=rate_text(x.unit.fixed, x.unit.total),
+                       timely=rate_text(x.unit.on_time, x.unit.with_deadline)
+                       if x.unit.with_deadline else "—",
+                       rework=x.rework, red=x.red_cards, days=x.overdue_days))
+    return lines

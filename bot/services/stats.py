@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, or_, select
 
 from bot.domain import (
     LADDER_EVENTS,
@@ -71,6 +71,12 @@ class UnitStats:
     # Open items by the colour the ladder last recorded, and items under a 督办 mark.
     colours: dict[Colour, int] = field(default_factory=lambda: dict.fromkeys(Colour, 0))
     marks: dict[Supervision, int] = field(default_factory=lambda: dict.fromkeys(Supervision, 0))
+    # What the unit scores (考核) are made of: 回炉 times, days overdue of open items, and items
+    # with a deadline, of which fixed by it or not yet due.
+    rework: int = 0
+    overdue_days: int = 0
+    with_deadline: int = 0
+    on_time: int = 0
 
     @property
     def total(self) -> int:
@@ -141,6 +147,7 @@ def collect(conn: Connection, window: Window,
     _meetings(conn, units, unit_ids, window)
     _leave(conn, units, unit_ids, window)
     _alerts(conn, units, unit_ids)
+    _scoring(conn, units, unit_ids, window.now)
     return list(units.values())
 
 
@@ -264,6 +271,30 @@ def _alerts(conn: Connection, units: dict[int, UnitStats],
     for uid, mark, n in conn.execute(marked):
         if uid in units and mark is not None:
             units[uid].marks[mark] += n
+
+
+def _scoring(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
+             now: dt.datetime) -> None:
+    """回炉 times and items on time per unit, in SQL; days overdue from the overdue deadlines."""
+    done = (select(func.max(ProblemEvent.at))
+            .where(ProblemEvent.problem_id == Problem.id, ProblemEvent.kind == EventKind.DONE)
+            .correlate(Problem).scalar_subquery())
+    on_time = or_(and_(Problem.status.in_(FIXED), done <= Problem.deadline),
+                  and_(Problem.status.in_(OPEN), Problem.deadline >= now))
+    query = (select(Problem.unit_id, func.sum(Problem.rework_count),
+                    func.count(Problem.deadline), func.sum(case((on_time, 1), else_=0)))
+             .where(*_where_units(Problem.unit_id, unit_ids)).group_by(Problem.unit_id))
+    for uid, rework, dated, timely in conn.execute(query):
+        if uid in units:
+            stats = units[uid]
+            stats.rework, stats.with_deadline, stats.on_time = (
+                int(rework or 0), int(dated or 0), int(timely or 0))
+    overdue = select(Problem.unit_id, Problem.deadline).where(
+        Problem.status.in_(OPEN), Problem.deadline < now,
+        *_where_units(Problem.unit_id, unit_ids))
+    for uid, deadline in conn.execute(overdue):
+        if uid in units and deadline is not None:
+            units[uid].overdue_days += max(1, (now - deadline).days + 1)
 
 
 @dataclass(frozen=True)

@@ -837,4 +837,6 @@ EN: dict[str, str] = {
     "todo.supervised": "\n<b>Under supervision ({n}: {red} red, {yellow} yellow)</b>",
     "todo.supervised_line": "· {mark} {number} ({unit}) {description}",
     "digest.alerts": "[Alerts and supervision] red {red} · yellow {yellow} · blue {blue}; red cards {red_card} · yellow cards {yellow_card}",
+    "digest.scores_head": "<b>Scores</b> (fixed rate × {w_rect} and on-time rate × {w_time} make 100 points; per item on average, each rework takes off {w_rework}, each red card {w_red}, each day overdue {w_days})",
+    "digest.score_row": "{rank}. {unit} {points}: fixed {rect} · on time {timely} · rework {rework} · red cards {red} · {days} days overdue",
 }

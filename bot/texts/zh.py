@@ -813,4 +813,6 @@ ZH: dict[str, str] = {
     "todo.supervised": "\n<b>督办事项（{n}项：红牌{red}项，黄牌{yellow}项）</b>",
     "todo.supervised_line": "· {mark} {number}（{unit}）{description}",
     "digest.alerts": "【预警与督办】红色预警{red}个 · 黄色预警{yellow}个 · 蓝色预警{blue}个；红牌督办{red_card}个 · 黄牌督办{yellow_card}个",
+    "digest.scores_head": "<b>考核得分</b>（整改率×{w_rect}与按期整改率×{w_time}合计100分；按每项平均，回炉1次扣{w_rework}分，红牌督办1个扣{w_red}分，超期1天扣{w_days}分）",
+    "digest.score_row": "{rank}. {unit} {points}分：整改率{rect} · 按期率{timely} · 回炉{rework}次 · 红牌{red}个 · 超期{days}天",
 }
