@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from bot.config import ScoreWeights
 from bot.domain import Colour, Status, Supervision, Track
 from bot.reports import campaign as campaign_texts
 from bot.reports.campaign import day_text
 from bot.reports.summary import summary_workbook
-from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, Ranked, rank
+from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, rank
 from bot.services.membership import Identity
-from bot.services.scores import Score
 from bot.services.scores import ranked as ranked_scores
 from bot.services.stats import TrendPoint, UnitStats, rate_text
 from bot.strings import shorten
@@ -134,12 +134,7 @@ class DigestReport:
             lines.append(_trend_line(lang, points[-2], points[-1]))
         lines += _alerts(total, lang)
         lines += ["", t(lang, "digest.city_head")]
-        ranked = rank(units)
-        shown: list[Ranked | None] = list(ranked)
-        skipped = 0
-        if limit is not None and len(ranked) > limit:
-            head, skipped = limit // 2, len(ranked) - limit
-            shown = [*ranked[:head], None, *ranked[head + skipped:]]
+        shown, skipped = head_and_tail(rank(units), limit)
         for r in shown:
             if r is None:
                 lines.append(t(lang, "digest.city_skipped", count=skipped))
@@ -236,6 +231,16 @@ def _alerts(s: UnitStats, lang: str) -> list[str]:
 
 
 SCORE_ROWS = 20
+T = TypeVar("T")
+
+
+def head_and_tail(rows: list[T], limit: int | None) -> tuple[list[T | None], int]:
+    """Rows to show: all of them, or the first and last halves of `limit` with None between;
+    and how many were left out."""
+    if limit is None or len(rows) <= limit:
+        return list(rows), 0
+    head, skipped = limit // 2, len(rows) - limit
+    return [*rows[:head], None, *rows[head + skipped:]], skipped
 
 
 def _scores(units: list[UnitStats], w: ScoreWeights, lang: str, limit: int | None,
@@ -247,13 +252,9 @@ def _scores(units: list[UnitStats], w: ScoreWeights, lang: str, limit: int | Non
     lines = ["", t(lang, "digest.scores_head", w_rect=f"{w.rectification_rate:g}",
                    w_time=f"{w.on_time_rate:g}", w_rework=f"{w.rework:g}",
                    w_red=f"{w.red_cards:g}", w_days=f"{w.overdue_days:g}")]
-    shown: list[tuple[int, Score] | None] = list(enumerate(scored, 1))
     # A score row is twice a table row: fewer of them keep the message within Telegram's 4096.
-    limit = None if limit is None else min(limit, SCORE_ROWS)
-    skipped = 0
-    if limit is not None and len(scored) > limit:
-        head, skipped = limit // 2, len(scored) - limit
-        shown = [*shown[:head], None, *shown[head + skipped:]]
+    shown, skipped = head_and_tail(list(enumerate(scored, 1)),
+                                   None if limit is None else min(limit, SCORE_ROWS))
     for row in shown:
         if row is None:
             lines.append(t(lang, "digest.city_skipped", count=skipped))
