@@ -252,14 +252,16 @@ _COLOUR_OF = {kind: colour for colour, kind in LADDER_EVENTS.items()}
 def _alerts(conn: Connection, units: dict[int, UnitStats],
             unit_ids: Sequence[int] | None) -> None:
     """Open items by their last recorded colour; items not signed off under a 督办 mark."""
-    last = (select(ProblemEvent.problem_id, func.max(ProblemEvent.id).label("id"))
-            .where(ProblemEvent.kind.in_(list(_COLOUR_OF)))
-            .group_by(ProblemEvent.problem_id).subquery())
-    query = (select(Problem.unit_id, ProblemEvent.kind, func.count())
-             .join(last, last.c.problem_id == Problem.id)
-             .join(ProblemEvent, ProblemEvent.id == last.c.id)
+    # Each open item's own newest ladder event, through the index: a unit's digest reads only
+    # its own items' history.
+    last = (select(ProblemEvent.kind).where(ProblemEvent.problem_id == Problem.id,
+                                            ProblemEvent.kind.in_(list(_COLOUR_OF)))
+            .order_by(ProblemEvent.id.desc()).limit(1).correlate(Problem).scalar_subquery())
+    items = (select(Problem.unit_id.label("unit_id"), last.label("kind"))
              .where(Problem.status.in_(OPEN), *_where_units(Problem.unit_id, unit_ids))
-             .group_by(Problem.unit_id, ProblemEvent.kind))
+             .subquery())
+    query = (select(items.c.unit_id, items.c.kind, func.count())
+             .where(items.c.kind.is_not(None)).group_by(items.c.unit_id, items.c.kind))
     for uid, kind, n in conn.execute(query):
         colour = _COLOUR_OF.get(kind)
         if uid in units and colour is not None:
