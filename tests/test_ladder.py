@@ -15,7 +15,7 @@ from bot.services.problem import Draft
 from tests.chat import Chat, deliver_at, join, local, texts_with
 
 CADRE, OTHER, LEADER, OFFICE = 41, 44, 42, 900
-BLUE, YELLOW, RED = "蓝色预警", "黄色预警", "红色预警"
+BLUE, YELLOW, RED = "蓝色预警：", "黄色预警：", "红色预警："
 
 
 @pytest.fixture
@@ -93,11 +93,11 @@ async def test_progress_clears_the_colour_without_telling_anyone(
     clock.set(local(2026, 12, 7, 11, 0))
     unit.ledger.add_progress(far, by=unit.membership.identify(CADRE), by_name="张三",
                              text="已排好轮值表")
-    alerts = [told(chat, u, "预警") for u in (CADRE, LEADER, OFFICE)]
+    alerts = [told(chat, u, "色预警：") for u in (CADRE, LEADER, OFFICE)]
     assert alerts == [1, 1, 0]
     await deliver_at(chat, clock, local(2026, 12, 8, 9, 0))
     assert steps(unit, far) == [EventKind.LADDER_YELLOW, EventKind.LADDER_CLEAR]
-    assert [told(chat, u, "预警") for u in (CADRE, LEADER, OFFICE)] == alerts
+    assert [told(chat, u, "色预警：") for u in (CADRE, LEADER, OFFICE)] == alerts
     # Stagnant again a week later: 黄 is a new step, told again.
     await deliver_at(chat, clock, local(2026, 12, 15, 9, 0))
     assert told(chat, CADRE, YELLOW) == 2
