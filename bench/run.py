@@ -22,6 +22,7 @@ from bench import (
     bench_filing,
     bench_full,
     bench_import,
+    bench_ladder,
     bench_ledger,
     bench_loop,
     bench_network,
@@ -45,6 +46,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "reply_during_wave_p99_ms": ("<", 2000), "filing_rtt100_reply_ratio": (">=", 0.9),
     "filing_rtt100_p99_ms": ("<", 1000),
     "import_10k_s": ("<", 10),
+    "ladder_tick_ms_100k": ("<", 500),
 }
 # Targets relative to another figure of the same run: (that figure, factor), at least.
 RELATIVE_TARGETS: dict[str, tuple[str, float]] = {
@@ -113,6 +115,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     results.update(bench_network.measure(args.wave, args.people))
     step("ledger import: a 10k-row office sheet previewed and imported")
     results.update(bench_import.measure(10_000))
+    step("colour ladder: the daily pass over 100k open items, and its step")
+    results.update(bench_ladder.measure(100_000))
     return results
 
 

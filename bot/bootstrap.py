@@ -13,6 +13,7 @@ from bot.services.cases import CasesService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
+from bot.services.ladder import LadderService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
 from bot.services.meetings import MeetingService
@@ -23,6 +24,7 @@ from bot.services.plans import DeadlinePlanner
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.signin import SigninService
+from bot.services.supervision import SupervisionService
 from bot.services.todo import TodoService
 from bot.workdays import WorkCalendar
 from storage.db import Database
@@ -54,6 +56,8 @@ class Services:
     importer: ImportService
     metrics: Metrics
     cases: CasesService
+    ladder: LadderService
+    supervision: SupervisionService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -83,6 +87,7 @@ def build_services(config: Config, *, clock: Clock | None = None,
     meetings = MeetingService(db, clock, notify, config.tz)
     leave = LeaveService(db, clock, notify, calendar, config.tz,
                          office_admins=config.office_admins)
+    supervision = SupervisionService(db, clock, notify=notify, office_admins=config.office_admins)
     return Services(
         config=config, clock=clock, db=db, membership=membership,
         ledger=ledger,
@@ -98,8 +103,11 @@ def build_services(config: Config, *, clock: Clock | None = None,
             seconds=r.claim_timeout_seconds)),
         signin=signin,
         board=BoardService(db, clock, digest, ledger),
-        todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins),
+        todo=TodoService(db, ledger, leave, meetings, office_admins=config.office_admins,
+                         supervision=supervision),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
         metrics=metrics,
         cases=CasesService(db, clock, config, ledger, notify, replan=planner.replan),
+        ladder=LadderService(db, clock, config, calendar, notify),
+        supervision=supervision,
     )

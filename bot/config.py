@@ -19,10 +19,19 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config_sections import CasesConfig, ImportConfig, PapersConfig, Section, WebConfig
+from bot.config_sections import (
+    CasesConfig,
+    ImportConfig,
+    LadderConfig,
+    PapersConfig,
+    ScoresConfig,
+    ScoreWeights,
+    Section,
+    WebConfig,
+)
 
-__all__ = ["CasesConfig", "Config", "ConfigError", "ImportConfig", "PapersConfig", "WebConfig",
-           "load_config", "parse_config"]
+__all__ = ["CasesConfig", "Config", "ConfigError", "ImportConfig", "LadderConfig", "PapersConfig",
+           "ScoreWeights", "ScoresConfig", "WebConfig", "load_config", "parse_config"]
 
 
 class ConfigError(Exception):
@@ -247,6 +256,8 @@ class Config(_Model):
     categories: tuple[Category, ...] = DEFAULT_CATEGORIES
     reminders: RemindersConfig = RemindersConfig()
     digest: DigestConfig = DigestConfig()
+    ladder: LadderConfig = LadderConfig()
+    scores: ScoresConfig = ScoresConfig()
     calendar: CalendarConfig = CalendarConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     limits: LimitsConfig = LimitsConfig()

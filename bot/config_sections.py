@@ -1,5 +1,5 @@
-"""Config sections that stand on their own (the web, the papers, the import), kept apart so
-bot/config.py stays readable; bot.config re-exports them."""
+"""Config sections that stand on their own (the web, papers, import, cases, ladder, scores),
+kept apart so bot/config.py stays readable; bot.config re-exports them."""
 
 from __future__ import annotations
 
@@ -85,3 +85,25 @@ class CasesConfig(Section):
     # starts with until the unit sets its own.
     actor_name: str = Field("群众评价", min_length=1, max_length=100)
     measures: str = Field("由责任单位研究制定整改措施", min_length=1, max_length=200)
+
+
+class LadderConfig(Section):
+    """The colour ladder: 蓝 when the deadline is this near, 黄 when nothing moved this long."""
+
+    blue_days: int = Field(3, ge=0, le=60)
+    stagnant_days: int = Field(7, ge=1, le=365)
+
+
+class ScoreWeights(Section):
+    """考核: 整改率 and 按期整改率 make up 100 points in these proportions; each 回炉, 红牌督办 and
+    day overdue, per item of the unit, takes this many points off. 0 leaves a component out."""
+
+    rectification_rate: float = Field(60, ge=0)
+    on_time_rate: float = Field(40, ge=0)
+    rework: float = Field(10, ge=0)
+    red_cards: float = Field(20, ge=0)
+    overdue_days: float = Field(1, ge=0)
+
+
+class ScoresConfig(Section):
+    weights: ScoreWeights = ScoreWeights()

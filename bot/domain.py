@@ -61,6 +61,36 @@ class EventKind(enum.StrEnum):
     EXTENDED = "extended"  # 延期获批
     EXTENSION_DECLINED = "extension_declined"  # 延期未获批
     REOPENED = "reopened"  # 复号: the complainant was not satisfied with a signed-off item
+    LADDER_BLUE = "ladder_blue"  # 蓝色预警: the deadline is near
+    LADDER_YELLOW = "ladder_yellow"  # 黄色预警: nothing moved for a while
+    LADDER_RED = "ladder_red"  # 红色预警: overdue
+    LADDER_CLEAR = "ladder_clear"  # back to no colour (progress, a later deadline)
+    SUPERVISED = "supervised"  # 黄牌督办 / 红牌督办 marked by the office
+
+
+class Colour(enum.StrEnum):
+    """The colour ladder of an open item, each step telling more people (蓝 → 黄 → 红)."""
+
+    BLUE = "blue"
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def rank(self) -> int:
+        return LADDER_ORDER.index(self) + 1
+
+
+LADDER_ORDER = (Colour.BLUE, Colour.YELLOW, Colour.RED)
+# The event that records an item reaching each colour (None: no colour any more).
+LADDER_EVENTS = {Colour.BLUE: EventKind.LADDER_BLUE, Colour.YELLOW: EventKind.LADDER_YELLOW,
+                 Colour.RED: EventKind.LADDER_RED, None: EventKind.LADDER_CLEAR}
+
+
+class Supervision(enum.StrEnum):
+    """The office's 督办 mark on an item."""
+
+    YELLOW = "yellow"  # 黄牌督办
+    RED = "red"  # 红牌督办
 
 
 class ExtensionState(enum.StrEnum):
@@ -163,6 +193,8 @@ class NoteKind(enum.StrEnum):
     CAMPAIGN_PHASE = "campaign.phase"
     CAMPAIGN_END = "campaign.end"
     CASE_REOPENED = "case.reopened"
+    LADDER_STEP = "ladder.step"
+    SUPERVISION_MARK = "supervision.mark"
 
 
 @dataclass

@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     UPDATE_UNIT_ITEMS = "update_unit_items"
     SIGN_OFF = "sign_off"
     EXPORT = "export"
+    SUPERVISE = "supervise"  # 黄牌督办 / 红牌督办
 
 
 _ADMINS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
@@ -40,6 +41,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.UPDATE_UNIT_ITEMS: _ADMINS,
     Action.SIGN_OFF: frozenset({Role.OFFICE, Role.LEADER}),
     Action.EXPORT: _ADMINS,
+    Action.SUPERVISE: frozenset({Role.OFFICE}),
 }
 
 INVITE_ACTION = {

@@ -29,6 +29,7 @@ from handlers import (
     report,
     settings,
     signoff,
+    supervision,
     todo,
     web,
 )
@@ -39,7 +40,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, complain)
+            importing, settings, cases, complain, supervision)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -29,6 +29,7 @@ from handlers.common import (
 )
 from handlers.edits import edit_text
 from handlers.limits import fitted
+from handlers.supervision import alert_lines, supervise_row
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}
@@ -184,7 +185,7 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
         progress=shorten(problem.progress or "—", width), rework=problem.rework_count,
     )
     tz = context.svc.config.tz
-    lines = [text, t(lang, "item.history")]
+    lines = [text + alert_lines(context.svc, problem, history, lang), t(lang, "item.history")]
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
@@ -208,6 +209,8 @@ def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyb
     if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF) \
             and not own:
         rows.append(signoff_row(problem.id, lang))
+    if supervise := supervise_row(problem, ident, lang):
+        rows.append(supervise)
     return InlineKeyboardMarkup(rows)
 
 

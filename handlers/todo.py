@@ -9,9 +9,9 @@ from bot import callbacks
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Renderers
-from bot.domain import Answer
+from bot.domain import Answer, Supervision
 from bot.services.todo import Todo
-from bot.texts import shorten, t
+from bot.texts import fragment, shorten, t
 from handlers.common import ack, answer, button, call, identify, lang_of
 
 # Lines shown per kind; the rest is counted.
@@ -41,6 +41,17 @@ def render_todo(todo: Todo, lang: str, context: Ctx
         if count > SHOWN:
             lines.append(t(lang, "todo.more", n=count - SHOWN))
 
+    if todo.supervised:
+        red = sum(p.supervision is Supervision.RED for p in todo.supervised)
+        lines.append(t(lang, "todo.supervised", n=len(todo.supervised), red=red,
+                       yellow=len(todo.supervised) - red))
+        for p in todo.supervised[:SHOWN]:
+            mark = fragment(lang, f"supervision.mark.{(p.supervision or 'yellow')}")
+            lines.append(t(lang, "todo.supervised_line", mark=mark, number=p.number,
+                           unit=p.unit_name, description=shorten(p.description, 40)))
+        more(len(todo.supervised))
+        marked = [button(p.number, "led", "open", p.id) for p in todo.supervised[:SHOWN]]
+        rows += [marked[i:i + 4] for i in range(0, len(marked), 4)]
     if todo.signoffs:
         lines.append(t(lang, "todo.signoffs", n=len(todo.signoffs)))
         for p in todo.signoffs[:SHOWN]:

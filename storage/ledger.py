@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from bot.domain import EventKind, ExtensionState, Level, Source, Status, Track
+from bot.domain import EventKind, ExtensionState, Level, Source, Status, Supervision, Track
 from storage.models import Base, Unit, intpk, utc
 from storage.types import UTCDateTime, enum_column
 
@@ -67,6 +67,11 @@ class Problem(Base):
     reviewer_name: Mapped[str | None] = mapped_column(String(100))
     remarks: Mapped[str | None] = mapped_column(Text)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 督办: the office's 黄牌 / 红牌 mark, its note as typed, and when it was made.
+    supervision: Mapped[Supervision | None] = mapped_column(
+        enum_column(Supervision, "supervision", length=16))
+    supervision_note: Mapped[str | None] = mapped_column(Text)
+    supervised_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # An imported row's key in the office's own sheet (its number there, or a hash of it).
     source_ref: Mapped[str | None] = mapped_column(String(64))
     created_by: Mapped[int] = mapped_column(BigInteger)
@@ -83,8 +88,10 @@ class ProblemEvent(Base):
     """Who changed what, when, from which status to which, and why."""
 
     __tablename__ = "problem_events"
-    # The digest's week: events of a few kinds within a week.
-    __table_args__ = (Index("ix_problem_events_kind_at", "kind", "at"),)
+    # The digest's week: events of a few kinds within a week; the ladder's daily pass reads each
+    # open item's last movement and last colour from the second alone.
+    __table_args__ = (Index("ix_problem_events_kind_at", "kind", "at"),
+                      Index("ix_problem_events_problem_kind_at", "problem_id", "kind", "at"))
 
     id: Mapped[intpk]
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id"), index=True)

@@ -230,7 +230,9 @@ def test_rank_shares_places_and_puts_empty_units_last(digest: DigestReport,
                                                       services: Services) -> None:
     services.membership.add_unit("市统计局", code="STAT")
     text = digest.city_text("zh", MONDAY_9)
-    rows = text.split("\n")[-3:]
+    lines = text.split("\n")
+    head = lines.index("<b>排名｜单位｜查摆｜整改｜整改率｜逾期</b>")
+    rows = lines[head + 1:head + 4]  # the scores follow the table
     assert rows[0].startswith("1. 市卫健委｜2｜1｜50.0%｜0")
     assert rows[1].startswith("2. 市教育局｜7｜2｜28.6%｜1")
     assert rows[2] == "—. 市统计局｜0｜0｜—｜0"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
-from bot.domain import Status, Track
+from bot.config import ScoreWeights
+from bot.domain import Colour, Status, Supervision, Track
 from bot.reports import campaign as campaign_texts
 from bot.reports.campaign import day_text
 from bot.reports.summary import summary_workbook
-from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, Ranked, rank
+from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, rank
 from bot.services.membership import Identity
+from bot.services.scores import ranked as ranked_scores
 from bot.services.stats import TrendPoint, UnitStats, rate_text
 from bot.strings import shorten
 from bot.texts import t
@@ -50,6 +53,7 @@ class DigestReport:
             t(lang, "digest.time_left", overdue=s.buckets[0], d10=s.buckets[1],
               d20=s.buckets[2], more=s.buckets[3]),
         ]
+        lines += _alerts(s, lang)
         if s.meetings:
             lines.append(t(lang, "digest.meetings", meetings=s.meetings, invited=s.invited,
                            attended=s.attended, rate=rate_text(s.attended, s.invited),
@@ -113,6 +117,10 @@ class DigestReport:
             total.filed_week += s.filed_week
             total.fixed_week += s.fixed_week
             total.signed_week += s.signed_week
+            for colour, n in s.colours.items():
+                total.colours[colour] += n
+            for mark, n in s.marks.items():
+                total.marks[mark] += n
         lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
                    week=self.week_label(lang, at)), self.headline(total, lang)]
         countdown = self.countdown(lang)
@@ -124,13 +132,9 @@ class DigestReport:
         points = self.service.city_trend(at)
         if len(points) >= 2 and points[-1].filed:
             lines.append(_trend_line(lang, points[-2], points[-1]))
+        lines += _alerts(total, lang)
         lines += ["", t(lang, "digest.city_head")]
-        ranked = rank(units)
-        shown: list[Ranked | None] = list(ranked)
-        skipped = 0
-        if limit is not None and len(ranked) > limit:
-            head, skipped = limit // 2, len(ranked) - limit
-            shown = [*ranked[:head], None, *ranked[head + skipped:]]
+        shown, skipped = head_and_tail(rank(units), limit)
         for r in shown:
             if r is None:
                 lines.append(t(lang, "digest.city_skipped", count=skipped))
@@ -138,7 +142,7 @@ class DigestReport:
             s = r.stats
             lines.append(t(lang, "digest.city_row", rank=r.rank or "—", unit=s.name,
                            total=s.total, fixed=s.fixed, rate=s.rate, overdue=s.overdue))
-        return "\n".join(lines)
+        return "\n".join([*lines, *_scores(units, self.config.scores.weights, lang, limit)])
 
     def city_chart(self, lang: str, at: dt.datetime | None = None) -> bytes:
         """The city chart as PNG: 整改率 by unit and the week-over-week trend."""
@@ -215,3 +219,52 @@ def _trend_line(lang: str, before: TrendPoint, now: TrendPoint) -> str:
     delta = now.rate_percent - before.rate_percent
     return t(lang, "digest.city_trend", rate=f"{now.rate_percent:.1f}%",
              delta=f"{delta:+.1f}", filed=now.filed_week, fixed=now.fixed_week)
+
+
+def _alerts(s: UnitStats, lang: str) -> list[str]:
+    """The ladder's colours and the 督办 marks, when there are any."""
+    if not (any(s.colours.values()) or any(s.marks.values())):
+        return []
+    return [t(lang, "digest.alerts", red=s.colours[Colour.RED], yellow=s.colours[Colour.YELLOW],
+              blue=s.colours[Colour.BLUE], red_card=s.marks[Supervision.RED],
+              yellow_card=s.marks[Supervision.YELLOW])]
+
+
+SCORE_ROWS = 20
+T = TypeVar("T")
+
+
+def head_and_tail(rows: list[T], limit: int | None) -> tuple[list[T | None], int]:
+    """Rows to show: all of them, or the first and last halves of `limit` with None between;
+    and how many were left out."""
+    if limit is None or len(rows) <= limit:
+        return list(rows), 0
+    head, skipped = limit // 2, len(rows) - limit
+    return [*rows[:head], None, *rows[head + skipped:]], skipped
+
+
+def _scores(units: list[UnitStats], w: ScoreWeights, lang: str, limit: int | None,
+            ) -> list[str]:
+    """考核: each unit's score with its components, highest first, and how it is worked out."""
+    scored = ranked_scores(units, w)
+    if not any(x.points is not None for x in scored):
+        return []
+    lines = ["", t(lang, "digest.scores_head", w_rect=f"{w.rectification_rate:g}",
+                   w_time=f"{w.on_time_rate:g}", w_rework=f"{w.rework:g}",
+                   w_red=f"{w.red_cards:g}", w_days=f"{w.overdue_days:g}")]
+    # A score row is twice a table row: fewer of them keep the message within Telegram's 4096.
+    shown, skipped = head_and_tail(list(enumerate(scored, 1)),
+                                   None if limit is None else min(limit, SCORE_ROWS))
+    for row in shown:
+        if row is None:
+            lines.append(t(lang, "digest.city_skipped", count=skipped))
+            continue
+        place, x = row
+        lines.append(t(lang, "digest.score_row", rank=place if x.points is not None else "—",
+                       unit=x.unit.name,
+                       points="—" if x.points is None else f"{x.points:.1f}",
+                       rect=rate_text(x.unit.fixed, x.unit.total),
+                       timely=rate_text(x.unit.on_time, x.unit.with_deadline)
+                       if x.unit.with_deadline else "—",
+                       rework=x.rework, red=x.red_cards, days=x.overdue_days))
+    return lines

@@ -143,9 +143,14 @@ class DeadlinePlanner:
         office = set(self.config.office_admins)
         for user_id, role in conn.execute(_ESCALATION, {"unit": p.unit_id}):
             (leaders if role == Role.LEADER else office).add(user_id)
-        if p.leader_user_id is not None and p.leader_user_id in leaders:
-            return [p.leader_user_id], sorted(office)
-        return sorted(leaders), sorted(office)
+        return item_leaders(p.leader_user_id, leaders), sorted(office)
+
+
+def item_leaders(preferred: int | None, unit_leaders: set[int]) -> list[int]:
+    """Who leads on an item: its own 责任领导 when he is one of the unit's leaders, else all."""
+    if preferred is not None and preferred in unit_leaders:
+        return [preferred]
+    return sorted(unit_leaders)
 
 
 def checkin(problem_id: int, chat_id: int, when: dt.datetime) -> Planned:

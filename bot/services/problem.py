@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-from bot.domain import OPEN, EventKind, Level, Role, Source, Status, Track
+from bot.domain import OPEN, EventKind, Level, Role, Source, Status, Supervision, Track
 from storage.ledger import Problem
 
 
@@ -101,6 +101,8 @@ class ProblemView:
     updated_at: dt.datetime
     original_deadline: dt.datetime | None = None  # before the first 延期
     extension_count: int = 0
+    supervision: Supervision | None = None  # 黄牌督办 / 红牌督办
+    supervision_note: str | None = None
 
     def overdue(self, now: dt.datetime) -> bool:
         return self.status in OPEN and self.deadline is not None and self.deadline < now
@@ -146,4 +148,5 @@ def view(p: Problem) -> ProblemView:
         signed_off_at=p.signed_off_at, reviewer_name=p.reviewer_name, remarks=p.remarks,
         created_by=p.created_by, created_at=p.created_at, updated_at=p.updated_at,
         original_deadline=p.original_deadline, extension_count=p.extension_count or 0,
+        supervision=p.supervision, supervision_note=p.supervision_note,
     )

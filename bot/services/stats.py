@@ -8,9 +8,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, or_, select
 
-from bot.domain import OPEN, Answer, EventKind, LeaveState, MeetingState, Status, Track
+from bot.domain import (
+    LADDER_EVENTS,
+    OPEN,
+    Answer,
+    Colour,
+    EventKind,
+    LeaveState,
+    MeetingState,
+    Status,
+    Supervision,
+    Track,
+)
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting
@@ -57,6 +68,15 @@ class UnitStats:
     declined: int = 0
     leaves_ended: int = 0
     leaves_late: int = 0
+    # Open items by the colour the ladder last recorded, and items under a 督办 mark.
+    colours: dict[Colour, int] = field(default_factory=lambda: dict.fromkeys(Colour, 0))
+    marks: dict[Supervision, int] = field(default_factory=lambda: dict.fromkeys(Supervision, 0))
+    # What the unit scores (考核) are made of: 回炉 times, days overdue of open items, and items
+    # with a deadline, of which fixed by it or not yet due.
+    rework: int = 0
+    overdue_days: int = 0
+    with_deadline: int = 0
+    on_time: int = 0
 
     @property
     def total(self) -> int:
@@ -126,6 +146,8 @@ def collect(conn: Connection, window: Window,
     _week(conn, units, unit_ids, window)
     _meetings(conn, units, unit_ids, window)
     _leave(conn, units, unit_ids, window)
+    _alerts(conn, units, unit_ids)
+    _scoring(conn, units, unit_ids, window.now)
     return list(units.values())
 
 
@@ -222,6 +244,59 @@ def _leave(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int
         stats.leaves_ended += 1
         if returned_at is None or returned_at.astimezone(window.tz).date() > last_day:
             stats.leaves_late += 1
+
+
+_COLOUR_OF = {kind: colour for colour, kind in LADDER_EVENTS.items()}
+
+
+def _alerts(conn: Connection, units: dict[int, UnitStats],
+            unit_ids: Sequence[int] | None) -> None:
+    """Open items by their last recorded colour; items not signed off under a 督办 mark."""
+    # Each open item's own newest ladder event, through the index: a unit's digest reads only
+    # its own items' history.
+    last = (select(ProblemEvent.kind).where(ProblemEvent.problem_id == Problem.id,
+                                            ProblemEvent.kind.in_(list(_COLOUR_OF)))
+            .order_by(ProblemEvent.id.desc()).limit(1).correlate(Problem).scalar_subquery())
+    items = (select(Problem.unit_id.label("unit_id"), last.label("kind"))
+             .where(Problem.status.in_(OPEN), *_where_units(Problem.unit_id, unit_ids))
+             .subquery())
+    query = (select(items.c.unit_id, items.c.kind, func.count())
+             .where(items.c.kind.is_not(None)).group_by(items.c.unit_id, items.c.kind))
+    for uid, kind, n in conn.execute(query):
+        colour = _COLOUR_OF.get(kind)
+        if uid in units and colour is not None:
+            units[uid].colours[colour] += n
+    marked = (select(Problem.unit_id, Problem.supervision, func.count())
+              .where(Problem.supervision.is_not(None), Problem.status != Status.SIGNED_OFF,
+                     *_where_units(Problem.unit_id, unit_ids))
+              .group_by(Problem.unit_id, Problem.supervision))
+    for uid, mark, n in conn.execute(marked):
+        if uid in units and mark is not None:
+            units[uid].marks[mark] += n
+
+
+def _scoring(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
+             now: dt.datetime) -> None:
+    """回炉 times and items on time per unit, in SQL; days overdue from the overdue deadlines."""
+    done = (select(func.max(ProblemEvent.at))
+            .where(ProblemEvent.problem_id == Problem.id, ProblemEvent.kind == EventKind.DONE)
+            .correlate(Problem).scalar_subquery())
+    on_time = or_(and_(Problem.status.in_(FIXED), done <= Problem.deadline),
+                  and_(Problem.status.in_(OPEN), Problem.deadline >= now))
+    query = (select(Problem.unit_id, func.sum(Problem.rework_count),
+                    func.count(Problem.deadline), func.sum(case((on_time, 1), else_=0)))
+             .where(*_where_units(Problem.unit_id, unit_ids)).group_by(Problem.unit_id))
+    for uid, rework, dated, timely in conn.execute(query):
+        if uid in units:
+            stats = units[uid]
+            stats.rework, stats.with_deadline, stats.on_time = (
+                int(rework or 0), int(dated or 0), int(timely or 0))
+    overdue = select(Problem.unit_id, Problem.deadline).where(
+        Problem.status.in_(OPEN), Problem.deadline < now,
+        *_where_units(Problem.unit_id, unit_ids))
+    for uid, deadline in conn.execute(overdue):
+        if uid in units and deadline is not None:
+            units[uid].overdue_days += max(1, (now - deadline).days + 1)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from bot.services.ledger_base import _own
 from bot.services.meetings import MeetingService, MeetingView
 from bot.services.membership import Identity
 from bot.services.problem import ProblemView, view
+from bot.services.supervision import SupervisionService
 from storage.db import Database
 from storage.ledger import ExtensionRequest, Problem
 
@@ -33,16 +34,20 @@ class Todo:
     leave: tuple[LeaveView, ...]  # 请假待批
     meetings: tuple[MeetingView, ...]  # 会议有人未确认
     decides: bool  # False for a liaison: the list is to follow up, not to decide
+    supervised: tuple[ProblemView, ...] = ()  # 督办 marks, 红牌 first: listed before the rest
 
     @property
     def empty(self) -> bool:
-        return not (self.signoffs or self.extensions or self.leave or self.meetings)
+        return not (self.signoffs or self.extensions or self.leave or self.meetings
+                    or self.supervised)
 
 
 class TodoService:
     def __init__(self, db: Database, ledger: LedgerService, leave: LeaveService,
-                 meetings: MeetingService, *, office_admins: Iterable[int] = ()) -> None:
+                 meetings: MeetingService, *, office_admins: Iterable[int] = (),
+                 supervision: SupervisionService | None = None) -> None:
         self.db = db
+        self.supervision = supervision
         self.ledger = ledger
         self.leave = leave
         self.meetings = meetings
@@ -53,8 +58,9 @@ class TodoService:
             raise DomainError("todo.denied")
         signoffs, extensions = self._ledger(by)
         meetings = tuple(m for m in self.meetings.organised(by) if m.answered(Answer.PENDING))
+        marked = self.supervision.marked(by) if self.supervision is not None else ()
         return Todo(signoffs, extensions, tuple(self.leave.waiting_for(by)), meetings,
-                    decides=by.role is not Role.LIAISON)
+                    decides=by.role is not Role.LIAISON, supervised=marked)
 
     def _ledger(self, by: Identity) -> tuple[tuple[ProblemView, ...], tuple[Extension, ...]]:
         """Items waiting for 销号 and pending extension requests in `by`'s scope that `by`
