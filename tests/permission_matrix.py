@@ -87,6 +87,8 @@ MATRIX: tuple[Row, ...] = (
          Action.SIGN_OFF),
     _row("reject", "销号审核：驳回（回炉）", "Reject an item of unit A (rework)", "leader office",
          Action.SIGN_OFF),
+    _row("supervise", "督办：给单位A的问题标记红牌", "Mark a unit A item for red-card supervision",
+         "office", Action.SUPERVISE),
     _row("call_meeting", "召集本单位会议（/meeting）", "Call a meeting of one's own unit",
          "other_unit liaison leader office"),
     _row("answer_meeting", "答复单位A会议通知（参加；联络员召集，通知干部和领导）",

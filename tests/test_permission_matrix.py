@@ -175,6 +175,13 @@ async def reject(chat: Chat, org: Services, user: int) -> bool:
     return problem.status == Status.IN_PROGRESS and problem.rework_count == 1
 
 
+async def supervise(chat: Chat, org: Services, user: int) -> bool:
+    item = file_item(org)
+    await press(chat, user, f"sup:mark:{item}:r")
+    await chat.send(user, "请三日内报送整改方案")
+    return org.ledger.peek(item).supervision is not None  # type: ignore[union-attr]
+
+
 async def call_meeting(chat: Chat, org: Services, user: int) -> bool:
     await chat.send(user, "/meeting")
     for step in ("推进会", "下周一上午10点", "三楼会议室"):
@@ -252,7 +259,7 @@ PROBES: dict[str, Probe] = {
     "invite_member": _invite("EDU", "member"), "invite_liaison": _invite("EDU", "liaison"),
     "invite_leader": _invite("EDU", "leader"), "invite_office": _invite("CITY", "office"),
     "bind_group": bind_group, "update_progress": update_progress, "mark_done": mark_done,
-    "approve": approve, "reject": reject, "call_meeting": call_meeting,
+    "approve": approve, "reject": reject, "supervise": supervise, "call_meeting": call_meeting,
     "answer_meeting": answer_meeting, "meeting_roll": meeting_roll,
     "cancel_meeting": cancel_meeting, "request_leave": request_leave,
     "approve_leave": approve_leave, "set_office_hours": set_office_hours,
