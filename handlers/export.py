@@ -27,6 +27,14 @@ async def export_ledger(update: Update, context: Ctx) -> None:
     if not everything and ident.unit is None:
         raise DomainError("export.denied")
     unit_id = None if everything else ident.unit.id  # type: ignore[union-attr]
+    code = ident.unit.code if ident.unit else None
+    if everything and context.args:
+        # The office names one unit: /export EDU or /export 市教育局.
+        wanted = " ".join(context.args)
+        unit = await call(context.svc.membership.find_unit, wanted)
+        if unit is None:
+            raise DomainError("export.unknown_unit", unit=wanted)
+        everything, unit_id, code = False, unit.id, unit.code
     count = await call(context.svc.ledger.count, unit_id=unit_id)
     await reply(update, lang, "export.working", count=count)
     now = context.svc.clock.now()
@@ -45,7 +53,7 @@ async def export_ledger(update: Update, context: Ctx) -> None:
     # A large ledger takes seconds to write; the bot keeps answering others meanwhile.
     await asyncio.to_thread(build)
     stamp = now.astimezone(tz)
-    scope = ident.unit.code if ident.unit and not everything else t(lang, "file.scope_all")
+    scope = code if code and not everything else t(lang, "file.scope_all")
     name = t(lang, "file.ledger_name", scope=scope, date=f"{stamp:%Y%m%d}")
     message = update.effective_message
     assert message is not None

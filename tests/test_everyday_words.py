@@ -136,3 +136,20 @@ async def test_a_digest_sent_by_hand_twice_sends_no_private_note_twice(chat: Cha
     assert first > second > 0
     assert len(private) == len({n.chat_id for n in private})  # one per person
     assert len(unit) == 2 * len({n.chat_id for n in unit})  # the digest itself goes again
+
+
+async def test_the_office_exports_one_unit_by_its_code_or_name(chat: Chat) -> None:
+    from tests.test_forged_updates import OTHER_LEADER
+    from tests.test_permission_matrix import _exported, _number
+
+    services = _org(chat)
+    edu, fin = _number(services, file_item(services)), _number(services, file_item(
+        services, OTHER_LEADER))
+    only_fin = _exported(await chat.send(OFFICE, "/export FIN"))
+    assert fin in only_fin and edu not in only_fin
+    by_name = _exported(await chat.send(OFFICE, "/export 市教育局"))
+    assert edu in by_name and fin not in by_name
+    [unknown] = await chat.send(OFFICE, "/export 市外事办")
+    assert "没有找到“市外事办”这个单位" in (unknown.text or "")
+    everything = _exported(await chat.send(OFFICE, "/export"))
+    assert edu in everything and fin in everything

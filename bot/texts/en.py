@@ -315,6 +315,7 @@ EN: dict[str, str] = {
     "signoff.owner_rejected": "↩️ Your item {number} was not accepted by {who} and goes back for rework. Reason: {reason}; new deadline: {deadline}",
     "export.denied": "Only unit leaders, liaisons and the campaign office can export the ledger.",
     "export.working": "Preparing the ledger ({count} rows)…",
+    "export.unknown_unit": "No unit “{unit}”; use its code or full name, e.g. /export EDU",
     "export.caption": "{title}, {count} rows, as of {when}",
     "cmd.meeting": "Call a meeting (with attendance)",
     "cmd.leave": "Request leave / report back",

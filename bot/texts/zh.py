@@ -308,6 +308,7 @@ ZH: dict[str, str] = {
     "signoff.owner_rejected": "↩️ 您的问题 {number} 经{who}审核未通过，退回重新整改。原因：{reason}；新整改时限：{deadline}",
     "export.denied": "只有责任领导、联络员和领导小组办公室可以导出台账。",
     "export.working": "正在生成台账（{count}条）…",
+    "export.unknown_unit": "没有找到“{unit}”这个单位，请用单位编号或全称，例如：/export EDU",
     "export.caption": "{title}，共{count}条，截至{when}",
     "cmd.meeting": "发会议通知（参会确认）",
     "cmd.leave": "请假 / 销假",
