@@ -78,7 +78,8 @@ def build_services(config: Config, *, clock: Clock | None = None,
     dialogs = DialogStore(db, clock)
     metrics = Metrics()
     ledger = LedgerService(db, clock, replan=planner.replan, notify=notify,
-                           office_admins=config.office_admins, metrics=metrics)
+                           office_admins=config.office_admins, metrics=metrics,
+                           signoff_remind_days=config.reminders.signoff_remind_days)
     digest = DigestService(db, clock, notify, config, calendar)
     w = config.web
     signin = SigninService(db, clock, membership, secret=config.web_secret,

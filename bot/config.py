@@ -186,6 +186,8 @@ class RemindersConfig(_Model):
     nudge_time: TimeOfDay = "09:00"
     escalate_after_days: int = Field(3, ge=0)
     escalate_office_after_days: int = Field(7, ge=0)
+    # An item left 待销号 this many days reminds its reviewers once (0: never).
+    signoff_remind_days: int = Field(3, ge=0, le=60)
     office_hours: tuple[TimeOfDay, ...] = ("08:50", "17:30")
     late_window_hours: float = Field(12.0, gt=0)
     # A sender that stops renewing loses the lease after this long; another instance takes over.

@@ -171,6 +171,7 @@ class NoteKind(enum.StrEnum):
     SIGNOFF_REQUEST = "signoff.request"
     SIGNOFF_APPROVED = "signoff.approved"
     SIGNOFF_REJECTED = "signoff.rejected"
+    SIGNOFF_REMIND = "signoff.remind"
     NEW_PROBLEMS = "unit.new_problems"
     EXTENSION_REQUEST = "extension.request"
     EXTENSION_DECIDED = "extension.decided"

@@ -219,6 +219,16 @@ def render_request(svc: Services, note: Note, lang: str, brief: bool) -> Rendere
     return Rendered(text, InlineKeyboardMarkup([signoff_row(problem.id, lang)]))
 
 
+def render_remind(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
+    """The sign-off card again, once, to a reviewer, if the item still waits."""
+    card = render_request(svc, note, lang, brief)
+    if card is None:
+        return None
+    since = dt.datetime.fromisoformat(str(note.payload.get("since")))
+    days = max(1, (svc.clock.now() - since).days)
+    return Rendered(t(lang, "signoff.remind", days=days) + "\n" + card.text, card.markup)
+
+
 def render_approved(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
     """Tell the owner the item was signed off."""
     problem = svc.ledger.peek(int(note.payload["problem_id"]))
@@ -264,4 +274,5 @@ RENDERERS: Renderers = {
     NoteKind.SIGNOFF_REQUEST: render_request,
     NoteKind.SIGNOFF_APPROVED: render_approved,
     NoteKind.SIGNOFF_REJECTED: render_rejected,
+    NoteKind.SIGNOFF_REMIND: render_remind,
 }

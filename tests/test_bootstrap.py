@@ -51,7 +51,8 @@ SCRIPT = textwrap.dedent('''
     assert services.ledger.approve(item.id, by=leader, by_name="李局长").status == \\
         Status.SIGNED_OFF
     kinds = sorted(n.kind for n in services.notify.listing())
-    assert kinds == ["signoff.approved", "signoff.request", "unit.new_problems"], kinds
+    assert kinds == ["signoff.approved", "signoff.remind", "signoff.request",
+                     "unit.new_problems"], kinds
     text = DigestReport(services.digest).cli("EDU", send=False)
     assert "共查摆问题1个" in text, text
     assert not [n for n in sys.modules if n == "telegram" or n.startswith("telegram.")]

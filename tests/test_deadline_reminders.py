@@ -111,7 +111,8 @@ async def test_sign_off_cancels_the_plan_and_reject_replans(
     unit.ledger.report_done(item, by=unit.membership.identify(CADRE), by_name="张三",
                             completion="已改")
     assert planned(unit) == []
-    assert notices(unit) == [("signoff.request", LEADER)]
+    # The card now, and once more in three days if it still waits.
+    assert notices(unit) == [("signoff.request", LEADER), ("signoff.remind", LEADER)]
     unit.ledger.reject(item, by=unit.membership.identify(LEADER), by_name="李局长",
                        reason="佐证不足", new_deadline=local(2026, 12, 10, 23, 59))
     assert ("deadline.today", CADRE, local(2026, 12, 10, 9, 0)) in planned(unit)

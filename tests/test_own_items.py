@@ -98,3 +98,22 @@ async def test_a_rejections_new_deadline_is_in_the_history_the_audit_and_the_not
     notice = next(m for m in reversed(chat.sandbox.sent(OWNER)) if "审核未通过" in (m.text or ""))
     labels = [label for row in chat.sandbox.buttons(notice) for label, _ in row]
     assert labels == ["更新进展", "报告完成"]
+
+
+async def test_an_item_left_waiting_reminds_its_reviewer_once(chat: Chat) -> None:
+    from tests.test_forged_updates import awaiting_item
+
+    services: Services = chat.app.bot_data.services
+    build_org(services, chat)
+    waiting, signed = awaiting_item(services), awaiting_item(services)
+    services.ledger.approve(signed, by=services.membership.identify(LEADER), by_name="李局长")
+    clock, start = services.clock, services.clock.now()
+    for after in (dt.timedelta(days=1), dt.timedelta(days=3, minutes=1), dt.timedelta(days=5)):
+        clock.set(start + after)  # type: ignore[attr-defined]
+        await chat.app.bot_data.sender.tick()
+    reminders = [m.text or "" for m in chat.sandbox.sent(LEADER) if "已待销号" in (m.text or "")]
+    number = services.ledger.peek(waiting).number  # type: ignore[union-attr]
+    other = services.ledger.peek(signed).number  # type: ignore[union-attr]
+    assert len(reminders) == 1 and number in reminders[0] and other not in reminders[0]
+    card = next(m for m in chat.sandbox.sent(LEADER) if "已待销号" in (m.text or ""))
+    assert [label for row in chat.sandbox.buttons(card) for label, _ in row] == ["通过", "驳回"]

@@ -196,6 +196,16 @@ class LedgerService(LedgerExtensions):
             current = self._replanned(s, problem)
             reviewers = self._reviewers(s, problem)
             self._tell(uow, current, NoteKind.SIGNOFF_REQUEST, reviewers, by=by_name)
+            if self.signoff_remind and self.notify is not None and reviewers:
+                # Still 待销号 then: the reviewers are reminded once (the renderer checks).
+                due = self.clock.now() + self.signoff_remind
+                self.notify.plan([
+                    Planned(key=f"p{current.id}:signoff.remind:{chat}:{due:%Y%m%d%H%M%S%f}",
+                            chat_id=chat, kind=NoteKind.SIGNOFF_REMIND, due_at=due,
+                            payload={"problem_id": current.id, "by": by_name,
+                                     "since": self.clock.now().isoformat()},
+                            subject=notice_subject(current.id))
+                    for chat in reviewers], conn=uow.conn)
             return DoneReport(current, reviewers)
 
     def _note(

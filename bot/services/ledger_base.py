@@ -3,6 +3,7 @@ reviews it, and the event it leaves in the history."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -41,13 +42,14 @@ class LedgerBase(LedgerReads):
     def __init__(
         self, db: Database, clock: Clock, *, page_size: int = 8, replan: Replanner | None = None,
         notify: NotificationService | None = None, office_admins: Iterable[int] = (),
-        metrics: Metrics | None = None,
+        metrics: Metrics | None = None, signoff_remind_days: int = 0,
     ) -> None:
         super().__init__(db, clock, page_size=page_size)
         self.replan = replan
         self.notify = notify
         self.office_admins = frozenset(office_admins)
         self.metrics = metrics
+        self.signoff_remind = dt.timedelta(days=signoff_remind_days)
 
     def _replanned(self, s: Session, problem: Problem) -> ProblemView:
         s.flush()

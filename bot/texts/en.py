@@ -302,6 +302,7 @@ EN: dict[str, str] = {
     ),
     "signoff.approved": "✅ {number} approved and signed off.",
     "signoff.owner_approved": "✅ Your item {number} was approved and signed off by {who}.",
+    "signoff.remind": "⏰ Waiting for your sign-off for {days} day(s):",
     "signoff.own_item": "{number} is your own item (you own or filed it): someone else signs "
                         "it off, another leader of the unit or the campaign office.",
     "signoff.denied": "Only the unit's leader or the campaign office can sign items off.",

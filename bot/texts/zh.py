@@ -298,6 +298,7 @@ ZH: dict[str, str] = {
     "signoff.owner_approved": "✅ 您的问题 {number} 已由{who}审核通过，已销号。",
     "signoff.denied": "只有本单位责任领导或领导小组办公室可以审核销号。",
     "signoff.not_waiting": "{number} 不在待销号状态。",
+    "signoff.remind": "⏰ 以下问题已待销号{days}天，请及时审核：",
     "signoff.own_item": "{number} 是您本人负责或登记的问题，不能由您本人销号，已请本单位其他责任领导或领导小组办公室审核。",
     "reject.ask_reason": "请写明驳回 {number} 的原因：",
     "reject.ask_reason_again": "驳回必须写明原因，请发送文字。",
