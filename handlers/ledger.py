@@ -117,8 +117,13 @@ def _render_page(
     if not page.items:
         lines.append(t(lang, "ledger.empty"))
     for p in page.items:
-        lines.append(t(lang, "ledger.line", number=p.number, text=shorten(p.description, 24),
-                       status=status_of(p, lang, context.svc), when=when_of(p, lang, context.svc)))
+        line = t(lang, "ledger.line", number=p.number, text=shorten(p.description, 24),
+                 status=status_of(p, lang, context.svc), when=when_of(p, lang, context.svc))
+        if SCOPES[scope] != "mine":
+            # A unit's ledger says who answers for each item; the city's, which unit too.
+            key = "ledger.line_unit_owner" if SCOPES[scope] == "all" else "ledger.line_owner"
+            line += t(lang, key, owner=shorten(p.owner_name, 12), unit=shorten(p.unit_name, 12))
+        lines.append(line)
     keyboard = [[button(p.number, "led", "open", p.id) for p in page.items[i:i + 4]]
                 for i in range(0, len(page.items), 4)]
     nav = []

@@ -153,3 +153,17 @@ async def test_the_office_exports_one_unit_by_its_code_or_name(chat: Chat) -> No
     assert "没有找到“市外事办”这个单位" in (unknown.text or "")
     everything = _exported(await chat.send(OFFICE, "/export"))
     assert edu in everything and fin in everything
+
+
+async def test_ledger_rows_say_who_answers_and_the_citys_which_unit(chat: Chat) -> None:
+    from tests.test_forged_updates import OTHER_LEADER
+
+    services = _org(chat)
+    file_item(services)
+    file_item(services, OTHER_LEADER)
+    [unit] = await chat.send(LEADER, "/ledger")
+    assert "责任人：张三" in (unit.text or "") and "市教育局 ·" not in (unit.text or "")
+    [city] = await chat.send(OFFICE, "/ledger")
+    assert "市教育局 · 责任人：张三" in (city.text or "") and "市财政局 ·" in (city.text or "")
+    [mine] = await chat.send(OWNER, "/my")
+    assert "责任人" not in (mine.text or "")

@@ -243,6 +243,8 @@ EN: dict[str, str] = {
     "ledger.header": "<b>{title}</b> · {filter} · {total} item(s) (page {page}/{pages})",
     "ledger.empty": "Nothing here. Send /file to file a problem.",
     "ledger.line": "{number} {text}\n  {status} · {when}",
+    "ledger.line_owner": " · owner: {owner}",
+    "ledger.line_unit_owner": " · {unit} · owner: {owner}",
     "ledger.denied": "Only unit leaders, liaisons and the campaign office can see a whole unit's ledger.",
     "item.usage": "Give the item number, e.g. <code>/item U001-0001</code>",
     "item.unknown": "No such item, or you may not see it.",

@@ -237,6 +237,8 @@ ZH: dict[str, str] = {
     "ledger.header": "<b>{title}</b> · {filter} · 共{total}项（第{page}/{pages}页）",
     "ledger.empty": "暂无问题。发送 /file 登记。",
     "ledger.line": "{number} {text}\n　{status} · {when}",
+    "ledger.line_owner": " · 责任人：{owner}",
+    "ledger.line_unit_owner": " · {unit} · 责任人：{owner}",
     "ledger.denied": "只有责任领导、联络员和领导小组办公室可以查看整个单位的台账。",
     "item.usage": "请写上问题编号，例如：<code>/item U001-0001</code>",
     "item.unknown": "找不到这个问题，或者您无权查看。",
