@@ -43,7 +43,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
 
             return init_config(args.file, force=args.force)
         config = resolve_config(args.config)
-        return _dispatch(args, config, clock)
+        code = _dispatch(args, config, clock)
+        sys.stdout.flush()  # inside the try: a reader gone away is a broken pipe here
+        return code
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -55,6 +57,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed early: end quietly, as cat and grep do. Python
+        # would otherwise complain again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE
 
 
 def _calendar(args: argparse.Namespace, config: Config) -> int:
