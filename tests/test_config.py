@@ -115,3 +115,16 @@ def test_cli_sets_up_units_and_invites(tmp_path: Path) -> None:
     assert f"?start={code}" in invite.stdout and "role: liaison" in invite.stdout
     unknown = _cli("invite", "NOPE", cwd=tmp_path)
     assert unknown.returncode == 1 and "NOPE" in unknown.stderr
+
+
+def test_import_units_names_the_row_of_a_bad_line_in_the_deployments_language(
+    tmp_path: Path,
+) -> None:
+    sheet = tmp_path / "units.csv"
+    sheet.write_bytes("单位名称,编号\n市教育局,EDU\n\n,FIN\n".encode("utf-8-sig"))
+    zh = _cli("import-units", str(sheet), cwd=tmp_path)
+    assert zh.returncode == 1 and "units.csv 第4行没有单位名称" in zh.stderr
+    (tmp_path / "config.yaml").write_text("language: en\n")
+    en = _cli("import-units", str(sheet), "--config", "config.yaml", cwd=tmp_path)
+    assert en.returncode == 1 and "units.csv row 4 has no unit name" in en.stderr
+    assert _cli("unit", "list", cwd=tmp_path).stdout == ""  # nothing half-imported

@@ -32,6 +32,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     from bot.config import ConfigError, load_config
     from bot.errors import DomainError
 
+    lang = "zh"
     try:
         if args.command == "check-config":
             config = load_config(args.file)
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
 
             return init_config(args.file, force=args.force)
         config = resolve_config(args.config)
+        lang = config.language  # refusals below speak the deployment's language
         code = _dispatch(args, config, clock)
         sys.stdout.flush()  # inside the try: a reader gone away is a broken pipe here
         return code
@@ -52,7 +54,6 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
     except DomainError as exc:
         from bot.texts import t
 
-        lang = "zh"
         print(f"error: {plain(t(lang, exc.key, **exc.params))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -32,19 +32,22 @@ def read_sheet(path: Path) -> list[tuple[str, str, str]]:
         table = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
     else:
         raise DomainError("import.format", name=path.name)
-    table = [row for row in table if any(row)]
-    if not table:
+    numbered = [(n, row) for n, row in enumerate(table, 1) if any(row)]
+    if not numbered:
         raise DomainError("import.empty", name=path.name)
+    table = [row for _, row in numbered]
     header = [h.lower() for h in table[0]]
     index = {}
     for field, names in _HEADERS.items():
         index[field] = next((header.index(n) for n in names if n in header), None)
     if index["name"] is None:
         raise DomainError("import.no_name_column", name=path.name)
+    for line, row in numbered[1:]:
+        if not _cell(row, index["name"]):  # a code or parent with no name: say which row
+            raise DomainError("import.row_no_name", name=path.name, row=line)
     return [
         (_cell(row, index["name"]), _cell(row, index["code"]), _cell(row, index["parent"]))
         for row in table[1:]
-        if _cell(row, index["name"])
     ]
 
 

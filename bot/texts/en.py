@@ -117,6 +117,7 @@ EN: dict[str, str] = {
     "ledger_import.cancel": "取消 Cancel",
     "ledger_import.error_column": "错误原因",
     "ledger_import.error_caption": "The error list: fix the rows and send this file again.",
+    "import.row_no_name": "{name} row {row} has no unit name: add it or delete the row.",
     "import.empty": "{name}: the file is empty.",
     "import.no_name_column": "{name}: no “name” (单位名称) column in the header row.",
     "bind.private": "Send /bindgroup inside the group you want to bind.",

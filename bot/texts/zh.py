@@ -111,6 +111,7 @@ ZH: dict[str, str] = {
     "ledger_import.cancel": "取消",
     "ledger_import.error_column": "错误原因",
     "ledger_import.error_caption": "错误清单：改正后可直接重新发送此文件。",
+    "import.row_no_name": "{name} 第{row}行没有单位名称，请补上名称或删去这一行。",
     "import.empty": "{name}：文件是空的。",
     "import.no_name_column": "{name}：表头里找不到“单位名称”（或 name）一列。",
     "bind.private": "请在要绑定的群聊里发送 /bindgroup。",
