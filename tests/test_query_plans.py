@@ -198,13 +198,17 @@ def _stat_rows(db: Database, table: str) -> int | None:
     return None if stat is None else int(str(stat).split()[0])
 
 
+# SQLite only: PostgreSQL keeps its statistics by autovacuum, and its write lock is per row.
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@SQLITE_ONLY
 def test_start_up_analyses_tables_that_outgrew_their_statistics(
         services: Services, config: Any) -> None:
     from bot.cli.common import ensure_schema
 
     db = services.db
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL keeps its statistics by autovacuum")
+    assert db.engine.dialect.name == "sqlite"
     assert refresh_statistics(db.engine) == []  # nothing but empty tables: nothing to do
     _seed(db, services.clock.now())
     ensure_schema(config)  # what `run`, `web` and the shell do at start
@@ -221,10 +225,10 @@ def test_start_up_analyses_tables_that_outgrew_their_statistics(
     assert (_stat_rows(db, "notifications") or 0) > 2 * UNITS * PER_UNIT
 
 
+@SQLITE_ONLY
 def test_statistics_never_wait_for_another_writer(services: Services) -> None:
     db = services.db
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's write lock")
+    assert db.engine.dialect.name == "sqlite"
     _seed(db, services.clock.now())
     with db.write() as conn:  # another writer holds the lock all along
         conn.execute(text("UPDATE units SET problem_seq = 1"))
