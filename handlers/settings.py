@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks
 from bot.context import Ctx
 from bot.delivery.rendering import Renderers
 from bot.errors import DomainError
+from bot.services.membership import QUIET_CHOICES
 from bot.texts import LANGS, t
-from handlers.common import answer, call, identify, lang_of, reply
+from handlers.common import ack, answer, button_choice, call, display_name, identify, lang_of, reply
 
 # What a group's menu offers; every other command of the menu works in a private chat only.
 GROUP_COMMANDS = ("stats", "bindgroup", "help")
@@ -37,9 +38,26 @@ async def show_settings(update: Update, context: Ctx) -> None:
         state = "off" if setting.enabled else "on"
         rows.append([InlineKeyboardButton(t(lang, f"office.btn.{state}"),
                                           callback_data=callbacks.encode("rem", "oh", state))])
+    mine = await call(context.svc.membership.quiet_hours, ident.user_id)
+    start, end = mine or (quiet.start, quiet.end)
+    rows.append([InlineKeyboardButton(
+        ("✓ " if (mine and "-".join(mine) == choice) or (not mine and not choice) else "")
+        + (t(lang, "settings.quiet_default") if not choice else choice.replace("-", "–")),
+        callback_data=callbacks.encode("set", "quiet", code))
+        for code, choice in enumerate(("", *QUIET_CHOICES))])
     text = t(lang, "settings.card", language=t(lang, "lang.name"), office=office,
-             quiet_start=quiet.start, quiet_end=quiet.end)
+             quiet_start=start, quiet_end=end)
     await answer(update, text, markup=InlineKeyboardMarkup(rows))
+
+
+async def choose_quiet(update: Update, context: Ctx) -> None:
+    """A quiet-hours button: one's own wider quiet hours, or back to the deployment's."""
+    await ack(update)
+    code = int(button_choice(update, [str(i) for i in range(len(QUIET_CHOICES) + 1)]))
+    ident = await identify(update, context)
+    await call(context.svc.membership.set_quiet_hours, ident.user_id, display_name(update),
+               QUIET_CHOICES[code - 1] if code else None)
+    await show_settings(update, context)
 
 
 async def go_private(update: Update, context: Ctx) -> None:
@@ -61,7 +79,7 @@ COMMANDS = (
     # The features' own handlers take these only in private chats; in a group, this answers.
     CommandHandler(PRIVATE_ONLY, go_private, filters=filters.ChatType.GROUPS),
 )
-BUTTONS = ()
+BUTTONS = (CallbackQueryHandler(choose_quiet, callbacks.pattern("set", "quiet")),)
 MESSAGES = ()
 FLOWS = ()
 RENDERERS: Renderers = {}

@@ -68,6 +68,8 @@ class User(Base):
     lang: Mapped[str | None] = mapped_column(String(8))
     reachable: Mapped[bool] = mapped_column(default=True)
     office_reminders: Mapped[bool] = mapped_column(default=True)
+    # A person's own quiet hours, wider than the deployment's ("21:00-08:00"); None: those.
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
     created_at: Mapped[utc]
 
 

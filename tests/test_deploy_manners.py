@@ -73,7 +73,8 @@ async def test_settings_shows_and_switches(chat: Chat) -> None:
     [card] = await chat.send(33, "/settings")
     assert "上下班提醒：已开启" in (card.text or "")
     labels = [label for row in chat.sandbox.buttons(card) for label, _ in row]
-    assert labels == ["中文", "English", "关闭上下班提醒"]
+    assert labels == ["中文", "English", "关闭上下班提醒",
+                      "✓ 默认免打扰", "21:00–08:00", "20:00–08:30"]
     await chat.click(33, "关闭上下班提醒", message=card)
     [card] = await chat.send(33, "/settings")
     assert "上下班提醒：已关闭" in (card.text or "")

@@ -144,6 +144,10 @@ class Outcomes:
         self.record(lambda: self.svc.notify.retry_later(
             note.id, after=after, error="429", count_attempt=False, remember={SENT_PARTS: done}))
 
+    def quiet_until(self, note: Note, after: dt.timedelta) -> None:
+        self.record(lambda: self.svc.notify.retry_later(
+            note.id, after=after, error="quiet hours", count_attempt=False))
+
     def summary_later(self, notes: Sequence[Note], after: dt.timedelta, error: str, *,
                       count_attempt: bool = True) -> None:
         notify = self.svc.notify

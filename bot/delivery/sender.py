@@ -24,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from bot.delivery.budget import Priority, sending_as
 from bot.delivery.outcomes import Outcomes, Run
 from bot.delivery.pacing import Pacer
+from bot.delivery.quiet import in_quiet_hours, personal_wait
 from bot.delivery.rendering import CAPTION_LIMIT, Rendered, Renderers
 from bot.delivery.wave import Wave
 from bot.services.notify import LATE_AFTER, SENT_PARTS, Note, Planned
@@ -56,15 +57,6 @@ class TickReport:
     failed: int = 0
     errors: list[str] = field(default_factory=list)
     storage: StorageFault | None = None  # the database refused; the tick stopped early
-
-
-def in_quiet_hours(local: dt.datetime, start: str, end: str) -> bool:
-    """Tell whether a local time falls in quiet hours (which may span midnight; start == end
-    means none)."""
-    now, a, b = local.time(), dt.time.fromisoformat(start), dt.time.fromisoformat(end)
-    if a == b:
-        return False
-    return a <= now < b if a < b else (now >= a or now < b)
 
 
 class Sender:
@@ -239,6 +231,10 @@ class Sender:
             run.tried(note)
             await self._db(outcomes.failed, note, f"no renderer for kind {note.kind!r}")
             report.failed += 1
+            return True
+        if (wait := await self._db(personal_wait, self.svc, note)) is not None:
+            run.tried(note)  # the person's own quiet hours: back when they end
+            await self._db(outcomes.quiet_until, note, wait)
             return True
         lang = await self._db(self._lang, note.chat_id)
         try:

@@ -44,6 +44,10 @@ class Identity:
     lang: str | None
 
 
+# Quiet hours a person may choose, each wider than the default 22:00–07:30 it adds to.
+QUIET_CHOICES = ("21:00-08:00", "20:00-08:30")
+
+
 @dataclass(frozen=True)
 class InviteView:
     code: str
@@ -192,6 +196,22 @@ class MembershipService:
     def set_lang(self, user_id: int, display_name: str, lang: str) -> None:
         with self.db.uow() as s:
             self._touch(s, user_id, display_name, None).lang = lang
+
+    def set_quiet_hours(self, user_id: int, display_name: str, window: str | None) -> None:
+        """Choose one of QUIET_CHOICES as one's own quiet hours (None: the deployment's)."""
+        if window is not None and window not in QUIET_CHOICES:
+            raise DomainError("settings.bad_quiet")
+        with self.db.uow() as s:
+            self._touch(s, user_id, display_name, None).quiet_hours = window
+
+    def quiet_hours(self, user_id: int) -> tuple[str, str] | None:
+        """A person's own quiet hours as (start, end), when they chose some."""
+        with self.db.read() as conn:
+            window = conn.execute(select(User.quiet_hours).where(User.id == user_id)).scalar()
+        if not window:
+            return None
+        start, end = window.split("-")
+        return start, end
 
     # -- invites -----------------------------------------------------------------------------
 
