@@ -61,8 +61,10 @@ SECTIONS = (
      "group. Each is refused cleanly and the database is compared before and after."),
     ("Kills with updates in hand, repeated and forged posts", "inbox.",
      "Real `python -m bot run` processes: kill -9 with updates queued and not yet answered, then "
-     "a restart (every update answered once: `repeated_after_kill` must be 0); the same webhook "
-     "update posted twice; a forged private-chat update (its chat not its sender's)."),
+     "a restart: every update is answered, and only those being handled at the instant of the "
+     "kill (at most the 32 the processor runs at once, never the queue behind them) may be "
+     "answered again, counted in `repeated_after_kill`; the same webhook update posted twice; a "
+     "forged private-chat update (its chat not its sender's)."),
     ("Kills during a fan-out", "fanout.",
      "A real process killed while a send hangs mid-wave, then restarted. What may go twice is "
      "what Telegram had accepted and the database had not recorded: the requests in flight "
