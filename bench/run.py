@@ -45,6 +45,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "fanout_rtt150_ratio": (">=", 0.9), "fanout_rtt150_429": ("<=", 0),
     "reply_during_wave_p99_ms": ("<", 2000), "filing_rtt100_reply_ratio": (">=", 0.9),
     "filing_rtt100_p99_ms": ("<", 1000),
+    "wave_messages_per_person": ("<=", 1), "wave_delivery_ratio": (">=", 0.95),
     "import_10k_s": ("<", 10),
     "ladder_tick_ms_100k": ("<", 500),
 }

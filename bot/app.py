@@ -28,6 +28,7 @@ from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.context import App, BotData, Ctx
 from bot.delivery.budget import SharedRateLimiter
+from bot.delivery.coalesce import coalescing
 from bot.delivery.sender import Planner, Sender, instance_name
 from bot.processing import PersonalOrder
 from bot.routing import register_handlers, renderers
@@ -121,7 +122,7 @@ def daily_planners(services: Services) -> tuple[Planner, ...]:
 
 def _sender(app: App, services: Services) -> Sender:
     r = services.config.reminders
-    return Sender(app.bot, services, renderers(), holder=instance_name(), batch=r.batch,
+    return Sender(app.bot, services, coalescing(renderers()), holder=instance_name(), batch=r.batch,
                   lease_ttl=dt.timedelta(seconds=r.lease_seconds),
                   planners=daily_planners(services))
 

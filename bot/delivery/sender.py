@@ -22,6 +22,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.delivery.budget import Priority, sending_as
+from bot.delivery.coalesce import split_batch
 from bot.delivery.outcomes import Outcomes, Run
 from bot.delivery.pacing import Pacer
 from bot.delivery.quiet import in_quiet_hours, personal_wait
@@ -158,8 +159,12 @@ class Sender:
                 run.claimed(n.id for notes in claim.stale.values() for n in notes)
                 for chat_id, notes in claim.stale.items():
                     await self._summarise(run, chat_id, notes, report)
-                if claim.fresh:
-                    return claim.fresh
+                fresh, folded = split_batch(claim.fresh)  # said by their group's first
+                run.tried(*folded)
+                await self._db(self.outcomes.sent, folded, [])  # said in the group's message
+                report.skipped += len(folded)
+                if fresh:
+                    return fresh
 
         wave = self._wave(run, report, leased=True)
         try:
@@ -216,8 +221,6 @@ class Sender:
         local = self.svc.clock.now().astimezone(config.tz)
         return in_quiet_hours(local, config.reminders.quiet_hours.start,
                               config.reminders.quiet_hours.end)
-
-    # -- one note ----------------------------------------------------------------------------
 
     async def _render(self, note: Note, lang: str, brief: bool) -> Rendered | None:
         renderer = self.renderers[note.kind]

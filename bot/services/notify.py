@@ -165,6 +165,20 @@ class NotificationService:
         row = self.db.retrying(read)
         return _note(row) if row else None
 
+    def siblings(self, note: Note, kinds: Iterable[str]) -> list[Note]:
+        """The notes of these kinds due to the same chat at the same moment as `note` (itself
+        included; cancelled ones not), in the order they were planned."""
+        query = select(*_NOTE_COLUMNS).where(
+            Notification.kind.in_(list(kinds)), Notification.due_at == note.due_at,
+            Notification.chat_id == note.chat_id, Notification.state != NoteState.CANCELLED,
+        ).order_by(Notification.id).limit(100)
+
+        def read() -> list[Any]:
+            with self.db.read() as conn:
+                return list(conn.execute(query))
+
+        return [_note(r) for r in self.db.retrying(read)]
+
     def listing(
         self, *, chat_ids: Iterable[int] | None = None, subject_prefix: str | None = None,
         due_before: dt.datetime | None = None, states: Iterable[NoteState] = (NoteState.PENDING,),

@@ -330,6 +330,7 @@ EN: dict[str, str] = {
     "nudge.today": "⏰ Due today: {number} “{text}”, deadline {when}.",
     "nudge.overdue": "❗ Overdue by {days} day(s): {number} “{text}”, deadline {when}. Tap “Done” once fixed.",
     "nudge.escalate": "⚠️ Overdue: {unit} {number} “{text}” is {days} day(s) late (deadline {when}); responsible: {owner}.",
+    "nudge.group": "⏰ {n} reminders for you; tap a number to open the item:",
     "nudge.checkin": "🔁 Ongoing item {number} “{text}”: please report how it held this period.",
     "nudge.btn.done": "Done",
     "nudge.btn.progress": "Update progress",

@@ -323,6 +323,7 @@ ZH: dict[str, str] = {
     "nudge.today": "⏰ 今天到期：{number}「{text}」整改时限 {when}。",
     "nudge.overdue": "❗ 已超期{days}天：{number}「{text}」整改时限 {when}。请尽快整改，完成后点“已完成”。",
     "nudge.escalate": "⚠️ 超期督办：{unit} {number}「{text}」已超期{days}天（时限 {when}），责任人：{owner}。",
+    "nudge.group": "⏰ 您有{n}条整改提醒，点编号查看并办理：",
     "nudge.checkin": "🔁 长期坚持事项 {number}「{text}」：请反馈本期坚持落实情况。",
     "nudge.btn.done": "已完成",
     "nudge.btn.progress": "更新进展",
