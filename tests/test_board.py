@@ -45,11 +45,15 @@ def test_every_count_on_the_unit_page_equals_the_list_it_opens(seeded: Services)
 def test_the_pages_numbers_are_the_digests(seeded: Services) -> None:
     office = who(seeded, OFFICE)
     city = seeded.board.city(office)
-    digest = {s.unit_id: s for s in seeded.digest.city_stats()}
+    # The page shows the digest's counts (not its colours, marks or score components).
+    digest = {s.unit_id: s for s in seeded.digest.city_stats(supervision=False)}
     assert {r.stats.unit_id: r.stats for r in city.ranked} == digest
+    full = {s.unit_id: s for s in seeded.digest.city_stats()}
+    assert {u: (s.status, s.track, s.buckets) for u, s in full.items()} == {
+        u: (s.status, s.track, s.buckets) for u, s in digest.items()}
     assert city.totals.total == sum(s.total for s in digest.values()) == 9
     assert city.totals.fixed == sum(s.fixed for s in digest.values())
-    for unit, figures in digest.items():
+    for unit, figures in full.items():
         assert seeded.board.unit(office, unit).stats == figures
     assert [r.rank for r in city.ranked] == [1, 2]  # HEALTH 50 %, EDU 28.6 %
 

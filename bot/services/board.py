@@ -176,7 +176,7 @@ class BoardService:
     def city_units(self, by: Identity) -> tuple[tuple[Ranked, ...], UnitStats]:
         """The overview's table: each unit's figures (the digest's), ranked, and the sums."""
         self._office(by)
-        units = self.digest.city_stats()
+        units = self.digest.city_stats(supervision=False)  # the page shows none of those
         return tuple(rank(units)), city_totals(units)
 
     def city_trend(self, by: Identity) -> tuple[TrendPoint, ...]:

@@ -175,9 +175,10 @@ class DigestService:
             raise DomainError("stats.unknown_unit")
         return found[0]
 
-    def city_stats(self, at: dt.datetime | None = None) -> list[UnitStats]:
+    def city_stats(self, at: dt.datetime | None = None, *,
+                   supervision: bool = True) -> list[UnitStats]:
         with self.db.read() as conn:
-            return collect(conn, self.window(at))
+            return collect(conn, self.window(at), supervision=supervision)
 
     def city_trend(self, at: dt.datetime | None = None) -> list[TrendPoint]:
         end = at or self.clock.now()

@@ -132,9 +132,11 @@ def _where_units(column: Any, unit_ids: Sequence[int] | None) -> list[ColumnElem
     return [] if unit_ids is None else [column.in_(list(unit_ids))]
 
 
-def collect(conn: Connection, window: Window,
-            unit_ids: Sequence[int] | None = None) -> list[UnitStats]:
-    """Every requested unit's figures (all units when None), in unit code order."""
+def collect(conn: Connection, window: Window, unit_ids: Sequence[int] | None = None, *,
+            supervision: bool = True) -> list[UnitStats]:
+    """Every requested unit's figures (all units when None), in unit code order; without
+    `supervision`, no colour counts, 督办 marks or score components (the web's overview, which
+    shows none of them, and ranks by 整改率 alone as the digest does)."""
     units: dict[int, UnitStats] = {}
     query = select(Unit.id, Unit.code, Unit.name).order_by(Unit.code)
     for uid, code, name in conn.execute(query.where(*_where_units(Unit.id, unit_ids))):
@@ -146,8 +148,9 @@ def collect(conn: Connection, window: Window,
     _week(conn, units, unit_ids, window)
     _meetings(conn, units, unit_ids, window)
     _leave(conn, units, unit_ids, window)
-    _alerts(conn, units, unit_ids)
-    _scoring(conn, units, unit_ids, window.now)
+    if supervision:
+        _alerts(conn, units, unit_ids)
+        _scoring(conn, units, unit_ids, window.now)
     return list(units.values())
 
 
