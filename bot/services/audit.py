@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.dates import END_OF_DAY, parse_when
 from bot.domain import EventKind, Status
 from bot.errors import DomainError
+from bot.services.problem import event_deadline
 from storage.db import Database
 from storage.ledger import Problem, ProblemEvent
 from storage.models import Unit
@@ -89,11 +90,8 @@ class AuditService:
             for row in conn.execution_options(yield_per=2000).execute(query):
                 (event_id, at, code, name, number, actor_id, actor_name, kind, before, after,
                  note, details) = row
-                written = (details or {}).get("deadline")
-                deadline = dt.datetime.fromisoformat(written) if isinstance(written, str) \
-                    else None
                 yield AuditEntry(event_id, at, code, name, number, actor_id, actor_name, kind,
-                                 before, after, note, deadline)
+                                 before, after, note, event_deadline(details))
 
 
 # -- rendering (the CLI prints these) -------------------------------------------------------

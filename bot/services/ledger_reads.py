@@ -7,7 +7,6 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import fields
-from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, case, func, select
 from sqlalchemy.orm import Session
@@ -17,7 +16,7 @@ from bot.domain import OPEN, Role, Status, problem_number
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
-from bot.services.problem import EventView, Page, Person, ProblemView, view
+from bot.services.problem import EventView, Page, Person, ProblemView, event_deadline, view
 from storage.db import Database
 from storage.ledger import Problem, deadline_key, deadline_page
 from storage.models import Member, Unit, User
@@ -54,11 +53,6 @@ def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, 
 _NUMBER = re.compile(r"([A-Z0-9_]+)\s*-\s*0*(\d{1,9})")
 
 
-def _deadline_of(details: dict[str, Any] | None) -> dt.datetime | None:
-    written = (details or {}).get("deadline")
-    return dt.datetime.fromisoformat(written) if isinstance(written, str) else None
-
-
 class LedgerReads:
     """The read side of the ledger; LedgerService adds the changes."""
 
@@ -80,7 +74,7 @@ class LedgerReads:
             problem = self._visible(s, problem_id, by)
             history = [
                 EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
-                          e.attachment, _deadline_of(e.details))
+                          e.attachment, event_deadline(e.details))
                 for e in problem.events
             ]
             return view(problem), history

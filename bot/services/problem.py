@@ -68,6 +68,12 @@ class EventView:
     deadline: dt.datetime | None = None
 
 
+def event_deadline(details: dict[str, Any] | None) -> dt.datetime | None:
+    """The deadline an event set (a 驳回's new 整改时限, a granted 延期), from its details."""
+    written = (details or {}).get("deadline")
+    return dt.datetime.fromisoformat(written) if isinstance(written, str) else None
+
+
 @dataclass(frozen=True)
 class ProblemView:
     id: int
