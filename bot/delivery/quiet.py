@@ -18,13 +18,12 @@ def in_quiet_hours(local: dt.datetime, start: str, end: str) -> bool:
     return a <= now < b if a < b else (now >= a or now < b)
 
 
-def personal_wait(svc: Services, note: Note) -> dt.timedelta | None:
-    """How long a non-urgent note must wait for the end of its person's own quiet hours; None
-    when it may go now (urgent, a group, no choice made, or outside them)."""
-    if note.urgent or note.chat_id <= 0:
-        return None
-    window = svc.db.retrying(lambda: svc.membership.quiet_hours(note.chat_id))
-    if window is None:
+def personal_wait(svc: Services, note: Note,
+                  window: tuple[str, str] | None) -> dt.timedelta | None:
+    """How long a non-urgent note must wait for the end of its person's own quiet hours
+    (`window`, as MembershipService.delivery_prefs reads it); None when it may go now (urgent,
+    no choice made, or outside them)."""
+    if note.urgent or window is None:
         return None
     start, end = window
     local = svc.clock.now().astimezone(svc.config.tz)

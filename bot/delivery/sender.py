@@ -235,11 +235,11 @@ class Sender:
             await self._db(outcomes.failed, note, f"no renderer for kind {note.kind!r}")
             report.failed += 1
             return True
-        if (wait := await self._db(personal_wait, self.svc, note)) is not None:
+        lang, window = await self._db(self._prefs, note.chat_id)
+        if (wait := personal_wait(self.svc, note, window)) is not None:
             run.tried(note)  # the person's own quiet hours: back when they end
             await self._db(outcomes.quiet_until, note, wait)
             return True
-        lang = await self._db(self._lang, note.chat_id)
         try:
             rendered = await self._render(note, lang, False)
         except Exception as exc:  # a broken renderer must not stop everyone else's messages
@@ -335,7 +335,7 @@ class Sender:
                          report: TickReport) -> None:
         """Fold what fell due long ago (downtime) into one message instead of a flood."""
         outcomes = self.outcomes
-        lang = await self._db(self._lang, chat_id)
+        lang, _ = await self._db(self._prefs, chat_id)
         lines: list[str] = []
         follow_ups: list[Planned] = []
         for note in notes[:20]:
@@ -387,12 +387,13 @@ class Sender:
         await self._db(outcomes.sent, notes, tuple(follow_ups), summarised=True)
         report.summarised += len(notes)
 
-    def _lang(self, chat_id: int) -> str:
+    def _prefs(self, chat_id: int) -> tuple[str, tuple[str, str] | None]:
+        """A chat's language and, for a person, their own quiet hours: one read."""
         default = self.svc.config.language
         if chat_id < 0:
-            return default
-        ident = self.svc.db.retrying(lambda: self.svc.membership.identify(chat_id))
-        return normalize_lang(ident.lang, default)
+            return default, None
+        lang, window = self.svc.db.retrying(lambda: self.svc.membership.delivery_prefs(chat_id))
+        return normalize_lang(lang, default), window
 
 
 def _seconds(value: Any) -> dt.timedelta:

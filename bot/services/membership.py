@@ -206,12 +206,18 @@ class MembershipService:
 
     def quiet_hours(self, user_id: int) -> tuple[str, str] | None:
         """A person's own quiet hours as (start, end), when they chose some."""
+        return self.delivery_prefs(user_id)[1]
+
+    def delivery_prefs(self, user_id: int) -> tuple[str | None, tuple[str, str] | None]:
+        """What the sender needs of a person, in one read: their language and own quiet hours."""
         with self.db.read() as conn:
-            window = conn.execute(select(User.quiet_hours).where(User.id == user_id)).scalar()
+            row = conn.execute(select(User.lang, User.quiet_hours)
+                               .where(User.id == user_id)).first()
+        lang, window = (row[0], row[1]) if row is not None else (None, None)
         if not window:
-            return None
+            return lang, None
         start, end = window.split("-")
-        return start, end
+        return lang, (start, end)
 
     # -- invites -----------------------------------------------------------------------------
 
