@@ -21,7 +21,7 @@ from bot.domain import (
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.approvers import approvers
-from bot.services.ledger_base import LedgerBase, _own, owners
+from bot.services.ledger_base import LedgerBase, owners
 from bot.services.membership import Identity
 from bot.services.problem import ProblemView, view
 from storage.dialogs import end_dialog
@@ -71,7 +71,7 @@ class LedgerExtensions(LedgerBase):
                         problem.status, problem.status, note=reason,
                         details={"asked": deadline.isoformat()})
             s.flush()
-            deciders = approvers(s, problem.unit_id, excluded={by.user_id, *_own(problem)},
+            deciders = approvers(s, problem.unit_id, excluded={by.user_id, *owners(problem)},
                                  preferred=problem.leader_user_id,
                                  office_admins=self.office_admins)
             current = view(problem)
@@ -99,7 +99,7 @@ class LedgerExtensions(LedgerBase):
                     by.role is not Role.OFFICE and (by.unit is None
                                                     or by.unit.id != problem.unit_id)):
                 raise DomainError("extension.denied")
-            if by.user_id in {request.asked_by, *_own(problem)}:
+            if by.user_id in {request.asked_by, *owners(problem)}:
                 raise DomainError("extension.own", number=problem.number)
             if request.state != ExtensionState.PENDING:
                 raise DomainError("extension.decided", number=problem.number)

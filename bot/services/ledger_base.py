@@ -90,14 +90,14 @@ class LedgerBase(LedgerReads):
             raise DomainError("signoff.denied")
         if problem.status != Status.AWAITING_SIGNOFF:
             raise DomainError("signoff.not_waiting", number=problem.number)
-        if by.user_id in _own(problem):
+        if by.user_id in owners(problem):
             raise DomainError("signoff.own_item", number=problem.number)
         return problem
 
     def _reviewers(self, s: Session, problem: Problem) -> tuple[int, ...]:
         """The item's 责任领导, else the unit's leaders, else the office; never its owner or
         whoever filed it: nobody signs off his own item."""
-        return approvers(s, problem.unit_id, excluded=_own(problem),
+        return approvers(s, problem.unit_id, excluded=owners(problem),
                          preferred=problem.leader_user_id, office_admins=self.office_admins)
 
     def _event(
@@ -112,11 +112,7 @@ class LedgerBase(LedgerReads):
         ))
 
 
-def _own(problem: Problem) -> tuple[int, ...]:
-    """Whose item it is: its owner and whoever filed it."""
-    return tuple(u for u in (problem.owner_user_id, problem.created_by) if u)
-
-
-def owners(problem: ProblemView) -> tuple[int, ...]:
-    """Who hears of an item's outcome: its owner and whoever filed it (0: data removed)."""
+def owners(problem: Problem | ProblemView) -> tuple[int, ...]:
+    """Whose item it is, who hears of its outcome and who may not sign it off himself: its
+    owner and whoever filed it (0: data removed)."""
     return tuple(sorted({u for u in (problem.owner_user_id, problem.created_by) if u}))

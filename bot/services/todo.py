@@ -15,7 +15,7 @@ from bot.services.approvers import approvers
 from bot.services.extensions import Extension
 from bot.services.leave import LeaveService, LeaveView
 from bot.services.ledger import LedgerService
-from bot.services.ledger_base import _own
+from bot.services.ledger_base import owners
 from bot.services.meetings import MeetingService, MeetingView
 from bot.services.membership import Identity
 from bot.services.problem import ProblemView, view
@@ -87,9 +87,9 @@ class TodoService:
                 asked = asked.where(Problem.unit_id == unit.id)
             signoffs = tuple(view(p) for p in s.scalars(waiting.order_by(Problem.updated_at)
                                                          .limit(200))
-                             if mine(s, p, _own(p)))
+                             if mine(s, p, owners(p)))
             extensions = tuple(
                 Extension(r.id, view(r.problem), r.deadline, r.reason, r.asked_name, ())
                 for r in s.scalars(asked.order_by(ExtensionRequest.id).limit(200))
-                if mine(s, r.problem, {r.asked_by, *_own(r.problem)}))
+                if mine(s, r.problem, {r.asked_by, *owners(r.problem)}))
         return signoffs, extensions
