@@ -32,7 +32,8 @@ class BotApiSandbox(ChatMethods, MessageMethods):
     """Fake Bot API: answers, records and optionally fails or rate-limits PTB's calls.
 
     Every call waits `latency` seconds, give or take up to `jitter` (drawn from `seed`),
-    before it is answered, as a network round trip would."""
+    before it is answered, as a network round trip would: half on the way in (the rate
+    limits count a call when it arrives, as Telegram's do) and half on the way back."""
 
     def __init__(
         self,
@@ -105,20 +106,26 @@ class BotApiSandbox(ChatMethods, MessageMethods):
     def dispatch(self, method: str, params: JSON, files: Files | None = None) -> Reply:
         """Answer one call, blocking this thread for the delay and any long poll (HTTP server)."""
         if delay := self.round_trip():
-            time.sleep(delay)
+            time.sleep(delay / 2)
         early = self._prepare(method, params)
         if early is None and method == "getUpdates" and not self.webhook_url:
             self._queue.wait_sync(*poll_args(params))
-        return self._finish(method, params, files or {}, early)
+        reply = self._finish(method, params, files or {}, early)
+        if delay:
+            time.sleep(delay / 2)
+        return reply
 
     async def dispatch_async(self, method: str, params: JSON, files: Files | None = None) -> Reply:
         """Answer one call; the delay and a getUpdates long poll await, never block the loop."""
         if delay := self.round_trip():
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay / 2)
         early = self._prepare(method, params)
         if early is None and method == "getUpdates" and not self.webhook_url:
             await self._queue.wait_async(*poll_args(params))
-        return self._finish(method, params, files or {}, early)
+        reply = self._finish(method, params, files or {}, early)
+        if delay:
+            await asyncio.sleep(delay / 2)
+        return reply
 
     def _prepare(self, method: str, params: JSON) -> tuple[Reply, str] | None:
         """An early answer (fault, untaught, rate limit), or None to run the method."""

@@ -1,8 +1,10 @@
 """Telegram's 30 messages a second, shared: replies first, then prompt sends, then the fan-out.
 
-Every request that names a chat takes a slot from one Budget. Slots are spaced evenly, a
-little under the allowed rate, so that no one-second window Telegram counts holds more than
-it allows, however the requests are interleaved. Whoever waits with the highest priority gets
+Every request that names a chat takes a slot from one Budget. No window of a second (and a
+little more, for the jitter between a grant here and its arrival there) holds more slots than
+Telegram allows, however the requests are interleaved; within that, slots are spread at least
+half an even spacing apart, so a slot granted late (the event loop was busy) is caught up on
+instead of lost. Whoever waits with the highest priority gets
 the next slot: a person tapping a button during a 09:00 wave waits for at most the slot being
 granted, never for the wave's queue.
 """
@@ -14,15 +16,16 @@ import contextlib
 import contextvars
 import heapq
 import itertools
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
 from enum import IntEnum
 from typing import Any
 
 from telegram.ext import AIORateLimiter
 
-# Slots are spaced for this share of the allowed rate: network jitter bunches requests up on
-# their way, and a window that sees 31 answers 429 to every sender of the bot.
-MARGIN = 0.97
+# The window is this much longer than the second Telegram counts: jitter on the way bunches
+# requests up, and a window that sees 31 answers 429 to every sender of the bot.
+SAFETY_S = 0.035
 
 
 class Priority(IntEnum):
@@ -46,10 +49,14 @@ def sending_as(priority: Priority) -> Iterator[None]:
 
 
 class Budget:
-    """Evenly spaced send slots at `per_second` × MARGIN; 0 means no limit."""
+    """At most `per_second` slots in any second (+ SAFETY_S), at least half an even spacing
+    apart; 0 means no limit."""
 
     def __init__(self, per_second: float) -> None:
-        self.interval = 1 / (per_second * MARGIN) if per_second else 0.0
+        self.interval = 1 / per_second if per_second else 0.0
+        self.cap = max(1, int(per_second))
+        self.window = self.cap * self.interval + SAFETY_S
+        self._recent: deque[float] = deque(maxlen=self.cap)  # the last `cap` grants
         self._next = 0.0  # loop time of the next free slot
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
@@ -75,7 +82,11 @@ class Budget:
         await future  # a cancelled waiter is skipped when its turn comes
 
     def _grant_one(self, loop: asyncio.AbstractEventLoop, priority: int) -> None:
-        self._next = max(self._next, loop.time()) + self.interval
+        now = loop.time()
+        self._recent.append(now)
+        self._next = now + self.interval / 2
+        if len(self._recent) == self.cap:
+            self._next = max(self._next, self._recent[0] + self.window)
         self.granted[Priority(priority)] += 1
 
     def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
