@@ -525,6 +525,8 @@ ZH: dict[str, str] = {
     # -- office hours
     "office.on_duty": "⏰ 上班提醒：{time}，请按时到岗，严守上下班纪律。",
     "office.off_duty": "⏰ 下班提醒：{time}，请做好当日工作收尾，不早退，严守上下班纪律。",
+    "office.lunch": "⏰ 午休提醒：{time}，上午工作时间结束，请做好手头工作交接，下午按时到岗。",
+    "office.afternoon": "⏰ 下午上班提醒：{time}，请按时到岗，严守上下班纪律。",
     "office.btn.stop": "不再提醒上下班",
     "office.status": "上下班提醒：{state}\n<b>{unit}</b>的提醒时间（工作日）：{times}{default}",
     "office.state.on": "已开启",
