@@ -340,6 +340,8 @@ EN: dict[str, str] = {
     "nudge.snooze.h1": "In 1 hour",
     "nudge.snooze.d1": "Tomorrow",
     "nudge.snooze.d3": "In 3 days",
+    "nudge.snooze.deadline_first": "The deadline ({when}) comes before any later reminder; "
+                                   "please act on it before then.",
     "nudge.snoozed": "OK, I will remind you {when} (the deadline stays).",
     "nudge.holding_note": "still holding",
     "nudge.holding_saved": "Recorded: {number} still holding.",

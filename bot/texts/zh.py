@@ -333,6 +333,7 @@ ZH: dict[str, str] = {
     "nudge.snooze.h1": "1小时后",
     "nudge.snooze.d1": "明天",
     "nudge.snooze.d3": "3天后",
+    "nudge.snooze.deadline_first": "整改时限为{when}，早于可推迟到的时间，不再推迟提醒，请在时限前办理。",
     "nudge.snoozed": "好的，{when} 再提醒您（整改时限不变）。",
     "nudge.holding_note": "坚持中",
     "nudge.holding_saved": "已记录：{number} 坚持中。",
