@@ -85,7 +85,8 @@ def _render(svc: Services, note: Note, lang: str, key: str, *, live: bool = True
 
 
 def render_notice(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
-    key = "meeting.brief.notice" if brief else "meeting.notice"
+    full = "meeting.chase_notice" if note.payload.get("chase") else "meeting.notice"
+    key = "meeting.brief.notice" if brief else full
     return _render(svc, note, lang, key, buttons=not brief)
 
 

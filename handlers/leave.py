@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot import callbacks
 from bot.bootstrap import Services
 from bot.context import Ctx
-from bot.dates import END_OF_DAY, describe_when, parse_range, parse_when
+from bot.dates import END_OF_DAY, Prefer, describe_when, parse_range, parse_when
 from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import LeaveKind, LeaveState, NoteKind
 from bot.errors import DomainError
@@ -49,13 +49,6 @@ class Step(enum.IntEnum):
 LONGEST = 180
 # Leave is whole days: a part of a day is not a leave the ledger keeps.
 _PART_OF_DAY = re.compile(r"上午|下午|中午|晚上|半天|\d+\s*[点时:：]")
-
-
-def _year_back(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
 
 
 def service_of(svc: Services) -> LeaveService:
@@ -152,10 +145,13 @@ async def receive_dates(update: Update, context: Ctx) -> int | None:
     lang = await user_lang(update, context)
     now = local_now(context)
     text = update.message.text or ""
-    found = parse_range(text, now)
+    sick = _data(context).get("kind") == LeaveKind.SICK.value
+    # 补假: sick leave may be asked after the fact, so its month-days read the recent past too.
+    prefer: Prefer = "past" if sick else "future"
+    found = parse_range(text, now, prefer)
     if found is None:
         # One day (明天, 12月3日) is a range of one; a time of day (明天下午) is not a whole day.
-        day = parse_when(text, now, calendar=context.svc.calendar)
+        day = parse_when(text, now, calendar=context.svc.calendar, prefer=prefer)
         if (day is not None and day.time() != END_OF_DAY) or _PART_OF_DAY.search(text):
             await answer(update, t(lang, "leave.whole_days"))
             return None
@@ -164,10 +160,6 @@ async def receive_dates(update: Update, context: Ctx) -> int | None:
         await answer(update, t(lang, "leave.dates_unreadable"))
         return None
     first, last = found[0].date(), found[1].date()
-    sick = _data(context).get("kind") == LeaveKind.SICK.value
-    if sick and (first - now.date()).days > 300:
-        # 补假: a sick leave's past days, which the reader (looking ahead) put next year.
-        first, last = _year_back(first), _year_back(last)
     if (last - first).days + 1 > LONGEST:
         await answer(update, t(lang, "leave.too_long", span=span(first, last, lang, context.svc)))
         return None

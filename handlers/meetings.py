@@ -102,35 +102,44 @@ def answer_buttons(meeting_id: int, lang: str) -> InlineKeyboardMarkup:
 
 
 async def call_meeting(update: Update, context: Ctx) -> None:
-    """List my upcoming meetings with their buttons, then ask for a new meeting's title."""
+    """List my invitations and the meetings I called, with their buttons; an organiser is then
+    asked for a new meeting's title."""
     ident = await identify(update, context)
     lang = lang_of(ident, context)
     service = service_of(context.svc)
-    if not service.may_organise(ident):
-        await _show_invitations(update, context, await call(service.invited, ident), lang)
+    organiser = service.may_organise(ident)
+    invited = await call(service.invited, ident)
+    if invited or not organiser:
+        await _show_invitations(update, context, invited, lang)
+    if not organiser:
         return
     service.check_organiser(ident)
     for m in await call(service.organised, ident):
         buttons = [button_of(t(lang, "meeting.btn.waiting"), "who", m.id),
+                   button_of(t(lang, "meeting.btn.chase"), "chase", m.id),
                    button_of(t(lang, "meeting.btn.move"), "move", m.id),
                    button_of(t(lang, "meeting.btn.cancel"), "cancel", m.id)]
         await say(update, context, "meeting.card", m, yes=len(m.answered(Answer.ATTEND)),
                    no=len(m.answered(Answer.DECLINE)), waiting=len(m.answered(Answer.PENDING)),
-                   markup=InlineKeyboardMarkup([buttons]))
+                   markup=InlineKeyboardMarkup([buttons[:2], buttons[2:]]))
     await begin(context, update, FEATURE, Step.TITLE, {})
     await say(update, context, "meeting.ask_title")
 
 
 async def _show_invitations(update: Update, context: Ctx, meetings: list[MeetingView],
                             lang: str) -> None:
-    lines = [t(lang, "meeting.invited" if meetings else "meeting.invited_none")]
+    """One message per invitation, each with its 参加 / 请假 buttons (the first under a title)."""
+    if not meetings:
+        await answer(update, t(lang, "meeting.invited_none"))
+        return
     me = (await identify(update, context)).user_id
-    for m in meetings:
+    for index, m in enumerate(meetings):
         mine = m.attendee(me)
-        lines.append(t(lang, "meeting.invited_line", title=m.title, place=m.place,
-                       when=when_of(m.starts_at, lang, context.svc),
-                       answer=t(lang, f"meeting.answer.{mine.answer.value}") if mine else ""))
-    await answer(update, "\n".join(lines))
+        line = t(lang, "meeting.invited_line", title=m.title, place=m.place,
+                 when=when_of(m.starts_at, lang, context.svc),
+                 answer=t(lang, f"meeting.answer.{mine.answer.value}") if mine else "")
+        head = t(lang, "meeting.invited") + "\n" if index == 0 else ""
+        await answer(update, head + line, markup=answer_buttons(m.id, lang))
 
 
 async def receive_title(update: Update, context: Ctx) -> int:
@@ -220,9 +229,17 @@ async def _ask_confirm(update: Update, context: Ctx) -> int:
         people = [p for p in people if p[0] in set(data.get("picked", []))]
     names = fragment(lang, "list.sep").join(name for _, name in people[:40]) + (
         "…" if len(people) > 40 else "")
-    when = when_of(dt.datetime.fromisoformat(data["when"]), lang, context.svc)
-    await say(update, context, "meeting.confirm_card", title=data["title"], when=when,
-               place=data["place"], count=len(people), names=names or "—",
+    starts_at = dt.datetime.fromisoformat(data["when"])
+    away = await call(service_of(context.svc).away, [uid for uid, _ in people], starts_at)
+    name, sep = dict(people), fragment(lang, "list.sep")
+    warning = "\n\n" + fragment(lang, "meeting.away_warning", names=sep.join(
+        fragment(lang, "meeting.away_name", name=name[a.user_id],
+                 kind=fragment(lang, f"leave.kind.{a.kind.value}"),
+                 first=f"{a.first_day:%m-%d}", last=f"{a.last_day:%m-%d}") for a in away)
+    ) if away else ""
+    await say(update, context, "meeting.confirm_card", title=data["title"],
+               when=when_of(starts_at, lang, context.svc), place=data["place"],
+               count=len(people), names=names or "—", warning=warning,
                markup=InlineKeyboardMarkup([[button_of(t(lang, "meeting.btn.confirm"), "confirm"),
                                              button_of(t(lang, "meeting.btn.drop"), "drop")]]))
     return Step.CONFIRM
@@ -267,6 +284,18 @@ async def show_waiting(update: Update, context: Ctx) -> None:
               no=_names(m.answered(Answer.DECLINE), lang, reasons=True),
               yes_count=len(m.answered(Answer.ATTEND)),
               yes=_names(m.answered(Answer.ATTEND), lang))
+
+
+async def chase_meeting(update: Update, context: Ctx) -> None:
+    """催办: send the notice again to those who have not answered, and tell the organiser."""
+    await ack(update)
+    chased = await call(service_of(context.svc).chase, button_id(update),
+                        by=await identify(update, context))
+    lang = await user_lang(update, context)
+    key = "meeting.chased" if chased.sent else "meeting.chased_already"
+    await say(update, context, key, chased.meeting, waiting_count=len(chased.waiting),
+              waiting=_names(chased.waiting, lang))
+    await send_due(context, chased.meeting)
 
 
 async def ask_new_time(update: Update, context: Ctx) -> None:
@@ -323,8 +352,8 @@ def _msg(callback: Any) -> MessageHandler[Ctx, Any]:
 
 
 COMMANDS = (CommandHandler("meeting", call_meeting, filters=filters.ChatType.PRIVATE),)
-BUTTONS = (_cb(show_waiting, "who"), _cb(ask_new_time, "move"), _cb(ask_cancel, "cancel"),
-           _cb(cancel_meeting, "cancel_yes"))
+BUTTONS = (_cb(show_waiting, "who"), _cb(chase_meeting, "chase"), _cb(ask_new_time, "move"),
+           _cb(ask_cancel, "cancel"), _cb(cancel_meeting, "cancel_yes"))
 MESSAGES = ()
 FLOWS = (
     Flow(FEATURE, {

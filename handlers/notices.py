@@ -133,14 +133,39 @@ async def _own_note(update: Update, context: Ctx, note_id: int) -> Note:
     return note
 
 
+def _snoozed_until(svc: Services, now: dt.datetime, choice: str) -> dt.datetime:
+    """An hour is an hour; "tomorrow" and "in 3 days" mean that day's morning nudge time."""
+    delay = SNOOZE[choice]
+    return now + delay if delay.days == 0 else morning_after(svc.config, now, delay.days)
+
+
+async def _snoozes(context: Ctx, note: Note,
+                   lang: str) -> tuple[dict[str, dt.datetime], str | None]:
+    """The snoozes that still fall before the deadline, and the deadline's description when
+    the nudge comes before it (an overdue nudge is past it already and may go any later)."""
+    svc, now = context.svc, context.svc.clock.now()
+    times = {k: _snoozed_until(svc, now, k) for k in SNOOZE}
+    if note.kind == NoteKind.DEADLINE_OVERDUE:
+        return times, None
+    problem = await call(_item, svc, note)
+    if problem is None or problem.deadline is None or problem.deadline <= now:
+        return times, None
+    return ({k: when for k, when in times.items() if when < problem.deadline},
+            _when(svc, problem, lang))
+
+
 async def offer_snooze(update: Update, context: Ctx) -> None:
-    """Offer how long to put the reminder off; the deadline itself does not move."""
+    """Offer how long to put the reminder off, only to before the deadline, which stays."""
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
     note = await _own_note(update, context, button_id(update, 1))
     lang = await user_lang(update, context)
-    buttons = [_button(t(lang, f"nudge.snooze.{k}"), "nudge", "later", note.id, k) for k in SNOOZE]
+    times, deadline = await _snoozes(context, note, lang)
+    if not times:
+        await answer(update, t(lang, "nudge.snooze.deadline_first", when=deadline or ""))
+        return
+    buttons = [_button(t(lang, f"nudge.snooze.{k}"), "nudge", "later", note.id, k) for k in times]
     await edit_markup(query, InlineKeyboardMarkup([buttons]))
 
 
@@ -154,13 +179,15 @@ async def snooze(update: Update, context: Ctx) -> None:
     if choice not in SNOOZE:
         raise DomainError("button.stale")
     now = context.svc.clock.now()
-    delay = SNOOZE[choice]
-    # An hour is an hour; "tomorrow" and "in 3 days" mean that day's morning nudge time.
-    when = now + delay if delay.days == 0 else morning_after(context.svc.config, now, delay.days)
+    lang = await user_lang(update, context)
+    times, deadline = await _snoozes(context, note, lang)
+    if choice not in times:  # a button offered earlier, now past the deadline
+        await answer(update, t(lang, "nudge.snooze.deadline_first", when=deadline or ""))
+        return
+    when = times[choice]
     await call(context.svc.notify.plan, [Planned(
         key=f"{note.key}:snooze:{now:%Y%m%d%H%M%S}", chat_id=note.chat_id, kind=note.kind,
         due_at=when, payload=note.payload, subject=note.subject)])
-    lang = await user_lang(update, context)
     await edit_markup(query, None)
     await answer(update, t(lang, "nudge.snoozed",
                            when=describe_when(when.astimezone(context.svc.config.tz), lang)))

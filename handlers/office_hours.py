@@ -14,7 +14,7 @@ from bot.context import Ctx
 from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import NoteKind
 from bot.services.notify import Note
-from bot.services.office_hours import SETTERS, OfficeSetting, is_morning
+from bot.services.office_hours import SETTERS, OfficeSetting
 from bot.texts import fragment, t
 from bot.words import DEFAULT, OFF, ON
 from handlers.common import answer, button, button_choice, call, identify, lang_of, reply
@@ -87,9 +87,10 @@ async def switch_office_hours(update: Update, context: Ctx) -> None:
 def render_office_hours(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
     """Remind of arriving or leaving; nothing once it no longer applies or is hours late."""
     day, time = dt.date.fromisoformat(note.payload["day"]), str(note.payload["time"])
-    if brief or not svc.office_hours.still_wanted(note.chat_id, day, time):
+    moment = None if brief else svc.office_hours.reminder_for(note.chat_id, day, time)
+    if moment is None:
         return None
-    key = "office.on_duty" if is_morning(time) else "office.off_duty"
+    key = f"office.{moment}"
     markup = InlineKeyboardMarkup([[_button(t(lang, "office.btn.stop"), "oh", "off")]])
     return Rendered(t(lang, key, time=time), markup)
 

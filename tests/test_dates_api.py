@@ -172,3 +172,37 @@ def test_chinese_never_imports_dateparser() -> None:
     subprocess.run(
         [sys.executable, "-c", code], check=True, cwd=root, env={"PYTHONPATH": str(root)}
     )
+
+
+@pytest.mark.parametrize(("text", "today", "ahead", "back"), [
+    # A month-day just gone: ahead it is next year's, read back it is this year's.
+    ("11月28日至12月1日", "2026-12-02", ("2027-11-28", "2027-12-01"), ("2026-11-28", "2026-12-01")),
+    # Across the new year, the range moves as a whole.
+    ("12月28日至1月3日", "2027-01-05", ("2027-12-28", "2028-01-03"), ("2026-12-28", "2027-01-03")),
+    # Begun in the recent past and running on: only the reading back makes a range of it.
+    ("11月30日至今天", "2026-12-02", None, ("2026-11-30", "2026-12-02")),
+    # Days ahead stay ahead either way.
+    ("12月5日至12月8日", "2026-12-02", ("2026-12-05", "2026-12-08"), ("2026-12-05", "2026-12-08")),
+    ("明天到后天", "2026-12-02", ("2026-12-03", "2026-12-04"), ("2026-12-03", "2026-12-04")),
+])
+def test_parse_range_reads_the_recent_past_when_asked(
+    text: str, today: str, ahead: tuple[str, str] | None, back: tuple[str, str] | None
+) -> None:
+    now = at(f"{today} 10:00")
+
+    def days(found: tuple[datetime, datetime] | None) -> tuple[str, str] | None:
+        return None if found is None else (f"{found[0]:%Y-%m-%d}", f"{found[1]:%Y-%m-%d}")
+
+    assert days(parse_range(text, now)) == ahead
+    assert days(parse_range(text, now, prefer="past")) == back
+
+
+def test_parse_when_reads_a_month_day_just_gone_as_this_years_when_asked() -> None:
+    now = at("2026-12-02 10:00")
+    assert parse_when("11月28日", now) == at("2027-11-28 23:59")
+    assert parse_when("11月28日", now, prefer="past") == at("2026-11-28 23:59")
+    # Less than half a year ahead is nearer than the past: unchanged.
+    assert parse_when("3月1日", now, prefer="past") == at("2027-03-01 23:59")
+    # Relative days and explicit years are what they say.
+    assert parse_when("明天", now, prefer="past") == at("2026-12-03 23:59")
+    assert parse_when("2027年11月28日", now, prefer="past") == at("2027-11-28 23:59")

@@ -169,3 +169,43 @@ async def test_ongoing_item_checks_in_periodically(
     *_, saved = await chat.click(CADRE, "坚持中")
     assert "坚持中" in (saved.text or "")
     assert planned(unit) == [("ongoing.checkin", CADRE, local(2026, 12, 12, 9, 0))]
+
+
+def _labels(chat: Chat, message: object) -> list[str]:
+    return [label for row in chat.sandbox.buttons(message) for label, _ in row]
+
+
+async def test_snooze_offers_only_times_before_the_deadline(
+    unit: Services, chat: Chat, clock: FixedClock
+) -> None:
+    file_item(unit, local(2026, 12, 2, 12, 0))  # due Wednesday noon
+    [nudge] = await tick_at(chat, clock, local(2026, 12, 1, 9, 0))
+    assert "还有1天" in nudge
+    [offer] = await chat.click(CADRE, "推迟提醒")
+    # Tomorrow's 09:00 is still before noon; three days on is past it.
+    assert _labels(chat, offer) == ["1小时后", "明天"]
+
+
+async def test_snooze_on_the_day_says_the_deadline_comes_first(
+    unit: Services, chat: Chat, clock: FixedClock
+) -> None:
+    file_item(unit, local(2026, 12, 4, 9, 30))
+    await tick_at(chat, clock, local(2026, 12, 3, 9, 0))  # the nudges before the day
+    [today] = await tick_at(chat, clock, local(2026, 12, 4, 9, 0))
+    assert today.startswith("⏰ 今天到期")
+    *_, told = await chat.click(CADRE, "推迟提醒")
+    assert told.text == ("整改时限为2026年12月4日 周五 09:30，早于可推迟到的时间，不再推迟提醒，"
+                         "请在时限前办理。")
+    assert [n for n in unit.notify.listing() if ":snooze:" in n.key] == []
+
+
+async def test_a_snooze_button_kept_until_past_the_deadline_is_refused(
+    unit: Services, chat: Chat, clock: FixedClock
+) -> None:
+    file_item(unit, local(2026, 12, 4, 23, 59))
+    await tick_at(chat, clock, local(2026, 12, 1, 9, 0))
+    await chat.click(CADRE, "推迟提醒")  # 1小时后, 明天, 3天后: all before Friday night
+    clock.set(local(2026, 12, 2, 9, 0))  # a day later, three days on is past the deadline
+    *_, told = await chat.click(CADRE, "3天后")
+    assert (told.text or "").startswith("整改时限为2026年12月4日 周五 23:59")
+    assert [n for n in unit.notify.listing() if ":snooze:" in n.key] == []

@@ -59,6 +59,19 @@ async def test_sick_leave_can_be_asked_after_the_fact_and_says_so(
     assert "这个时间段已经过去了" in other
 
 
+async def test_sick_leave_begun_days_ago_and_running_on_is_read_as_one_range(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 2, 10, 0))
+    echo = await _ask(chat, "11月30日至今天", kind="病假")
+    assert "2026年11月30日 周一 00:00 至 2026年12月2日 周三 23:59（共3天" in echo
+    await chat.send(CADRE, "/cancel")
+    # Across the new year, a sick leave from late December is last year's, as a whole.
+    clock.set(local(2027, 1, 5, 10, 0))
+    echo = await _ask(chat, "12月28日至1月3日", kind="病假")
+    assert "2026年12月28日 周一 00:00 至 2027年1月3日 周日 23:59" in echo
+
+
 async def test_overlapping_leave_is_refused(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:

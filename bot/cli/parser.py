@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     shell = command("shell", "talk to the bot in this terminal, without Telegram or a token")
     shell.add_argument("--as", dest="as_user", type=int, metavar="USER_ID",
                        help="start as this Telegram user id (default 10001)")
-    shell.add_argument("--db", metavar="URL", help="database URL (default sqlite:///data/shell.db)")
+    shell.add_argument("--db", metavar="URL",
+                       help="database URL (default: the config's, as for every other command)")
     shell.add_argument("--out", metavar="DIR", default="data/shell-files",
                        help="where documents and photos the bot sends are saved")
     return parser

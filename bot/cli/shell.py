@@ -1,4 +1,4 @@
-"""`python -m bot shell`: the real bot in a terminal, on an in-process Bot API and local SQLite."""
+"""`python -m bot shell`: the real bot in a terminal, on a fake Bot API and the CLI's database."""
 
 from __future__ import annotations
 
@@ -17,14 +17,19 @@ from bot.domain import Role
 from sandbox import BotApiSandbox, SandboxRequest, SentMessage
 
 DEFAULT_USER = 10001
-DEFAULT_DB = "sqlite:///data/shell.db"
+# Open invite codes listed at the start and by /codes.
+CODES_SHOWN = 20
+# Messages /inbox shows: the newest sent to the current identity.
+INBOX_SHOWN = 10
 
 INTRO = """\
 作风问题教育整顿助手 · 本地体验（不连接 Telegram）
-Local shell: the real bot, an in-process Bot API, a local SQLite file.
+Local shell: the real bot, an in-process Bot API, the same database as the other commands.
   直接输入文字或命令发给机器人，例如 /start、/help、/file
   输入数字 = 点击最近一条消息上对应编号的按钮
   /as 用户ID [姓名]  切换身份（一人可以扮演干部和领导）
+  /inbox             查看发给当前身份的消息及其按钮（包括切换身份前收到的）
+  /codes             列出尚未使用的邀请码
   /photo 说明文字    发送一张示例照片（作为佐证）
   /quit              退出
 """
@@ -51,8 +56,14 @@ class Shell:
             return True
         if line in ("/quit", "/exit"):
             return False
-        if line.startswith("/as"):
+        if line.split()[0] == "/as":
             self._switch(line.split()[1:])
+            return True
+        if line == "/codes":
+            show_codes(self.app, self.write)
+            return True
+        if line == "/inbox":
+            self._inbox()
             return True
         if line.isdigit() and self.buttons:
             index = int(line) - 1
@@ -78,6 +89,21 @@ class Shell:
         self.sandbox.add_user(self.user_id, name)
         self.buttons = []
         self.write(f"（现在的身份：{name}，ID {self.user_id}）")
+        waiting = len(self.sandbox.sent(self.user_id))
+        if waiting:
+            self.write(f"（有{waiting}条发给此身份的消息，发送 /inbox 查看并点击其中的按钮）")
+
+    def _inbox(self) -> None:
+        """Show the newest messages sent to the current identity, their buttons numbered anew:
+        a card that reached the leader while one played the cadre can be answered now."""
+        mine = self.sandbox.sent(self.user_id)[-INBOX_SHOWN:]
+        if not mine:
+            self.write("（没有发给此身份的消息）")
+            return
+        numbered: list[tuple[SentMessage, str]] = []
+        for message in mine:
+            numbered += self._show(message, len(numbered))
+        self.buttons = numbered
 
     async def _feed(self, data: dict[str, Any]) -> None:
         before = {(m.chat_id, m.message_id): (m.text, m.reply_markup) for m in self.sandbox.sent()}
@@ -116,18 +142,57 @@ class Shell:
         return path.resolve()
 
 
-def _seed_demo(config: Config, app: App, write: Callable[[str], None]) -> None:
+def _seed_demo(app: App, write: Callable[[str], None]) -> None:
     """On an empty database, create a demo unit and invite codes so a newcomer can start."""
     membership = app.bot_data.services.membership
     if membership.list_units():
         return
     unit = membership.add_unit("示例单位", code="DEMO")
-    member = membership.create_invite(unit=unit.code, role=Role.MEMBER, by=None)
-    leader = membership.create_invite(unit=unit.code, role=Role.LEADER, by=None)
-    write(f"已创建示例单位“{unit.name}”。邀请码（每个只能用一次）：\n"
-          f"  干部职工：/start {member.code}\n  责任领导：/start {leader.code}\n"
-          f"先发送 /start {member.code} 加入；再用 /as 10002 李局长 切换身份，"
-          f"发送 /start {leader.code} 以领导身份加入。\n")
+    for role in (Role.MEMBER, Role.LEADER):
+        membership.create_invite(unit=unit.code, role=role, by=None)
+    write(f"已创建示例单位“{unit.name}”：先用干部职工的邀请码发送 /start 邀请码 加入；"
+          f"再用 /as 10002 李局长 切换身份，用责任领导的邀请码加入。")
+
+
+def open_invites(app: App, limit: int = CODES_SHOWN) -> tuple[list[tuple[str, str, Role]], int]:
+    """Invite codes not used and not expired, oldest first: (code, unit, role), and how many
+    there are in all."""
+    from sqlalchemy import func, select
+
+    from storage.models import Invite, Unit
+
+    services = app.bot_data.services
+    open_ = (Invite.used_by.is_(None), Invite.expires_at > services.clock.now())
+    with services.db.read() as conn:
+        rows = conn.execute(select(Invite.code, Unit.name, Invite.role)
+                            .join(Unit, Unit.id == Invite.unit_id).where(*open_)
+                            .order_by(Invite.id).limit(limit)).all()
+        total = conn.execute(select(func.count()).select_from(Invite).where(*open_)).scalar()
+    return [(code, name, Role(role)) for code, name, role in rows], int(total or 0)
+
+
+_ROLE_NAMES = {Role.MEMBER: "干部职工", Role.LEADER: "责任领导", Role.LIAISON: "联络员",
+               Role.OFFICE: "领导小组办公室"}
+
+
+def show_codes(app: App, write: Callable[[str], None]) -> None:
+    """List the open invite codes (every start, and /codes): the shell forgets nothing."""
+    codes, total = open_invites(app)
+    if not codes:
+        write("没有尚未使用的邀请码。可用 python -m bot invite 单位编号 --role leader 生成。")
+        return
+    lines = ["尚未使用的邀请码（每个只能用一次）："]
+    lines += [f"  {unit} · {_ROLE_NAMES[role]}：/start {code}" for code, unit, role in codes]
+    if total > len(codes):
+        lines.append(f"  ……另有{total - len(codes)}个")
+    write("\n".join(lines))
+
+
+def _shown_url(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 async def _repl(shell: Shell, read: Callable[[], str | None]) -> None:
@@ -147,8 +212,9 @@ def _read_line() -> str | None:
 
 def run_shell(config: Config, *, as_user: int | None, db_url: str | None, out_dir: Path) -> int:
     """Run the terminal conversation until /quit or end of input."""
-    config = config.model_copy(update={"database": config.database.model_copy(
-        update={"url": db_url or DEFAULT_DB})})
+    if db_url:
+        config = config.model_copy(update={"database": config.database.model_copy(
+            update={"url": db_url})})
     ensure_schema(config)
     sandbox = BotApiSandbox(strict=False)
     user_id = as_user or DEFAULT_USER
@@ -161,7 +227,9 @@ def run_shell(config: Config, *, as_user: int | None, db_url: str | None, out_di
             assert app.post_init is not None
             await app.post_init(app)
             print(INTRO)
-            _seed_demo(config, app, print)
+            print(f"数据库 database: {_shown_url(config.database.url)}\n")
+            _seed_demo(app, print)
+            show_codes(app, print)
             await _repl(Shell(app, sandbox, out_dir, user_id), _read_line)
 
     asyncio.run(main())

@@ -26,12 +26,15 @@
 # - English goes to dateparser, but only after a strict shape check: dateparser reads "a" as a
 #   date, "tomorrow 25pm" as 15:00, and "9am" on some days as a date a month back. Its result is
 #   used for the day only; the hour and minute are read here.
+# - A month-day without a year (12月31日) is the next such day. Callers that read the past too
+#   (补假: sick leave asked after the fact) pass prefer="past": a month-day whose next such day
+#   is more than half a year ahead is then last time's, the recent past, which is nearer.
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from bot.dates.describe import describe_when
 from bot.dates.en import dateparser_day, parse_en
@@ -48,10 +51,29 @@ from bot.dates.normalise import (
     num,
     on_day,
 )
-from bot.dates.zh import parse_zh
+from bot.dates.zh import Hit, parse_zh
+
+Prefer = Literal["future", "past"]
+# With prefer="past", a month-day read further ahead than this is taken a year back.
+_HALF_YEAR: Final = timedelta(days=183)
+
+
+def _year_back(when: datetime) -> datetime:
+    try:
+        return when.replace(year=when.year - 1)
+    except ValueError:  # 29 February
+        return when.replace(year=when.year - 1, day=28)
+
+
+def _lean(hit: Hit | None, now: datetime, prefer: Prefer) -> Hit | None:
+    """Read a year-less month-day as the recent past when asked to and that is nearer."""
+    if hit is None or prefer != "past" or hit.kind != "cal" or hit.when - now <= _HALF_YEAR:
+        return hit
+    return hit._replace(when=_year_back(hit.when))
 
 __all__ = [
     "END_OF_DAY",
+    "Prefer",
     "WorkdayCalendar",
     "describe_when",
     "extract_when",
@@ -63,13 +85,14 @@ __all__ = [
 
 
 def parse_when(
-    text: str, now: datetime, *, calendar: WorkdayCalendar | None = None
+    text: str, now: datetime, *, calendar: WorkdayCalendar | None = None,
+    prefer: Prefer = "future",
 ) -> datetime | None:
     """Read a deadline or moment; aware in now's zone, or None if any part cannot be read.
 
     Days are counted in now's zone, so pass now in the users' zone (Clock.now() is UTC).
     Phrases that need the working-day calendar (3个工作日内, 春节前, 节后) are refused unless
-    `calendar` is given.
+    `calendar` is given. prefer="past" reads a month-day just gone as this time's (see above).
     """
     check_aware(now)
     s = normalise(text)
@@ -80,7 +103,7 @@ def parse_when(
             return parse_en(s, now)
         except (ValueError, OverflowError):
             return None
-    hit = parse_zh(s, now, calendar)
+    hit = _lean(parse_zh(s, now, calendar), now, prefer)
     return None if hit is None else hit.when
 
 
@@ -113,8 +136,9 @@ def extract_when(
 _RANGE_SEP_RE: Final = re.compile(r" ?(?:至|到|~|-|—|–) ?")
 
 
-def _range_at(left: str, right: str, now: datetime) -> tuple[datetime, datetime] | None:
-    first = parse_zh(left, now)
+def _range_at(left: str, right: str, now: datetime,
+              prefer: Prefer) -> tuple[datetime, datetime] | None:
+    first = _lean(parse_zh(left, now), now, prefer)
     if first is None or first.timed:  # leave is whole days
         return None
     start = on_day(first.when.date(), MIDNIGHT, now)
@@ -129,8 +153,12 @@ def _range_at(left: str, right: str, now: datetime) -> tuple[datetime, datetime]
     return (start, end) if end >= start else None
 
 
-def parse_range(text: str, now: datetime) -> tuple[datetime, datetime] | None:
-    """Read a day range (leave): (first day 00:00, last day 23:59), or None."""
+def parse_range(text: str, now: datetime,
+                prefer: Prefer = "future") -> tuple[datetime, datetime] | None:
+    """Read a day range (leave): (first day 00:00, last day 23:59), or None.
+
+    The last day, when a month-day, is counted from the first, so prefer="past" (see above)
+    moves a range that began in the recent past as a whole (12月28日至1月3日 in January)."""
     check_aware(now)
     s = normalise(text)
     if len(s) > 2 * _MAX_PHRASE:
@@ -138,7 +166,7 @@ def parse_range(text: str, now: datetime) -> tuple[datetime, datetime] | None:
     found = {
         span
         for sep in _RANGE_SEP_RE.finditer(s)
-        if (span := _range_at(s[: sep.start()], s[sep.end() :], now)) is not None
+        if (span := _range_at(s[: sep.start()], s[sep.end() :], now, prefer)) is not None
     }
     # "-" also sits inside dates; two different readings of one text is a question, not a guess.
     return found.pop() if len(found) == 1 else None

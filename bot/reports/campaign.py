@@ -39,10 +39,13 @@ def countdown(campaign: Campaign, lang: str, day: dt.date) -> str:
              end=day_text(lang, coming.end), days=(coming.start - day).days,
              campaign_left=_left(lang, (end - day).days))
 
-def announcement(campaign: Campaign, lang: str, phase: Phase, campaign_name: str) -> str:
-    """The message that opens a phase."""
+
+def announcement(campaign: Campaign, lang: str, phase: Phase, campaign_name: str,
+                 day: dt.date | None = None) -> str:
+    """The message that opens a phase; its countdown is the one for `day`, the day it is sent
+    (a late announcement, after downtime, must say what /stats says that day)."""
     index = campaign.phases.index(phase) + 1 if phase in campaign.phases else 0
     return t(lang, "campaign.phase_started", campaign=campaign_name, phase=phase.name,
              index=index, count=len(campaign.phases), start=day_text(lang, phase.start),
              end=day_text(lang, phase.end), days=(phase.end - phase.start).days + 1,
-             countdown=countdown(campaign, lang, phase.start))
+             countdown=countdown(campaign, lang, phase.start if day is None else day))

@@ -13,7 +13,7 @@ from bot.reports.summary import summary_workbook
 from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, rank
 from bot.services.membership import Identity
 from bot.services.scores import ranked as ranked_scores
-from bot.services.stats import TrendPoint, UnitStats, rate_text
+from bot.services.stats import TrendPoint, UnitStats, city_totals, rate_text
 from bot.strings import shorten
 from bot.texts import t
 
@@ -109,18 +109,7 @@ class DigestReport:
                   limit: int | None = CITY_ROWS) -> str:
         """The campaign office's weekly table: every unit's filed, fixed, 整改率, overdue, rank."""
         units = self.service.city_stats(at)
-        total = UnitStats(0, "", "")
-        for s in units:
-            for status, n in s.status.items():
-                total.status[status] += n
-            total.buckets[0] += s.overdue
-            total.filed_week += s.filed_week
-            total.fixed_week += s.fixed_week
-            total.signed_week += s.signed_week
-            for colour, n in s.colours.items():
-                total.colours[colour] += n
-            for mark, n in s.marks.items():
-                total.marks[mark] += n
+        total = city_totals(units)
         lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
                    week=self.week_label(lang, at)), self.headline(total, lang)]
         countdown = self.countdown(lang)
@@ -131,7 +120,7 @@ class DigestReport:
                        fixed=total.fixed_week, signed=total.signed_week))
         points = self.service.city_trend(at)
         if len(points) >= 2 and points[-1].filed:
-            lines.append(_trend_line(lang, points[-2], points[-1]))
+            lines.append(_trend_line(lang, points[-2], total))
         lines += _alerts(total, lang)
         lines += ["", t(lang, "digest.city_head")]
         shown, skipped = head_and_tail(rank(units), limit)
@@ -168,7 +157,7 @@ class DigestReport:
         if phase is None:
             return None
         return campaign_texts.announcement(self.service.campaign, lang, phase,
-                                           self.config.campaign.name)
+                                           self.config.campaign.name, self.service.today())
 
     def end_book(self) -> bytes:
         """The closing workbook: totals per unit and the 长期坚持 items handed over."""
@@ -215,10 +204,12 @@ class DigestReport:
         return self.unit_text(unit_id, lang) + (f"\n\n{private}" if private else "")
 
 
-def _trend_line(lang: str, before: TrendPoint, now: TrendPoint) -> str:
-    delta = now.rate_percent - before.rate_percent
-    return t(lang, "digest.city_trend", rate=f"{now.rate_percent:.1f}%",
-             delta=f"{delta:+.1f}", filed=now.filed_week, fixed=now.fixed_week)
+def _trend_line(lang: str, before: TrendPoint, now: UnitStats) -> str:
+    """The change since last week; the figures of this week are the headline's, so the city
+    digest never says two numbers for one thing."""
+    rate = 100.0 * now.fixed / now.total if now.total else 0.0
+    return t(lang, "digest.city_trend", rate=now.rate, delta=f"{rate - before.rate_percent:+.1f}",
+             filed=now.filed_week, fixed=now.fixed_week)
 
 
 def _alerts(s: UnitStats, lang: str) -> list[str]:

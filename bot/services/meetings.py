@@ -11,12 +11,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.clock import Clock
-from bot.domain import Answer, DialogRef, MeetingState, NoteKind, Role
+from bot.domain import Answer, DialogRef, LeaveKind, LeaveState, MeetingState, NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from storage.db import Database
 from storage.dialogs import end_dialog
+from storage.leave import LeaveRequest
 from storage.meetings import Attendee, Meeting
 from storage.models import Member, User
 
@@ -54,6 +55,25 @@ class MeetingView:
 
     def answered(self, answer: Answer) -> list[Invitee]:
         return [a for a in self.attendees if a.answer == answer]
+
+
+@dataclass(frozen=True)
+class Away:
+    """An invitee on approved leave on the meeting's day."""
+
+    user_id: int
+    kind: LeaveKind
+    first_day: dt.date
+    last_day: dt.date
+
+
+@dataclass(frozen=True)
+class Chased:
+    """催办: who had not answered, and how many of them got the notice again now."""
+
+    meeting: MeetingView
+    waiting: list[Invitee]
+    sent: int
 
 
 def _view(m: Meeting) -> MeetingView:
@@ -159,6 +179,22 @@ class MeetingService:
         with self.db.uow() as s:
             return _view(self._manageable(s, meeting_id, by))
 
+    def away(self, user_ids: Iterable[int], starts_at: dt.datetime) -> list[Away]:
+        """Those of `user_ids` on approved leave, not yet reported back, on the meeting's day."""
+        day = starts_at.astimezone(self.tz).date()
+        ids = sorted(set(user_ids))
+        if not ids:
+            return []
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(LeaveRequest.user_id, LeaveRequest.kind, LeaveRequest.first_day,
+                       LeaveRequest.last_day)
+                .where(LeaveRequest.user_id.in_(ids), LeaveRequest.state == LeaveState.APPROVED,
+                       LeaveRequest.returned_at.is_(None), LeaveRequest.first_day <= day,
+                       LeaveRequest.last_day >= day)
+                .order_by(LeaveRequest.first_day, LeaveRequest.id))
+            return [Away(*row) for row in rows]
+
     # -- answers -----------------------------------------------------------------------------
 
     def invitation(self, meeting_id: int, *, by: Identity) -> MeetingView:
@@ -215,6 +251,25 @@ class MeetingService:
             self.notify.plan([*moved, *self._reminders(view, coming)],
                              replace_subject=subject(view.id), conn=uow.conn)
             return view
+
+    def chase(self, meeting_id: int, *, by: Identity) -> Chased:
+        """催办: send the notice again to whoever has not answered, at most once an hour."""
+        now = self.clock.now()
+        with self.db.unit() as uow:
+            s = uow.session
+            meeting = self._manageable(s, meeting_id, by)
+            self._still_on(meeting)
+            view = _view(meeting)
+            waiting = view.answered(Answer.PENDING)
+            if not waiting:
+                raise DomainError("meeting.none_waiting", title=view.title)
+            hour = f"{now.astimezone(self.tz):%Y%m%d%H}"
+            payload = {"meeting": view.id, "version": view.version, "chase": True}
+            sent = self.notify.plan(
+                [Planned(f"meet{view.id}v{view.version}:chase{hour}:{a.user_id}", a.user_id,
+                         NoteKind.MEETING_NOTICE, now, payload) for a in waiting],
+                conn=uow.conn)
+            return Chased(view, waiting, sent)
 
     def cancel(self, meeting_id: int, *, by: Identity) -> MeetingView:
         """Call the meeting off: drop its reminders and tell every attendee."""

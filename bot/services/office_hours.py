@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.domain import NoteKind, Role
+from bot.domain import LeaveState, NoteKind, Role
 from bot.errors import DomainError
 from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
+from storage.leave import LeaveRequest
 from storage.models import Member, Unit, User
 
 KIND = NoteKind.OFFICE_HOURS
@@ -56,9 +57,22 @@ def parse_times(text: str) -> tuple[str, ...]:
     return tuple(sorted(times))
 
 
-def is_morning(time: str) -> bool:
-    """Times before noon remind people to arrive (上班), later ones to leave (下班)."""
-    return dt.time.fromisoformat(time) < dt.time(12, 0)
+def moment(time: str, times: Sequence[str]) -> str:
+    """Name what a reminder time is for by its place in the day's times, never by the clock.
+
+    Times alternate arriving and leaving (上班, 午休, 下午上班, 下班): the first is 上班, the last
+    下班, a leaving with an arrival after it 午休, an arrival after a leaving 下午上班. A lone
+    time (or one no longer among the times) falls back to before or after noon.
+    """
+    ordered = sorted(times)
+    if len(ordered) < 2 or time not in ordered:
+        return "on_duty" if dt.time.fromisoformat(time) < dt.time(12, 0) else "off_duty"
+    index = ordered.index(time)
+    if index == len(ordered) - 1:
+        return "off_duty"
+    if index % 2:
+        return "lunch"
+    return "on_duty" if index == 0 else "afternoon"
 
 
 class OfficeHoursService:
@@ -165,8 +179,9 @@ class OfficeHoursService:
 
     # -- at send time ------------------------------------------------------------------------
 
-    def still_wanted(self, user_id: int, day: dt.date, time: str) -> bool:
-        """Tell whether a planned reminder still applies: opted in, same times, a working day."""
+    def reminder_for(self, user_id: int, day: dt.date, time: str) -> str | None:
+        """What a planned reminder is for (see moment), or None once it no longer applies:
+        opted out, other times, not a working day, or on approved leave that day."""
         with self.db.read() as conn:
             row = conn.execute(
                 select(User.office_reminders, Unit.office_hours)
@@ -174,9 +189,33 @@ class OfficeHoursService:
                 .join(Unit, Unit.id == Member.unit_id)
                 .where(User.id == user_id)
             ).first()
-        if row is None or not row[0]:
-            return False
-        return time in self._times(row[1]) and self.calendar.is_workday(day)
+            if row is None or not row[0]:
+                return None
+            times = self._times(row[1])
+            if time not in times or not self.calendar.is_workday(day):
+                return None
+            due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
+            if self._on_leave(conn, user_id, due):
+                return None
+        return moment(time, times)
+
+    def still_wanted(self, user_id: int, day: dt.date, time: str) -> bool:
+        """Tell whether a planned reminder still applies (see reminder_for)."""
+        return self.reminder_for(user_id, day, time) is not None
+
+    def _on_leave(self, conn: Connection, user_id: int, due: dt.datetime) -> bool:
+        """Approved leave covers the reminder's day and the person had not reported back by then.
+
+        Leave is whole days (the model records no halves), so it silences every reminder of
+        the day; reporting back (销假) early brings back the reminders after it.
+        """
+        day = due.date()
+        returned = conn.execute(
+            select(LeaveRequest.returned_at).where(
+                LeaveRequest.user_id == user_id, LeaveRequest.state == LeaveState.APPROVED,
+                LeaveRequest.first_day <= day, LeaveRequest.last_day >= day)
+        ).scalars().all()
+        return any(at is None or at > due for at in returned)
 
     def calendar_missing(self, year: int) -> bool:
         return not self.calendar.knows(year)

@@ -340,6 +340,8 @@ EN: dict[str, str] = {
     "nudge.snooze.h1": "In 1 hour",
     "nudge.snooze.d1": "Tomorrow",
     "nudge.snooze.d3": "In 3 days",
+    "nudge.snooze.deadline_first": "The deadline ({when}) comes before any later reminder; "
+                                   "please act on it before then.",
     "nudge.snoozed": "OK, I will remind you {when} (the deadline stays).",
     "nudge.holding_note": "still holding",
     "nudge.holding_saved": "Recorded: {number} still holding.",
@@ -368,7 +370,7 @@ EN: dict[str, str] = {
     "meeting.ask_who": "Who attends?",
     "meeting.ask_pick": "Tap the people who attend (tap again to remove), then “Done”.",
     "meeting.pick_none": "Pick at least one person.",
-    "meeting.confirm_card": "Please check the notice:\nMeeting: <b>{title}</b>\nTime: {when}\nPlace: {place}\nAttendees ({count}): {names}",
+    "meeting.confirm_card": "Please check the notice:\nMeeting: <b>{title}</b>\nTime: {when}\nPlace: {place}\nAttendees ({count}): {names}{warning}",
     "meeting.sent": "The notice for “{title}” went to {count} people. Send /meeting to see who confirmed.",
     "meeting.btn.everyone": "Whole unit",
     "meeting.btn.choose": "Pick people",
@@ -378,6 +380,11 @@ EN: dict[str, str] = {
     # -- meetings: the organiser's view
     "meeting.card": "📅 <b>{title}</b>\nTime: {when}\nPlace: {place}\n{count} invited: {yes} attending · {no} excused · {waiting} not answered",
     "meeting.btn.waiting": "Not answered",
+    "meeting.btn.chase": "Chase",
+    "meeting.chased": "The notice of \"{title}\" went again to the {waiting_count} who have not answered: {waiting}.",
+    "meeting.chased_already": "\"{title}\" was chased within the hour; try again later. Not answered ({waiting_count}): {waiting}.",
+    "meeting.none_waiting": "Everyone invited to \"{title}\" has answered; nobody to chase.",
+    "meeting.chase_notice": "📣 <b>Meeting notice (reminder)</b>\nMeeting: <b>{title}</b>\nTime: {when}\nPlace: {place}\nCalled by: {organiser}\nYou have not answered yet; please say whether you will attend.",
     "meeting.btn.move": "Change time",
     "meeting.btn.cancel": "Cancel meeting",
     "meeting.btn.cancel_yes": "Yes, cancel it",
@@ -542,6 +549,8 @@ EN: dict[str, str] = {
     # -- office hours
     "office.on_duty": "⏰ Office hours: {time}. Please be at your post on time.",
     "office.off_duty": "⏰ End of the working day: {time}. Wrap up today's work; no leaving early.",
+    "office.lunch": "⏰ Midday break: {time}. The morning's working hours are over; be back on time.",
+    "office.afternoon": "⏰ Afternoon office hours: {time}. Please be at your post on time.",
     "office.btn.stop": "Stop office-hours reminders",
     "office.status": "Office-hours reminders: {state}\n<b>{unit}</b> times (working days): "
                      "{times}{default}",
@@ -709,6 +718,8 @@ EN: dict[str, str] = {
     "list.sep": ", ",
     "file.theme_line": "[{theme}] {names}",
     "meeting.name_reason": "{name} ({reason})",
+    "meeting.away_warning": "⚠️ On approved leave that day: {names}. The notice can still go; arrange as needed.",
+    "meeting.away_name": "{name} ({kind}, {first} to {last})",
     "item.history_line": "· {at} {actor} {event}",
     "item.history_note": ": {note}",
     "file.scope_all": "city",
