@@ -110,8 +110,10 @@ class LedgerReads:
     def browse(
         self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
         page: int = 1, after: int | None = None, before: int | None = None, last: bool = False,
+        unit_id: int | None = None,
     ) -> Page:
-        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only).
+        """List items: scope "mine" (owned or filed by me), "unit" (`unit_id`, another unit's
+        for the office only; else one's own), or "all" (office only).
 
         Pages by keyset: the first page, the one `after` an item (the previous page's last),
         the one `before` an item (the next page's first) or the `last`; `page` is the number
@@ -121,8 +123,11 @@ class LedgerReads:
         if scope == "mine":
             query = query.where(
                 (Problem.owner_user_id == by.user_id) | (Problem.created_by == by.user_id))
+        elif scope == "unit" and unit_id is not None and can(by.role, Action.VIEW_ALL_UNITS):
+            query = query.where(Problem.unit_id == unit_id)
         elif scope == "unit":
-            if by.unit is None or not can(by.role, Action.VIEW_UNIT_LEDGER):
+            if by.unit is None or not can(by.role, Action.VIEW_UNIT_LEDGER) or \
+                    unit_id not in (None, by.unit.id):
                 raise DomainError("ledger.denied")
             query = query.where(Problem.unit_id == by.unit.id)
         elif scope == "all":
@@ -136,6 +141,12 @@ class LedgerReads:
             query = query.where(Problem.status.in_(OPEN), Problem.deadline < self.clock.now())
         size = self.page_size
         with self.db.reading() as s:
+            named = None
+            if unit_id is not None and scope == "unit":
+                found = s.get(Unit, unit_id) if 0 < unit_id < 2**31 else None
+                if found is None:
+                    raise DomainError("button.stale")
+                named = found.name
             total = s.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
             pages = max(1, -(-total // size))
             backward = last or before is not None
@@ -149,12 +160,13 @@ class LedgerReads:
                 more_before, more_after = cursor is not None, len(rows) > size
                 rows = rows[:size]
             if not rows and total and not last:  # the cursor fell off an end: show the last
-                return self.browse(by=by, scope=scope, status=status, overdue=overdue, last=True)
+                return self.browse(by=by, scope=scope, status=status, overdue=overdue, last=True,
+                                   unit_id=unit_id)
             page = 1 if not more_before else pages if not more_after else min(max(2, page),
                                                                                pages - 1)
             return Page(tuple(view(p) for p in rows), total, page, pages,
                         after=rows[-1].id if more_after else None,
-                        before=rows[0].id if more_before else None)
+                        before=rows[0].id if more_before else None, unit_name=named)
 
     def unit_people(
         self, unit_id: int, *, role: Role | None = None, limit: int | None = None,

@@ -125,6 +125,7 @@ class Page:
     pages: int
     after: int | None = None
     before: int | None = None
+    unit_name: str | None = None  # the one unit a list is of, when the office named it
 
 
 @dataclass(frozen=True)

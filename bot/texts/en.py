@@ -246,6 +246,7 @@ EN: dict[str, str] = {
     "ledger.title.mine": "My items",
     "ledger.title.unit": "Unit ledger",
     "ledger.title.all": "City-wide ledger",
+    "ledger.title.named": "Ledger of {unit}",
     "ledger.header": "<b>{title}</b> · {filter} · {total} item(s) (page {page}/{pages})",
     "ledger.empty": "Nothing here. Send /file to file a problem.",
     "ledger.line": "{number} {text}\n  {status} · {when}",

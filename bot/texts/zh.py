@@ -240,6 +240,7 @@ ZH: dict[str, str] = {
     "ledger.title.mine": "我的问题",
     "ledger.title.unit": "本单位问题台账",
     "ledger.title.all": "全市问题台账",
+    "ledger.title.named": "{unit}问题台账",
     "ledger.header": "<b>{title}</b> · {filter} · 共{total}项（第{page}/{pages}页）",
     "ledger.empty": "暂无问题。发送 /file 登记。",
     "ledger.line": "{number} {text}\n　{status} · {when}",
