@@ -10,7 +10,7 @@ from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Renderers
-from bot.domain import Role, Status, Track
+from bot.domain import EventKind, Role, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -28,10 +28,12 @@ from handlers.common import (
     lang_of,
 )
 from handlers.edits import edit_text
+from handlers.evidence import evidence_line, evidence_names, evidence_row, send_evidence
 from handlers.limits import fitted
 from handlers.supervision import alert_lines, supervise_row
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
+FEATURE_EDIT = "edit"  # handlers.item_edits: 修改描述 / 修改措施 / 更换责任人 / 撤回
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}
 
 
@@ -195,6 +197,7 @@ async def send_card(update: Update, context: Ctx, problem_id: int) -> None:
     problem, history = await call(context.svc.ledger.get, problem_id, by=ident)
     await answer(update, card_text(problem, history, lang, context),
                  markup=card_buttons(problem, ident, lang))
+    await send_evidence(update, context, problem, lang)
 
 
 def card_text(problem: ProblemView, history: list[EventView], lang: str, context: Ctx) -> str:
@@ -214,7 +217,8 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
         progress=shorten(problem.progress or "—", width), rework=problem.rework_count,
     )
     tz = context.svc.config.tz
-    lines = [text + alert_lines(context.svc, problem, history, lang), t(lang, "item.history")]
+    lines = [text + evidence_line(problem, lang) + alert_lines(context.svc, problem, history, lang),
+             t(lang, "item.history")]
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
@@ -224,8 +228,24 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
             if e.deadline else ""
         lines.append(t(lang, "item.history_line", at=f"{e.at.astimezone(tz):%m-%d %H:%M}",
                        actor=shorten(e.actor_name, 60), event=t(lang, f"event.{e.kind.value}"))
-                     + f" {change}{note}{moved}")
+                     + f" {change}{note}{moved}{_changed(e, lang, width)}")
     return "\n".join(lines)
+
+
+def _changed(event: EventView, lang: str, width: int) -> str:
+    """What an edit changed (old → new) and the evidence an event added, for its history line."""
+    text = ""
+    field = (event.details or {}).get("field") if event.kind == EventKind.EDITED else None
+    if field in ("description", "measures", "owner"):
+        def shown(value: object) -> str:
+            value = "；".join(map(str, value)) if isinstance(value, list) else str(value or "—")
+            return shorten(value, min(40, width))
+        details = event.details or {}
+        text += t(lang, "edit.history", field=t(lang, f"edit.field.{field}"),
+                  old=shown(details.get("old")), new=shown(details.get("new")))
+    if event.evidence:
+        text += t(lang, "evidence.history", names=evidence_names(event.evidence, lang))
+    return text
 
 
 def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyboardMarkup:
@@ -234,12 +254,18 @@ def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyb
         rows.append(work_row(problem.id, lang))
         if problem.track != Track.ONGOING:
             rows.append([button(t(lang, "extension.btn.ask"), "ext", "ask", problem.id)])
+        rows.append([button(t(lang, f"edit.btn.{action}"), FEATURE_EDIT, action, problem.id)
+                     for action in ("desc", "meas", "owner")])
+        if problem.status == Status.PENDING:
+            rows[-1].append(button(t(lang, "edit.btn.wd"), FEATURE_EDIT, "wd", problem.id))
     own = ident.user_id in (problem.owner_user_id, problem.created_by)
     if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF) \
             and not own:
         rows.append(signoff_row(problem.id, lang))
     if supervise := supervise_row(problem, ident, lang):
         rows.append(supervise)
+    if evidence := evidence_row(problem, lang):
+        rows.append(evidence)
     return InlineKeyboardMarkup(rows)
 
 

@@ -131,7 +131,9 @@ def _completion(row: ProblemView) -> str:
     if row.status not in FIXED:
         return ""
     text = row.completion or ""
-    return f"{text}（佐证 {len(row.evidence)} 件）" if row.evidence else text
+    names = "、".join(f.name for f in row.evidence_files if f.name)  # files sent as documents
+    return f"{text}（佐证 {len(row.evidence)} 件{'：' + names if names else ''}）" \
+        if row.evidence else text
 
 
 def _reviewer(row: ProblemView) -> str:

@@ -16,9 +16,17 @@ from bot.domain import OPEN, Role, Status, problem_number
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
-from bot.services.problem import EventView, Page, Person, ProblemView, event_deadline, view
+from bot.services.problem import (
+    EventView,
+    Page,
+    Person,
+    ProblemView,
+    event_deadline,
+    evidence_files,
+    view,
+)
 from storage.db import Database
-from storage.ledger import Problem, deadline_key, deadline_page
+from storage.ledger import Problem, WithdrawnProblem, deadline_key, deadline_page
 from storage.models import Member, Unit, User
 
 _RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
@@ -74,7 +82,7 @@ class LedgerReads:
             problem = self._visible(s, problem_id, by)
             history = [
                 EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
-                          e.attachment, event_deadline(e.details))
+                          e.attachment, event_deadline(e.details), e.details)
                 for e in problem.events
             ]
             return view(problem), history
@@ -92,11 +100,22 @@ class LedgerReads:
             if found is None and digits and by.unit is not None and len(key) <= 9:
                 own = problem_number(by.unit.code.upper(), int(key))
                 found = s.scalar(select(Problem.id).where(Problem.number == own))
+            if found is None:
+                self._withdrawn(s, key, by)
             if found is None and digits:
                 found = int(key)
             if found is None:
                 raise DomainError("item.unknown")
             return self._visible(s, found, by).id
+
+    @staticmethod
+    def _withdrawn(s: Session, number: str, by: Identity) -> None:
+        """Say so when the number is of an item withdrawn (撤回) that `by` could have seen."""
+        row = s.execute(select(WithdrawnProblem.withdrawn_name, WithdrawnProblem.unit_id)
+                        .where(WithdrawnProblem.number == number)).first()
+        if row is not None and (can(by.role, Action.VIEW_ALL_UNITS) or (
+                by.unit is not None and by.unit.id == row[1])):
+            raise DomainError("item.withdrawn", number=number, who=row[0])
 
     def filed_between(self, unit_id: int, start: dt.datetime, end: dt.datetime,
                       ) -> list[ProblemView]:
@@ -212,6 +231,14 @@ class LedgerReads:
                                {"unit": unit_id}).first()
         return Person(row[0], row[1], row[2]) if row else None
 
+    def named_member(self, unit_id: int, name: str) -> Person | None:
+        """The one member of a unit with this name as typed, to link a typed 责任人 to; None
+        when nobody or several people have it."""
+        with self.db.read() as conn:
+            rows = conn.execute(_PEOPLE.where(User.display_name == name.strip()).limit(2),
+                                {"unit": unit_id}).all()
+        return Person(rows[0][0], rows[0][1], rows[0][2]) if len(rows) == 1 else None
+
     # -- every row, for exports and reports ---------------------------------------------------
 
     def count(self, *, unit_id: int | None = None) -> int:
@@ -250,6 +277,8 @@ class LedgerReads:
             values = dict(zip(names, row[:-2], strict=True))
             values["unit_code"], values["unit_name"] = row[-2], row[-1]
             values["measures"] = tuple(values["measures"] or ())
+            values["evidence_files"] = evidence_files(values["evidence_files"],
+                                                      values["evidence"])
             values["evidence"] = tuple(values["evidence"] or ())
             yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
 
