@@ -37,8 +37,12 @@ class Track(enum.StrEnum):
 
 
 class Level(enum.StrEnum):
-    INDIVIDUAL = "individual"  # 个人
-    UNIT = "unit"  # 单位
+    """层面: whose problem it is, in the order filing offers them."""
+
+    LEADERSHIP = "leadership"  # 领导班子
+    TEAM_MEMBER = "team_member"  # 班子成员
+    INDIVIDUAL = "individual"  # 干部个人
+    UNIT = "unit"  # 单位（科室）
     SECTOR = "sector"  # 行业
 
 
@@ -48,6 +52,9 @@ class Source(enum.StrEnum):
     BUSINESS = "business"  # 企业投诉
     INSPECTION = "inspection"  # 暗访监督
     SUPERVISION = "supervision"  # 上级督导
+    PATROL = "patrol"  # 巡视巡察反馈
+    AUDIT = "audit"  # 审计发现
+    HOTLINE = "hotline"  # 12345热线
 
 
 class EventKind(enum.StrEnum):

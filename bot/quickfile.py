@@ -42,8 +42,14 @@ SOURCE_WORDS = {
     "自查": Source.SELF, "自查自纠": Source.SELF, "群众反映": Source.PUBLIC,
     "企业投诉": Source.BUSINESS, "暗访监督": Source.INSPECTION, "暗访": Source.INSPECTION,
     "上级督导": Source.SUPERVISION, "督导": Source.SUPERVISION,
+    "巡视巡察反馈": Source.PATROL, "巡视": Source.PATROL, "巡察": Source.PATROL,
+    "审计发现": Source.AUDIT, "审计": Source.AUDIT, "12345热线": Source.HOTLINE,
+    "12345": Source.HOTLINE, "热线": Source.HOTLINE,
 }
-LEVEL_WORDS = {"个人": Level.INDIVIDUAL, "单位": Level.UNIT, "行业": Level.SECTOR}
+LEVEL_WORDS = {"领导班子": Level.LEADERSHIP, "班子成员": Level.TEAM_MEMBER,
+               "干部个人": Level.INDIVIDUAL, "个人": Level.INDIVIDUAL,
+               "单位（科室）": Level.UNIT, "科室": Level.UNIT, "单位": Level.UNIT,
+               "行业": Level.SECTOR}
 
 
 @dataclass

@@ -14,10 +14,12 @@ from handlers import (
     cases,
     complain,
     digest,
+    evidence,
     export,
     extensions,
     filing,
     importing,
+    item_edits,
     leave,
     ledger,
     meetings,
@@ -40,7 +42,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, complain, supervision)
+            importing, settings, cases, complain, supervision, item_edits, evidence)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -119,7 +119,7 @@ async def ask_level(update: Update, context: Ctx, lang: str) -> Question:
 def _level_question(lang: str) -> Question:
     buttons = [_button(t(lang, f"level.{lv.value}"), "level", lv.value) for lv in Level]
     buttons.append(_button(t(lang, "file.skip"), "level", "skip"))
-    return t(lang, "file.ask_level"), InlineKeyboardMarkup([buttons])
+    return t(lang, "file.ask_level"), InlineKeyboardMarkup(_rows(buttons, 2))
 
 
 async def ask_source(update: Update, context: Ctx, lang: str) -> Question:

@@ -10,7 +10,7 @@ from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Renderers
-from bot.domain import Role, Status, Track
+from bot.domain import EventKind, Role, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -28,10 +28,12 @@ from handlers.common import (
     lang_of,
 )
 from handlers.edits import edit_text
+from handlers.evidence import evidence_line, evidence_names, evidence_row, send_evidence
 from handlers.limits import fitted
 from handlers.supervision import alert_lines, supervise_row
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
+FEATURE_EDIT = "edit"  # handlers.item_edits: 修改描述 / 修改措施 / 更换责任人 / 撤回
 SCOPES = {"m": "mine", "u": "unit", "a": "all"}
 
 
@@ -62,16 +64,36 @@ async def my_items(update: Update, context: Ctx) -> None:
 
 
 async def unit_ledger(update: Update, context: Ctx) -> None:
-    """List the unit's ledger (every unit's, for the campaign office)."""
+    """List the unit's ledger (every unit's, or the one named, for the campaign office)."""
     ident = await identify(update, context)
     scope = "a" if can(ident.role, Action.VIEW_ALL_UNITS) else "u"
+    named = [arg for arg in context.args or () if _filter_of(arg) is None]
+    if scope == "a" and named:
+        # The office names one unit as /export does: /ledger EDU or /ledger 市教育局 超期.
+        wanted = " ".join(named)
+        unit = await call(context.svc.membership.find_unit, wanted)
+        if unit is None:
+            raise DomainError("export.unknown_unit", unit=wanted)
+        scope = f"u{unit.id}"
     await _show_page(update, context, scope, _filter_arg(context))
 
 
+def _filter_of(arg: str) -> str | None:
+    arg = FILTER_ALIASES.get(arg.lower(), arg.lower())
+    return arg if arg in FILTERS else None
+
+
 def _filter_arg(context: Ctx) -> str:
-    arg = (context.args or ["all"])[0].lower()
-    arg = FILTER_ALIASES.get(arg, arg)
-    return arg if arg in FILTERS else "all"
+    return next((f for f in map(_filter_of, context.args or ()) if f is not None), "all")
+
+
+def _scope(scope: str) -> tuple[str, int | None] | None:
+    """A list's scope as its buttons carry it: m, u, a, or u and a unit's id (the office's view
+    of one unit); None for anything else."""
+    if scope in SCOPES:
+        return SCOPES[scope], None
+    unit_id = callbacks.number(scope[1:]) if scope.startswith("u") else None
+    return None if unit_id is None else ("unit", unit_id)
 
 
 async def turn_page(update: Update, context: Ctx) -> None:
@@ -84,7 +106,7 @@ async def turn_page(update: Update, context: Ctx) -> None:
     short = callbacks.args_of(query.data, 3)
     scope, flt, page, move, item = [*short, "f", "0"] if short else button_args(update, 5)
     number, item_id = callbacks.number(page), callbacks.number(item)
-    if scope not in SCOPES or flt not in FILTERS or move not in MOVES or number is None \
+    if _scope(scope) is None or flt not in FILTERS or move not in MOVES or number is None \
             or item_id is None:
         raise DomainError("button.stale")
     await _show_page(update, context, scope, flt, number, move, item_id, edit=True)
@@ -97,10 +119,12 @@ async def _show_page(
     ident = await identify(update, context)
     lang = lang_of(ident, context)
     status = Status(flt) if flt in {s.value for s in Status} else None
-    result = await call(context.svc.ledger.browse, by=ident, scope=SCOPES[scope], status=status,
+    named = _scope(scope)
+    assert named is not None
+    result = await call(context.svc.ledger.browse, by=ident, scope=named[0], status=status,
                         overdue=flt == "overdue", page=page, last=move == "l",
                         after=item_id if move == "a" else None,
-                        before=item_id if move == "b" else None)
+                        before=item_id if move == "b" else None, unit_id=named[1])
     text, markup = _render_page(result, scope, flt, lang, context)
     if edit and update.callback_query and update.callback_query.message:
         await edit_text(update.callback_query, text, markup)
@@ -111,7 +135,9 @@ async def _show_page(
 def _render_page(
     page: Page, scope: str, flt: str, lang: str, context: Ctx
 ) -> tuple[str, InlineKeyboardMarkup]:
-    title = t(lang, f"ledger.title.{SCOPES[scope]}")
+    kind = (_scope(scope) or ("unit", None))[0]
+    title = t(lang, f"ledger.title.{kind}") if page.unit_name is None \
+        else t(lang, "ledger.title.named", unit=page.unit_name)
     lines = [t(lang, "ledger.header", title=title, filter=t(lang, f"filter.{flt}"),
                total=page.total, page=page.page, pages=page.pages)]
     if not page.items:
@@ -119,9 +145,9 @@ def _render_page(
     for p in page.items:
         line = t(lang, "ledger.line", number=p.number, text=shorten(p.description, 24),
                  status=status_of(p, lang, context.svc), when=when_of(p, lang, context.svc))
-        if SCOPES[scope] != "mine":
+        if kind != "mine":
             # A unit's ledger says who answers for each item; the city's, which unit too.
-            key = "ledger.line_unit_owner" if SCOPES[scope] == "all" else "ledger.line_owner"
+            key = "ledger.line_unit_owner" if kind == "all" else "ledger.line_owner"
             line += t(lang, key, owner=shorten(p.owner_name, 12), unit=shorten(p.unit_name, 12))
         lines.append(line)
     keyboard = [[button(p.number, "led", "open", p.id) for p in page.items[i:i + 4]]
@@ -171,6 +197,7 @@ async def send_card(update: Update, context: Ctx, problem_id: int) -> None:
     problem, history = await call(context.svc.ledger.get, problem_id, by=ident)
     await answer(update, card_text(problem, history, lang, context),
                  markup=card_buttons(problem, ident, lang))
+    await send_evidence(update, context, problem, lang)
 
 
 def card_text(problem: ProblemView, history: list[EventView], lang: str, context: Ctx) -> str:
@@ -190,7 +217,8 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
         progress=shorten(problem.progress or "—", width), rework=problem.rework_count,
     )
     tz = context.svc.config.tz
-    lines = [text + alert_lines(context.svc, problem, history, lang), t(lang, "item.history")]
+    lines = [text + evidence_line(problem, lang) + alert_lines(context.svc, problem, history, lang),
+             t(lang, "item.history")]
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
@@ -200,8 +228,24 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
             if e.deadline else ""
         lines.append(t(lang, "item.history_line", at=f"{e.at.astimezone(tz):%m-%d %H:%M}",
                        actor=shorten(e.actor_name, 60), event=t(lang, f"event.{e.kind.value}"))
-                     + f" {change}{note}{moved}")
+                     + f" {change}{note}{moved}{_changed(e, lang, width)}")
     return "\n".join(lines)
+
+
+def _changed(event: EventView, lang: str, width: int) -> str:
+    """What an edit changed (old → new) and the evidence an event added, for its history line."""
+    text = ""
+    field = (event.details or {}).get("field") if event.kind == EventKind.EDITED else None
+    if field in ("description", "measures", "owner"):
+        def shown(value: object) -> str:
+            value = "；".join(map(str, value)) if isinstance(value, list) else str(value or "—")
+            return shorten(value, min(40, width))
+        details = event.details or {}
+        text += t(lang, "edit.history", field=t(lang, f"edit.field.{field}"),
+                  old=shown(details.get("old")), new=shown(details.get("new")))
+    if event.evidence:
+        text += t(lang, "evidence.history", names=evidence_names(event.evidence, lang))
+    return text
 
 
 def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyboardMarkup:
@@ -210,12 +254,18 @@ def card_buttons(problem: ProblemView, ident: Identity, lang: str) -> InlineKeyb
         rows.append(work_row(problem.id, lang))
         if problem.track != Track.ONGOING:
             rows.append([button(t(lang, "extension.btn.ask"), "ext", "ask", problem.id)])
+        rows.append([button(t(lang, f"edit.btn.{action}"), FEATURE_EDIT, action, problem.id)
+                     for action in ("desc", "meas", "owner")])
+        if problem.status == Status.PENDING:
+            rows[-1].append(button(t(lang, "edit.btn.wd"), FEATURE_EDIT, "wd", problem.id))
     own = ident.user_id in (problem.owner_user_id, problem.created_by)
     if problem.status == Status.AWAITING_SIGNOFF and can(ident.role, Action.SIGN_OFF) \
             and not own:
         rows.append(signoff_row(problem.id, lang))
     if supervise := supervise_row(problem, ident, lang):
         rows.append(supervise)
+    if evidence := evidence_row(problem, lang):
+        rows.append(evidence)
     return InlineKeyboardMarkup(rows)
 
 

@@ -20,10 +20,12 @@ from bot.permissions import Action, can
 from bot.quickfile import MAX_TEXT
 from bot.services.membership import Identity
 from bot.services.notify import Note
+from bot.services.problem import EvidenceFile
 from bot.texts import shorten, t
 from handlers.common import (
     ack,
     answer,
+    button,
     button_id,
     call,
     display_name,
@@ -32,6 +34,7 @@ from handlers.common import (
     read_future_time,
 )
 from handlers.dialog import END, Flow, begin, concluding, here
+from handlers.evidence import evidence_line, evidence_row
 from handlers.ledger import may_update, signoff_row, when_of, work_row
 
 FEATURE = "item"
@@ -82,49 +85,100 @@ def _text_and_attachment(update: Update) -> tuple[str, str | None]:
 class _Note:
     item_id: int
     text: str
-    attachment: str | None
+    files: tuple[EvidenceFile, ...]
     ident: Identity
     lang: str
 
 
-async def _note(update: Update, context: Ctx) -> _Note | None:
-    """The text (and photo or file) of a note on the dialog's item; None (and the question
-    asked again) when there is no text."""
-    text, attachment = _text_and_attachment(update)
+def _attached(update: Update) -> EvidenceFile | None:
+    """The photo or file a message carries, as evidence."""
+    message = update.message
+    assert message is not None
+    if message.photo:
+        return EvidenceFile(message.photo[-1].file_id, "photo")
+    if message.document:
+        return EvidenceFile(message.document.file_id, "document", message.document.file_name)
+    return None
+
+
+async def _note(update: Update, context: Ctx, text: str | None = None) -> _Note | None:
+    """The text and evidence of a note on the dialog's item; None while there is no text yet:
+    a photo or file without a caption is kept and the text asked for, and an album (a media
+    group) is kept whole, its parts arriving one by one."""
+    message = update.message
+    assert context.dialog is not None
+    data = context.dialog.data
     ident = await identify(update, context)
     lang = lang_of(ident, context)
+    files = [EvidenceFile.from_json(f) for f in data.get("files", ())]
+    if text is None:
+        assert message is not None
+        text = (message.text or message.caption or "").strip()
+        if (item := _attached(update)) is not None:
+            files.append(item)
+            data["files"] = [f.to_json() for f in files]
+            group = message.media_group_id
+            if group is not None or not text:
+                if text:
+                    data["caption"] = text
+                if group is None or group != data.get("group"):
+                    data["group"] = group
+                    await _ask_text(update, context, lang, bool(text))
+                return None
     if not text:
         await answer(update, t(lang, "item.need_text"))
         return None
     if len(text) > MAX_TEXT:
         await answer(update, t(lang, "file.bad_length", max=MAX_TEXT))
         return None
+    return _Note(data["id"], text, tuple(files), ident, lang)
+
+
+async def _ask_text(update: Update, context: Ctx, lang: str, captioned: bool) -> None:
+    """Evidence kept: ask for the note's text, or offer an album's own caption as the text."""
     assert context.dialog is not None
-    return _Note(context.dialog.data["id"], text, attachment, ident, lang)
+    if not captioned:
+        await answer(update, t(lang, "item.evidence_kept"))
+        return
+    await answer(update, t(lang, "item.album_kept", caption=context.dialog.data["caption"]),
+                 markup=InlineKeyboardMarkup([[button(
+                     t(lang, "item.btn.use_caption"), FEATURE, "caption",
+                     context.dialog.data["id"])]]))
 
 
-async def receive_progress(update: Update, context: Ctx) -> int | None:
+async def use_caption(update: Update, context: Ctx) -> int | None:
+    """按此说明提交 tapped: the album's caption is the note's text."""
+    await ack(update)
+    assert context.dialog is not None
+    if button_id(update) != context.dialog.data["id"] or "caption" not in context.dialog.data:
+        raise DomainError("button.stale")
+    flow = receive_progress if context.dialog.flow == "progress" else receive_done
+    return await flow(update, context, context.dialog.data["caption"])
+
+
+async def receive_progress(update: Update, context: Ctx, text: str | None = None,
+                           ) -> int | None:
     """Record the progress note."""
-    note = await _note(update, context)
+    note = await _note(update, context, text)
     if note is None:
         return None
     problem = await concluding(context, update, call(
         context.svc.ledger.add_progress, note.item_id, by=note.ident,
-        by_name=display_name(update), text=note.text, attachment=note.attachment,
+        by_name=display_name(update), text=note.text, files=note.files,
         dialog=here(context, update)))
     await answer(update, t(note.lang, "item.progress_saved", number=problem.number,
                            status=t(note.lang, f"status.{problem.status.value}")))
     return END
 
 
-async def receive_done(update: Update, context: Ctx) -> int | None:
+async def receive_done(update: Update, context: Ctx, text: str | None = None) -> int | None:
     """Move the item to 待销号; its leaders get the sign-off card through the outbox."""
-    note = await _note(update, context)
+    note = await _note(update, context, text)
     if note is None:
         return None
     report = await concluding(context, update, call(
         context.svc.ledger.report_done, note.item_id, by=note.ident,
-        by_name=display_name(update), completion=note.text, attachment=note.attachment,
+        by_name=display_name(update), completion=note.text, files=note.files,
         dialog=here(context, update)))
     await answer(update, t(note.lang, "item.done_saved", number=report.problem.number))
     await context.bot_data.sender.send_now(report.reviewers)
@@ -216,7 +270,10 @@ def render_request(svc: Services, note: Note, lang: str, brief: bool) -> Rendere
              completion=shorten(problem.completion or "", 500), who=note.payload.get("by", ""))
     if brief:
         return Rendered(text.split("\n")[0])
-    return Rendered(text, InlineKeyboardMarkup([signoff_row(problem.id, lang)]))
+    rows = [signoff_row(problem.id, lang)]
+    if evidence := evidence_row(problem, lang):
+        rows.append(evidence)
+    return Rendered(text + evidence_line(problem, lang), InlineKeyboardMarkup(rows))
 
 
 def render_remind(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
@@ -263,8 +320,10 @@ BUTTONS = (_cb(ask_progress, "progress"), _cb(ask_done, "done"), _cb(approve, "a
            _cb(ask_reject_reason, "reject"))
 MESSAGES = ()
 FLOWS = (
-    Flow("progress", {Step.TEXT: [MessageHandler(_TEXTISH, receive_progress)]}),
-    Flow("done", {Step.TEXT: [MessageHandler(_TEXTISH, receive_done)]}),
+    Flow("progress", {Step.TEXT: [MessageHandler(_TEXTISH, receive_progress),
+                                  _cb(use_caption, "caption")]}),
+    Flow("done", {Step.TEXT: [MessageHandler(_TEXTISH, receive_done),
+                              _cb(use_caption, "caption")]}),
     Flow("reject", {
         Step.REASON: [MessageHandler(_TEXTISH, receive_reject_reason)],
         Step.DEADLINE: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive_reject_deadline)],

@@ -164,8 +164,10 @@ class SandboxWorld:
         reply_to: SentMessage | int | None = None,
         photo: bool | bytes = False,
         document: tuple[str, bytes] | None = None,
+        media_group_id: str | None = None,
     ) -> JSON:
-        """Queue and return a `message` update from a user (private chat unless chat_id)."""
+        """Queue and return a `message` update from a user (private chat unless chat_id); with
+        `media_group_id`, one part of an album."""
         with self._lock:
             chat = user_id if chat_id is None else chat_id
             msg: JSON = {"from": self._ensure_user(user_id)}
@@ -184,6 +186,8 @@ class SandboxWorld:
             elif not text:
                 raise ValueError("an incoming message needs text, a photo or a document")
             self._set_text(msg, text)
+            if media_group_id is not None:
+                msg["media_group_id"] = media_group_id
             if reply_to is not None:
                 target_id = reply_to if isinstance(reply_to, int) else reply_to.message_id
                 if (target := self._stored_json(chat, target_id)) is None:

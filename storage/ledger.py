@@ -59,6 +59,8 @@ class Problem(Base):
     progress: Mapped[str | None] = mapped_column(Text)
     completion: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Each evidence file as {"file_id", "kind" (photo / document), "name"}; None before 0016.
+    evidence_files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     rework_count: Mapped[int] = mapped_column(default=0)
     # 申请延期: the deadline as first set, once an extension moved it, and how many times.
     original_deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
@@ -106,6 +108,21 @@ class ProblemEvent(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     problem: Mapped[Problem] = relationship(back_populates="events")
+
+
+class WithdrawnProblem(Base):
+    """An item withdrawn (撤回) as filed by mistake: out of the ledger and every count, kept here
+    as it was, with its history, who withdrew it and when."""
+
+    __tablename__ = "withdrawn_problems"
+
+    id: Mapped[intpk]
+    number: Mapped[str] = mapped_column(String(48), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    withdrawn_by: Mapped[int] = mapped_column(BigInteger)
+    withdrawn_name: Mapped[str] = mapped_column(String(200))
+    withdrawn_at: Mapped[utc]
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class ExtensionRequest(Base):

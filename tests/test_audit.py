@@ -22,7 +22,7 @@ from bot.services.audit import AuditService
 from bot.services.ledger import LedgerService
 from bot.services.privacy import SYSTEM_ACTOR
 from bot.services.problem import Draft
-from storage.ledger import Problem, ProblemEvent
+from storage.ledger import Problem, ProblemEvent, WithdrawnProblem
 from tests import figures
 from tests.conftest import SHANGHAI, T0
 
@@ -31,9 +31,11 @@ NAMES = {CADRE: "张三", LEADER: "李局长", OTHER: "王五"}
 
 # Every public method of the ledger service, by whether it may change the `problems` table.
 MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject",
-            "ask_extension", "decide_extension"}
+            "ask_extension", "decide_extension", "edit"}
 READING = {"peek", "get", "find_id", "browse", "unit_people", "unit_person", "count", "rows",
-           "iter_rows", "extension", "filed_between"}
+           "iter_rows", "extension", "filed_between", "withdrawn", "named_member"}
+# Takes an item out of `problems`, keeping it and its history apart (see the test below).
+WITHDRAWING = {"withdraw"}
 
 
 def _setup(services: Services) -> None:
@@ -67,7 +69,7 @@ def test_the_ledger_service_methods_are_all_classified() -> None:
     public = {name for name, member in inspect.getmembers(LedgerService, inspect.isfunction)
               if not name.startswith("_")}
     # A new method must be added to one of the sets, and if it changes items, to the test below.
-    assert public == MUTATING | READING
+    assert public == MUTATING | READING | WITHDRAWING
 
 
 def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
@@ -125,6 +127,8 @@ def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
         reason="需协调资金"))
     changed_by(LEADER, "李局长", "decide_extension", lambda: ledger.decide_extension(
         asked.id, by=leader, by_name="李局长", approve=True))
+    changed_by(CADRE, "张三", "edit", lambda: ledger.edit(
+        second.id, by=cadre, by_name="张三", field="description", text="会议材料多次拖延报送"))
     assert called == MUTATING
 
     # Removing a member's data rewrites the items naming them: an event by the operator each.
@@ -137,6 +141,23 @@ def test_every_change_to_the_ledger_leaves_an_event_with_actor_and_time(
     assert _snapshot(services) == before and len(_events(services)) == seen
     figures.count("audit.events_checked", checked)
     figures.count("audit.mutations_checked", len(called))
+
+
+def test_a_withdrawn_item_is_kept_with_its_history_and_who_withdrew_it(
+    services: Services, clock: FixedClock
+) -> None:
+    _setup(services)
+    ledger, cadre = services.ledger, services.membership.identify(CADRE)
+    item = ledger.file(_draft(CADRE), by=cadre, by_name="张三")
+    clock.advance(minutes=7)
+    assert ledger.withdraw(item.id, by=cadre, by_name="张三") == item.number
+    assert item.id not in _snapshot(services) and _events(services) == []
+    with services.db.uow() as s:
+        [kept] = s.scalars(select(WithdrawnProblem))
+        assert (kept.number, kept.withdrawn_by, kept.withdrawn_name, kept.withdrawn_at) == (
+            item.number, CADRE, "张三", clock.now())
+        assert kept.snapshot["description"] == "会议材料拖延报送"
+        assert [e["kind"] for e in kept.snapshot["events"]] == ["filed"]
 
 
 def _history(services: Services, clock: FixedClock) -> None:

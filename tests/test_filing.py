@@ -29,7 +29,7 @@ async def walk_to_description(chat: Chat) -> None:
     """/file, then category, level and source by their buttons: the bot asks for the problem."""
     await chat.send(CADRE, "/file")
     await chat.click(CADRE, "履职尽责缺位")
-    await chat.click(CADRE, "单位")
+    await chat.click(CADRE, "单位（科室）")
     await chat.click(CADRE, "群众反映")
 
 
@@ -150,7 +150,7 @@ async def test_ongoing_track_asks_for_a_check_in_period(chat: Chat, services: Se
     _setup(services, chat.sandbox)
     await chat.send(CADRE, "/file 问题：学习制度坚持不够 措施：每周集中学习")
     await chat.click(CADRE, "持之以恒韧劲不足")
-    await chat.click(CADRE, "个人")
+    await chat.click(CADRE, "干部个人")
     await chat.click(CADRE, "长期坚持 — 长期坚持，定期检查")
     await chat.click(CADRE, "跳过")
     await chat.click(CADRE, "我自己")
@@ -169,7 +169,7 @@ async def test_a_filing_survives_a_restart(
     async with running_bot(config, clock, database, sandbox) as first:
         await first.send(CADRE, "/file")
         await first.click(CADRE, "履职尽责缺位")
-        await first.click(CADRE, "个人")
+        await first.click(CADRE, "干部个人")
     # A new Application (a restarted process) on the same database and chat history.
     async with running_bot(config, clock, database, sandbox) as second:
         await second.click(CADRE, "暗访监督")

@@ -306,7 +306,7 @@ async def test_malformed_data_inside_a_conversation(chat: Chat, org: Services) -
     await chat.click(OWNER, "履职尽责缺位")
     await refused_all(chat, org, OWNER,
                       "file:level:xx", "file:level", "file:src:1", "file:track:fast")
-    await chat.click(OWNER, "个人")
+    await chat.click(OWNER, "干部个人")
     await refused_all(chat, org, OWNER, "file:src:nowhere", "file:src", "file:src:self:1")
     await chat.click(OWNER, "暗访监督")
     await chat.send(OWNER, "上班时间玩手机")

@@ -136,7 +136,7 @@ def _say(user: int, *messages: str) -> Setup:
 
 async def _to_description(chat: Chat, org: Services) -> None:
     await chat.send(OWNER, "/file")
-    for label in ("履职尽责缺位", "个人", "暗访监督"):
+    for label in ("履职尽责缺位", "干部个人", "暗访监督"):
         await chat.click(OWNER, label)
 
 

@@ -115,7 +115,7 @@ def test_any_instance_takes_any_update_and_reminders_go_once(
             (lambda: sandbox.message(user, f"/join {code}"), "已加入"),
             (lambda: sandbox.message(user, "/file"), "请选择问题类别"),
             (lambda: click("履职尽责缺位"), "哪个层面"),
-            (lambda: click("单位"), "问题来源"),
+            (lambda: click("单位（科室）"), "问题来源"),
             (lambda: click("群众反映"), "请描述问题"),
             (lambda: sandbox.message(user, "窗口午休无人值守"), "整改措施"),
         ]

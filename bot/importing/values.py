@@ -131,12 +131,18 @@ def read_status(cell: Cell) -> Status | None:
     raise CellError("ledger_import.bad_status", value=text)
 
 
+# First match wins: 12345热线 before 群众 (a hotline sheet says 群众诉求), 巡视巡察 before 督查.
 SOURCE_WORDS: tuple[tuple[str, Source], ...] = (
-    ("自查", Source.SELF), ("群众", Source.PUBLIC), ("信访", Source.PUBLIC),
+    ("自查", Source.SELF), ("12345", Source.HOTLINE), ("热线", Source.HOTLINE),
+    ("巡视", Source.PATROL), ("巡察", Source.PATROL), ("审计", Source.AUDIT),
+    ("群众", Source.PUBLIC), ("信访", Source.PUBLIC),
     ("企业", Source.BUSINESS), ("暗访", Source.INSPECTION), ("督导", Source.SUPERVISION),
-    ("督查", Source.SUPERVISION), ("巡察", Source.SUPERVISION), ("上级", Source.SUPERVISION),
+    ("督查", Source.SUPERVISION), ("上级", Source.SUPERVISION),
 )
-LEVEL_WORDS = {"个人": Level.INDIVIDUAL, "单位": Level.UNIT, "行业": Level.SECTOR}
+# 班子成员 before 领导班子 (领导班子成员 is one member), both before 单位 and 个人.
+LEVEL_WORDS = {"班子成员": Level.TEAM_MEMBER, "领导班子": Level.LEADERSHIP,
+               "个人": Level.INDIVIDUAL, "科室": Level.UNIT, "单位": Level.UNIT,
+               "行业": Level.SECTOR}
 
 
 def read_source(cell: Cell) -> tuple[Level | None, Source | None]:

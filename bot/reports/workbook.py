@@ -52,8 +52,10 @@ TRACK_NAMES: dict[Track, str] = {
     Track.ONGOING: "长期坚持",
 }
 LEVEL_NAMES: dict[Level, str] = {
-    Level.INDIVIDUAL: "个人",
-    Level.UNIT: "单位",
+    Level.LEADERSHIP: "领导班子",
+    Level.TEAM_MEMBER: "班子成员",
+    Level.INDIVIDUAL: "干部个人",
+    Level.UNIT: "单位（科室）",
     Level.SECTOR: "行业",
 }
 SOURCE_NAMES: dict[Source, str] = {
@@ -62,6 +64,9 @@ SOURCE_NAMES: dict[Source, str] = {
     Source.BUSINESS: "企业投诉",
     Source.INSPECTION: "暗访监督",
     Source.SUPERVISION: "上级督导",
+    Source.PATROL: "巡视巡察反馈",
+    Source.AUDIT: "审计发现",
+    Source.HOTLINE: "12345热线",
 }
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -126,7 +131,9 @@ def _completion(row: ProblemView) -> str:
     if row.status not in FIXED:
         return ""
     text = row.completion or ""
-    return f"{text}（佐证 {len(row.evidence)} 件）" if row.evidence else text
+    names = "、".join(f.name for f in row.evidence_files if f.name)  # files sent as documents
+    return f"{text}（佐证 {len(row.evidence)} 件{'：' + names if names else ''}）" \
+        if row.evidence else text
 
 
 def _reviewer(row: ProblemView) -> str:

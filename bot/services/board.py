@@ -18,7 +18,7 @@ from bot.permissions import Action, can
 from bot.services.digest import DigestService, Ranked, rank
 from bot.services.ledger_reads import LedgerReads
 from bot.services.membership import Identity, UnitView
-from bot.services.problem import EventView, ProblemView
+from bot.services.problem import EventView, ProblemView, evidence_files
 from bot.services.stats import FIXED, TrendPoint, UnitStats, city_totals, time_left
 from storage.db import Database
 from storage.ledger import Problem
@@ -110,6 +110,7 @@ def _views(conn: Connection, query: Any, key: str) -> list[tuple[int, ProblemVie
         values = dict(zip(_NAMES, row[:-2], strict=True))
         values["unit_code"], values["unit_name"] = row[-2], row[-1]
         values["measures"] = tuple(values["measures"] or ())
+        values["evidence_files"] = evidence_files(values["evidence_files"], values["evidence"])
         values["evidence"] = tuple(values["evidence"] or ())
         out.append((values[key], ProblemView(**{k: v for k, v in values.items() if k in _WANTED})))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,9 +36,10 @@ from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.extensions import Extension, LedgerExtensions
 from bot.services.ledger_base import LedgerBase, Replanner, notice_subject, owners
+from bot.services.ledger_edits import LedgerEdits
 from bot.services.membership import Identity
 from bot.services.notify import Planned
-from bot.services.problem import Draft, ProblemView, view
+from bot.services.problem import Draft, EvidenceFile, ProblemView, evidence_files, view
 from storage.dialogs import end_dialog, take_dialog
 from storage.ledger import Problem, ProblemEvent
 from storage.models import Member, Unit
@@ -65,6 +67,11 @@ _INSERT_EVENT = insert(ProblemEvent)
 ANNOUNCE_EVERY = dt.timedelta(minutes=30)
 
 
+def _files(attachment: str | None, files: Sequence[EvidenceFile]) -> tuple[EvidenceFile, ...]:
+    """A note's evidence: the files with their kinds and names, or one photo's file id."""
+    return tuple(files) or ((EvidenceFile(attachment),) if attachment else ())
+
+
 def reserve_numbers(conn: Connection, unit_id: int, count: int) -> int:
     """Take the unit's next `count` problem numbers from its counter; return the first."""
     last: int = conn.execute(_NEXT_SEQ, {"unit": unit_id, "count": count}).scalar_one()
@@ -77,7 +84,7 @@ class DoneReport:
     reviewers: tuple[int, ...]
 
 
-class LedgerService(LedgerExtensions):
+class LedgerService(LedgerExtensions, LedgerEdits):
     """Filing and the workflow of an item: progress, completion, sign-off or 驳回, 延期."""
 
     # -- filing ------------------------------------------------------------------------------
@@ -168,7 +175,7 @@ class LedgerService(LedgerExtensions):
     def add_progress(
         self, problem_id: int, *, by: Identity, by_name: str, text: str,
         attachment: str | None = None, dialog: DialogRef | None = None,
-        track: Track | None = None,
+        track: Track | None = None, files: Sequence[EvidenceFile] = (),
     ) -> ProblemView:
         """Record progress; the first update moves 待整改 to 整改中. With `track`, only on an
         item of that track (坚持中 answers a 长期坚持 check-in; any other item refuses it)."""
@@ -178,20 +185,21 @@ class LedgerService(LedgerExtensions):
             if track is not None and self._visible(uow.session, problem_id, by).track != track:
                 raise DomainError("button.stale")
             problem = self._note(uow.session, problem_id, by, by_name, Status.IN_PROGRESS,
-                                 EventKind.PROGRESS, text, attachment)
+                                 EventKind.PROGRESS, text, _files(attachment, files))
             problem.progress = text
             return view(problem)
 
     def report_done(
         self, problem_id: int, *, by: Identity, by_name: str, completion: str,
         attachment: str | None = None, dialog: DialogRef | None = None,
+        files: Sequence[EvidenceFile] = (),
     ) -> DoneReport:
         """Move an item to 待销号 and send the sign-off card to who should sign it off."""
         with self.db.unit() as uow:
             end_dialog(uow, dialog)
             s = uow.session
             problem = self._note(s, problem_id, by, by_name, Status.AWAITING_SIGNOFF,
-                                 EventKind.DONE, completion, attachment)
+                                 EventKind.DONE, completion, _files(attachment, files))
             problem.completion = completion
             current = self._replanned(s, problem)
             reviewers = self._reviewers(s, problem)
@@ -210,7 +218,7 @@ class LedgerService(LedgerExtensions):
 
     def _note(
         self, s: Session, problem_id: int, by: Identity, by_name: str, to: Status,
-        kind: EventKind, text: str, attachment: str | None,
+        kind: EventKind, text: str, files: tuple[EvidenceFile, ...],
     ) -> Problem:
         """Move an open item to `to` with a note (and evidence), keeping the event."""
         problem = self._actionable(s, problem_id, by)
@@ -218,11 +226,15 @@ class LedgerService(LedgerExtensions):
             raise DomainError("item.not_open", number=problem.number)
         before = problem.status
         problem.status = to
-        if attachment:
-            problem.evidence = [*problem.evidence, attachment]
+        details = None
+        if files:
+            kept = evidence_files(problem.evidence_files, problem.evidence)
+            problem.evidence = [*problem.evidence, *(f.file_id for f in files)]
+            problem.evidence_files = [f.to_json() for f in (*kept, *files)]
+            details = {"evidence": [f.to_json() for f in files]}
         problem.updated_at = self.clock.now()
         self._event(s, problem, by.user_id, by_name, kind, before, to, note=text,
-                    attachment=attachment)
+                    attachment=files[0].file_id[:255] if files else None, details=details)
         return problem
 
     def approve(self, problem_id: int, *, by: Identity, by_name: str) -> ProblemView:

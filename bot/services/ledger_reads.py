@@ -16,9 +16,17 @@ from bot.domain import OPEN, Role, Status, problem_number
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
-from bot.services.problem import EventView, Page, Person, ProblemView, event_deadline, view
+from bot.services.problem import (
+    EventView,
+    Page,
+    Person,
+    ProblemView,
+    event_deadline,
+    evidence_files,
+    view,
+)
 from storage.db import Database
-from storage.ledger import Problem, deadline_key, deadline_page
+from storage.ledger import Problem, WithdrawnProblem, deadline_key, deadline_page
 from storage.models import Member, Unit, User
 
 _RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
@@ -74,7 +82,7 @@ class LedgerReads:
             problem = self._visible(s, problem_id, by)
             history = [
                 EventView(e.at, e.actor_name, e.kind, e.from_status, e.to_status, e.note,
-                          e.attachment, event_deadline(e.details))
+                          e.attachment, event_deadline(e.details), e.details)
                 for e in problem.events
             ]
             return view(problem), history
@@ -92,11 +100,22 @@ class LedgerReads:
             if found is None and digits and by.unit is not None and len(key) <= 9:
                 own = problem_number(by.unit.code.upper(), int(key))
                 found = s.scalar(select(Problem.id).where(Problem.number == own))
+            if found is None:
+                self._withdrawn(s, key, by)
             if found is None and digits:
                 found = int(key)
             if found is None:
                 raise DomainError("item.unknown")
             return self._visible(s, found, by).id
+
+    @staticmethod
+    def _withdrawn(s: Session, number: str, by: Identity) -> None:
+        """Say so when the number is of an item withdrawn (撤回) that `by` could have seen."""
+        row = s.execute(select(WithdrawnProblem.withdrawn_name, WithdrawnProblem.unit_id)
+                        .where(WithdrawnProblem.number == number)).first()
+        if row is not None and (can(by.role, Action.VIEW_ALL_UNITS) or (
+                by.unit is not None and by.unit.id == row[1])):
+            raise DomainError("item.withdrawn", number=number, who=row[0])
 
     def filed_between(self, unit_id: int, start: dt.datetime, end: dt.datetime,
                       ) -> list[ProblemView]:
@@ -110,8 +129,10 @@ class LedgerReads:
     def browse(
         self, *, by: Identity, scope: str, status: Status | None = None, overdue: bool = False,
         page: int = 1, after: int | None = None, before: int | None = None, last: bool = False,
+        unit_id: int | None = None,
     ) -> Page:
-        """List items: scope "mine" (owned or filed by me), "unit", or "all" (office only).
+        """List items: scope "mine" (owned or filed by me), "unit" (`unit_id`, another unit's
+        for the office only; else one's own), or "all" (office only).
 
         Pages by keyset: the first page, the one `after` an item (the previous page's last),
         the one `before` an item (the next page's first) or the `last`; `page` is the number
@@ -121,8 +142,11 @@ class LedgerReads:
         if scope == "mine":
             query = query.where(
                 (Problem.owner_user_id == by.user_id) | (Problem.created_by == by.user_id))
+        elif scope == "unit" and unit_id is not None and can(by.role, Action.VIEW_ALL_UNITS):
+            query = query.where(Problem.unit_id == unit_id)
         elif scope == "unit":
-            if by.unit is None or not can(by.role, Action.VIEW_UNIT_LEDGER):
+            if by.unit is None or not can(by.role, Action.VIEW_UNIT_LEDGER) or \
+                    unit_id not in (None, by.unit.id):
                 raise DomainError("ledger.denied")
             query = query.where(Problem.unit_id == by.unit.id)
         elif scope == "all":
@@ -136,6 +160,12 @@ class LedgerReads:
             query = query.where(Problem.status.in_(OPEN), Problem.deadline < self.clock.now())
         size = self.page_size
         with self.db.reading() as s:
+            named = None
+            if unit_id is not None and scope == "unit":
+                found = s.get(Unit, unit_id) if 0 < unit_id < 2**31 else None
+                if found is None:
+                    raise DomainError("button.stale")
+                named = found.name
             total = s.scalar(query.with_only_columns(func.count(), maintain_column_froms=True)) or 0
             pages = max(1, -(-total // size))
             backward = last or before is not None
@@ -149,12 +179,13 @@ class LedgerReads:
                 more_before, more_after = cursor is not None, len(rows) > size
                 rows = rows[:size]
             if not rows and total and not last:  # the cursor fell off an end: show the last
-                return self.browse(by=by, scope=scope, status=status, overdue=overdue, last=True)
+                return self.browse(by=by, scope=scope, status=status, overdue=overdue, last=True,
+                                   unit_id=unit_id)
             page = 1 if not more_before else pages if not more_after else min(max(2, page),
                                                                                pages - 1)
             return Page(tuple(view(p) for p in rows), total, page, pages,
                         after=rows[-1].id if more_after else None,
-                        before=rows[0].id if more_before else None)
+                        before=rows[0].id if more_before else None, unit_name=named)
 
     def unit_people(
         self, unit_id: int, *, role: Role | None = None, limit: int | None = None,
@@ -200,6 +231,14 @@ class LedgerReads:
                                {"unit": unit_id}).first()
         return Person(row[0], row[1], row[2]) if row else None
 
+    def named_member(self, unit_id: int, name: str) -> Person | None:
+        """The one member of a unit with this name as typed, to link a typed 责任人 to; None
+        when nobody or several people have it."""
+        with self.db.read() as conn:
+            rows = conn.execute(_PEOPLE.where(User.display_name == name.strip()).limit(2),
+                                {"unit": unit_id}).all()
+        return Person(rows[0][0], rows[0][1], rows[0][2]) if len(rows) == 1 else None
+
     # -- every row, for exports and reports ---------------------------------------------------
 
     def count(self, *, unit_id: int | None = None) -> int:
@@ -238,6 +277,8 @@ class LedgerReads:
             values = dict(zip(names, row[:-2], strict=True))
             values["unit_code"], values["unit_name"] = row[-2], row[-1]
             values["measures"] = tuple(values["measures"] or ())
+            values["evidence_files"] = evidence_files(values["evidence_files"],
+                                                      values["evidence"])
             values["evidence"] = tuple(values["evidence"] or ())
             yield ProblemView(**{k: v for k, v in values.items() if k in wanted})
 

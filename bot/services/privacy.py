@@ -21,7 +21,7 @@ from bot.services.problem import view
 from bot.services.reminders import subject_of as reminder_subject
 from storage.db import Database
 from storage.leave import LeaveRequest
-from storage.ledger import Problem, ProblemEvent
+from storage.ledger import Problem, ProblemEvent, WithdrawnProblem
 from storage.meetings import Attendee, Meeting
 from storage.models import Dialog, GroupChat, Invite, Member, Unit, User
 from storage.notify import Notification
@@ -53,6 +53,15 @@ def _rows(s: Session, table: Table, where: Any, tz: dt.tzinfo,
           order: Iterable[Any] = ()) -> list[dict[str, Any]]:
     query = select(table).where(where).order_by(*(order or table.primary_key.columns))
     return [{k: _plain(v, tz) for k, v in row._mapping.items()} for row in s.execute(query)]
+
+
+def _names(withdrawn: WithdrawnProblem, user_id: int) -> bool:
+    """Whether a withdrawn item's kept copy names the person (who withdrew, owned, filed, led
+    or acted on it)."""
+    kept = withdrawn.snapshot
+    people = {withdrawn.withdrawn_by, kept.get("owner_user_id"), kept.get("created_by"),
+              kept.get("leader_user_id"), *(e.get("actor_id") for e in kept.get("events", ()))}
+    return user_id in people
 
 
 class PrivacyService:
@@ -236,6 +245,12 @@ class PrivacyService:
                 delete(Attendee).where(Attendee.user_id == user_id))
             deleted["dialogs"] = run(delete(Dialog).where(
                 or_(Dialog.user_id == user_id, Dialog.chat_id == user_id)))
+            # Items withdrawn (撤回) that name the person are gone from the ledger already:
+            # their kept copies go with him.
+            gone = [w.id for w in s.scalars(select(WithdrawnProblem))
+                    if _names(w, user_id)]
+            deleted["withdrawn_problems"] = run(
+                delete(WithdrawnProblem).where(WithdrawnProblem.id.in_(gone))) if gone else 0
             deleted["members"] = run(
                 delete(Member).where(Member.user_id == user_id))
             deleted["users"] = run(delete(User).where(User.id == user_id))

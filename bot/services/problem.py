@@ -56,6 +56,31 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class EvidenceFile:
+    """One 佐证 as Telegram holds it: resent by its file id, as a photo or as a document."""
+
+    file_id: str
+    kind: str = "photo"  # photo or document
+    name: str | None = None  # a document's file name as sent
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file_id": self.file_id, "kind": self.kind, "name": self.name}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EvidenceFile:
+        name = data.get("name")
+        return cls(str(data["file_id"]), "document" if data.get("kind") == "document"
+                   else "photo", str(name) if name else None)
+
+
+def evidence_files(files: list[dict[str, Any]] | None, ids: Any) -> tuple[EvidenceFile, ...]:
+    """An item's evidence with kind and name; ids kept before those were (photos, unnamed)."""
+    if files:
+        return tuple(EvidenceFile.from_json(f) for f in files)
+    return tuple(EvidenceFile(str(i)) for i in ids or ())
+
+
+@dataclass(frozen=True)
 class EventView:
     at: dt.datetime
     actor_name: str
@@ -66,6 +91,15 @@ class EventView:
     attachment: str | None
     # The deadline an event set (a 驳回's new 整改时限), when it set one.
     deadline: dt.datetime | None = None
+    # What it changed (an edit: the field, its old and new value) and the evidence it added.
+    details: dict[str, Any] | None = None
+
+    @property
+    def evidence(self) -> tuple[EvidenceFile, ...]:
+        listed = (self.details or {}).get("evidence")
+        if isinstance(listed, list):
+            return tuple(EvidenceFile.from_json(f) for f in listed)
+        return (EvidenceFile(self.attachment),) if self.attachment else ()
 
 
 def event_deadline(details: dict[str, Any] | None) -> dt.datetime | None:
@@ -109,6 +143,7 @@ class ProblemView:
     extension_count: int = 0
     supervision: Supervision | None = None  # 黄牌督办 / 红牌督办
     supervision_note: str | None = None
+    evidence_files: tuple[EvidenceFile, ...] = ()
 
     def overdue(self, now: dt.datetime) -> bool:
         return self.status in OPEN and self.deadline is not None and self.deadline < now
@@ -125,6 +160,7 @@ class Page:
     pages: int
     after: int | None = None
     before: int | None = None
+    unit_name: str | None = None  # the one unit a list is of, when the office named it
 
 
 @dataclass(frozen=True)
@@ -140,8 +176,6 @@ class DoneReport:
     reviewers: tuple[int, ...]
 
 
-
-
 def view(p: Problem) -> ProblemView:
     return ProblemView(
         id=p.id, number=p.number, unit_id=p.unit_id, unit_code=p.unit.code,
@@ -155,4 +189,5 @@ def view(p: Problem) -> ProblemView:
         created_by=p.created_by, created_at=p.created_at, updated_at=p.updated_at,
         original_deadline=p.original_deadline, extension_count=p.extension_count or 0,
         supervision=p.supervision, supervision_note=p.supervision_note,
+        evidence_files=evidence_files(p.evidence_files, p.evidence),
     )
