@@ -196,6 +196,8 @@ class NoteKind(enum.StrEnum):
     CASE_REOPENED = "case.reopened"
     LADDER_STEP = "ladder.step"
     SUPERVISION_MARK = "supervision.mark"
+    ROUND_ASK = "round.ask"  # 进展报送: an owner asked for a line on his open items
+    ROUND_MISSING = "round.missing"  # 未报送 list to a unit's leaders and liaisons
 
 
 @dataclass
