@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -19,6 +20,23 @@ from storage.ledger import Problem
 from storage.models import Member
 
 KIND = NoteKind.SUPERVISION_MARK
+# Change control: what of a signed-off or 督办-marked item changes only through an approved
+# request (申请延期, decided by a leader or the office), never by a plain edit or a re-import.
+CONTROLLED = frozenset({"deadline", "track", "owner", "owner_name", "owner_user_id"})
+
+
+class Controlled(Protocol):
+    @property
+    def status(self) -> Status: ...
+    @property
+    def supervision(self) -> Supervision | None: ...
+
+
+def requires_approval(problem: Controlled, field: str) -> bool:
+    """Whether changing `field` of the item needs an approved request: its deadline, track and
+    owner, once it is signed off (已销号) or under a 督办 mark."""
+    return field in CONTROLLED and (problem.status is Status.SIGNED_OFF
+                                    or problem.supervision is not None)
 
 
 @dataclass(frozen=True)

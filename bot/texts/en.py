@@ -100,6 +100,7 @@ EN: dict[str, str] = {
     "ledger_import.missing": "empty",
     "ledger_import.no_unit": "no known unit “{value}” (name it with /import CODE)",
     "ledger_import.duplicate": "the same as row {first}",
+    "ledger_import.needs_approval": "{number} is under supervision: its deadline, track and owner change only through an approved request, not by an import",
     "ledger_import.summary": "“{name}”, sheet “{sheet}” (header in row {header}):\n{added} to add, {updated} to update, {unchanged} unchanged, {errors} rows with errors.",
     "ledger_import.filled_on": "Filled in on {date} (deadlines are read from that day)",
     "ledger_import.overdue": "{count} already overdue (imported as overdue): rows {rows}",

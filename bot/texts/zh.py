@@ -94,6 +94,7 @@ ZH: dict[str, str] = {
     "ledger_import.missing": "未填写",
     "ledger_import.no_unit": "不知道是哪个单位的问题“{value}”（用 /import 单位编号 指定）",
     "ledger_import.duplicate": "与第 {first} 行重复",
+    "ledger_import.needs_approval": "{number} 正在督办，整改时限、整改类型和责任人须经延期申请批准后调整，不能由导入修改",
     "ledger_import.summary": "《{name}》工作表“{sheet}”（表头在第 {header} 行）：\n将新增 {added} 条，更新 {updated} 条，无变化 {unchanged} 条，有错误 {errors} 行。",
     "ledger_import.filled_on": "填报日期：{date}（时限按此日期理解）",
     "ledger_import.overdue": "已超期 {count} 条（按逾期导入）：第 {rows} 行",
