@@ -68,6 +68,21 @@ def alert_lines(svc: Services, problem: ProblemView, history: Sequence[EventView
     return out
 
 
+# A list row's marker: its 督办 mark, then its colour.
+MARK_SIGN = {Supervision.RED: "🟥", Supervision.YELLOW: "🟨"}
+COLOUR_SIGN = {Colour.RED: "🔴", Colour.YELLOW: "🟡", Colour.BLUE: "🔵"}
+
+
+def row_marker(problem: ProblemView, colour: Colour | None) -> str:
+    """🟥/🟨 for a 督办 mark and 🔴/🟡/🔵 for the colour, before a /ledger or /my row."""
+    marks = ""
+    if problem.supervision is not None and problem.status is not Status.SIGNED_OFF:
+        marks += MARK_SIGN[problem.supervision]
+    if colour is not None:
+        marks += COLOUR_SIGN[colour]
+    return marks + " " if marks else ""
+
+
 def render_step(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
     problem = svc.ledger.peek(int(note.payload["problem_id"]))
     if problem is None or problem.status not in OPEN:
