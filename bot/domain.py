@@ -66,6 +66,7 @@ class EventKind(enum.StrEnum):
     LADDER_RED = "ladder_red"  # 红色预警: overdue
     LADDER_CLEAR = "ladder_clear"  # back to no colour (progress, a later deadline)
     SUPERVISED = "supervised"  # 黄牌督办 / 红牌督办 marked by the office
+    UNSUPERVISED = "unsupervised"  # 督办 mark removed by the office
 
 
 class Colour(enum.StrEnum):

@@ -154,3 +154,26 @@ def test_a_marked_item_keeps_its_deadline_track_and_owner_against_a_re_import(
     assert done.errors == () and done.updated == 2  # and EDU-0005 back to its first deadline
     assert {v.number: v for v in unit.ledger.iter_rows()}["EDU-0002"].status \
         == Status.AWAITING_SIGNOFF
+
+
+async def test_the_office_lifts_a_mark_from_the_card_and_the_history_keeps_it(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    item = file_item(unit, local(2026, 12, 31, 23, 59))
+    unit.supervision.mark(item, by=unit.membership.identify(OFFICE), by_name="周主任",
+                          mark=Supervision.YELLOW, note="进度偏慢")
+    await chat.send(OFFICE, "/item EDU-1")
+    labels = card_labels(chat, OFFICE)
+    assert "解除督办" in labels and "红牌督办" in labels and "黄牌督办" not in labels
+    await chat.send(LEADER, "/item EDU-1")
+    assert "解除督办" not in card_labels(chat, LEADER)
+    await press(chat, LEADER, f"sup:unmark:{item}", anchor(chat, LEADER))
+    assert "只有领导小组办公室可以督办" in chat.last_text(LEADER)
+    lifted = await chat.click(OFFICE, "解除督办")
+    assert "已解除 EDU-0001 的督办，历史记录保留。" in (lifted[-1].text or "")
+    problem = unit.ledger.peek(item)
+    assert problem is not None and problem.supervision is None
+    _, history = unit.ledger.get(item, by=unit.membership.identify(OFFICE))
+    assert [e.kind for e in history][-2:] == [EventKind.SUPERVISED, EventKind.UNSUPERVISED]
+    assert "解除督办" in ((await chat.send(LEADER, "/item EDU-1"))[-1].text or "")
+    assert unit.supervision.marked_counts() == {}

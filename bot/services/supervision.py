@@ -76,6 +76,30 @@ class SupervisionService(LedgerBase):
             self._tell(uow, current, KIND, chats, mark=mark.value, by=by_name[:200])
             return Marked(current, chats)
 
+    def unmark(self, problem_id: int, *, by: Identity, by_name: str,
+               note: str | None = None) -> ProblemView:
+        """Lift an item's 督办 mark (the office's alone); the history keeps the mark lifted."""
+        if not can(by.role, Action.SUPERVISE):
+            raise DomainError("supervision.denied")
+        note = (note or "").strip() or None
+        if note is not None and len(note) > MAX_TEXT:
+            raise DomainError("supervision.note_needed")
+        now = self.clock.now()
+        with self.db.unit() as uow:
+            s = uow.session
+            problem = self._visible(s, problem_id, by)
+            if problem.supervision is None:
+                raise DomainError("supervision.not_marked", number=problem.number)
+            mark = problem.supervision
+            problem.supervision = None
+            problem.supervision_note = None
+            problem.supervised_at = None
+            problem.updated_at = now
+            self._event(s, problem, by.user_id, by_name, EventKind.UNSUPERVISED, problem.status,
+                        problem.status, note=note, details={"mark": mark.value})
+            s.flush()
+            return view(problem)
+
     def marked_counts(self, unit_id: int | None = None) -> dict[int, dict[Supervision, int]]:
         """Items under each mark per unit (not signed off), for the office and the digests."""
         query = (select(Problem.unit_id, Problem.supervision, func.count())
