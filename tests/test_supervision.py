@@ -10,6 +10,7 @@ from bot.clock import FixedClock
 from bot.domain import EventKind, Role, Status, Supervision
 from bot.errors import DomainError
 from bot.reports.digest import DigestReport
+from bot.reports.workbook import COLUMNS, row_values
 from bot.services.supervision import requires_approval
 from tests.chat import Chat, join, local, texts_with
 from tests.import_sheets import OFFICE_ROWS, office_book
@@ -177,3 +178,15 @@ async def test_the_office_lifts_a_mark_from_the_card_and_the_history_keeps_it(
     assert [e.kind for e in history][-2:] == [EventKind.SUPERVISED, EventKind.UNSUPERVISED]
     assert "解除督办" in ((await chat.send(LEADER, "/item EDU-1"))[-1].text or "")
     assert unit.supervision.marked_counts() == {}
+
+
+def test_the_export_says_which_items_are_under_a_mark(unit: Services) -> None:
+    marked = file_item(unit, local(2026, 12, 31, 23, 59))
+    file_item(unit, local(2026, 12, 30, 23, 59))
+    unit.supervision.mark(marked, by=unit.membership.identify(OFFICE), by_name="周主任",
+                          mark=Supervision.RED, note="抓紧")
+    rows = {v.number: row_values(v, 1, tz=unit.config.tz, now=unit.clock.now())
+            for v in unit.ledger.iter_rows()}
+    remarks = COLUMNS.index("备注")
+    assert rows["EDU-0001"][remarks] == "红牌督办"
+    assert rows["EDU-0002"][remarks] == ""
