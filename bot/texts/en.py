@@ -481,6 +481,7 @@ EN: dict[str, str] = {
     "leave.unknown": "I cannot find that leave request.",
     # -- reminders and office hours
     "cmd.officehours": "Office-hours reminders: show, turn on/off, set times",
+    "cmd.rounds": "Progress rounds: see, set (every Friday 4pm) or stop",
     # -- personal reminders
     "remind.no_unit": (
         "Join a unit before setting reminders: ask your liaison for an invite code, "

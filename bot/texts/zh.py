@@ -474,6 +474,7 @@ ZH: dict[str, str] = {
     "leave.unknown": "找不到这个请假申请。",
     # -- reminders and office hours
     "cmd.officehours": "上下班提醒：查看、开启/关闭、设置时间",
+    "cmd.rounds": "进展报送：查看、设置（每周五16:00）或停止",
     # -- personal reminders
     "remind.no_unit": "请先加入单位再设提醒：向联络员索取邀请码后发送 /join 邀请码。",
     "remind.unreadable": (
