@@ -141,9 +141,17 @@ async def test_rounds_shows_the_round_and_stops_it_and_refuses_the_others(
         in shown
     assert "停止报送" not in [label for row in chat.sandbox.buttons(chat.sandbox.last(CADRE))
                               for label, _ in row]
+    # Stopped on the close's day after the owners were asked: the 未报送 list goes nowhere.
+    file_item(unit, local(2026, 12, 31, 23, 59))
+    await deliver_at(chat, clock, local(2026, 12, 4, 9, 30))
+    assert len(texts_with(chat, CADRE, ASKED)) == 1
     await chat.send(LEADER, "/rounds")
     stopped = await chat.click(LEADER, "停止报送")
     assert "已停止市教育局的进展报送" in (stopped[-1].text or "")
+    await deliver_at(chat, clock, local(2026, 12, 4, 16, 0))
+    await deliver_at(chat, clock, local(2026, 12, 11, 9, 30))
+    assert texts_with(chat, LEADER, MISSING) == [] and texts_with(chat, LIAISON, MISSING) == []
+    assert len(texts_with(chat, CADRE, ASKED)) == 1
     assert "尚未设置进展报送" in ((await chat.send(CADRE, "/rounds"))[-1].text or "")
     in_group = await chat.send(LEADER, "/rounds", chat_id=-100123)
     assert all(MISSING not in (m.text or "") for m in in_group)

@@ -200,10 +200,14 @@ class RoundService(LedgerBase):
     def _active() -> Select[ProgressRound]:
         return select(ProgressRound).where(ProgressRound.stopped_at.is_(None))
 
-    @staticmethod
-    def _stop(conn: Connection, unit_id: int | None, now: dt.datetime) -> None:
-        conn.execute(update(ProgressRound).where(ProgressRound.stopped_at.is_(None),
-                                                 _unit_is(unit_id)).values(stopped_at=now))
+    def _stop(self, conn: Connection, unit_id: int | None, now: dt.datetime) -> None:
+        """Stop the scope's round; its questions and 未报送 lists not yet sent go with it."""
+        ids = conn.execute(select(ProgressRound.id).where(
+            ProgressRound.stopped_at.is_(None), _unit_is(unit_id))).scalars().all()
+        for rid in ids:
+            self.notify_service.cancel_subject(f"round:{rid}", conn=conn)
+        conn.execute(update(ProgressRound).where(ProgressRound.id.in_(ids))
+                     .values(stopped_at=now))
 
     # -- the tick ----------------------------------------------------------------------------
 
