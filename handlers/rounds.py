@@ -63,35 +63,40 @@ def _next(lang: str, r: RoundView) -> str:
 
 async def rounds_command(update: Update, context: Ctx) -> None:
     """Show the round that applies, or set one: /rounds 每周五16:00; stop it: /rounds 停止."""
-    ident = await identify(update, context)
-    lang = lang_of(ident, context)
-    svc = context.svc.rounds
     arg = " ".join(context.args or []).strip()
     if not arg:
-        current = await call(svc.current, ident)
-        lines = [t(lang, "rounds.line", scope=_scope(lang, r), when=_when(lang, r),
-                   by=r.set_name, next=_next(lang, r)) for r in current] \
-            or [t(lang, "rounds.none")]
-        if ident.unit is not None and ident.role is not Role.OFFICE:
-            tally = (await call(svc.tally, [ident.unit.id])).get(ident.unit.id)
-            if tally is not None:
-                lines.append(t(lang, "rounds.tally", on_time=tally.on_time, late=tally.late,
-                               missing=tally.missing))
-        setter = can(ident.role, Action.SET_ROUNDS)
-        if setter:
-            lines.append(t(lang, "rounds.usage"))
-        stoppable = [r for r in current if setter and (r.unit_id is None) == (
-            ident.role is Role.OFFICE)]
-        markup = InlineKeyboardMarkup([[button(t(lang, "rounds.btn.stop"), FEATURE, "stop")]]) \
-            if stoppable else None
-        await answer(update, "\n\n".join(lines), markup=markup)
+        await _show(update, context)
         return
     if arg.lower() in STOP:
         await _stop(update, context)
         return
-    r = await call(svc.set, ident, display_name(update), arg)
+    ident = await identify(update, context)
+    lang = lang_of(ident, context)
+    r = await call(context.svc.rounds.set, ident, display_name(update), arg)
     await answer(update, t(lang, "rounds.set", scope=_scope(lang, r), when=_when(lang, r),
                            next=_next(lang, r)))
+
+
+async def _show(update: Update, context: Ctx) -> None:
+    """The rounds that apply, the unit's count of reports, and for a setter how to change it."""
+    ident = await identify(update, context)
+    lang = lang_of(ident, context)
+    current = await call(context.svc.rounds.current, ident)
+    lines = [t(lang, "rounds.line", scope=_scope(lang, r), when=_when(lang, r), by=r.set_name,
+               next=_next(lang, r)) for r in current] or [t(lang, "rounds.none")]
+    if ident.unit is not None and ident.role is not Role.OFFICE:
+        tally = (await call(context.svc.rounds.tally, [ident.unit.id])).get(ident.unit.id)
+        if tally is not None:
+            lines.append(t(lang, "rounds.tally", on_time=tally.on_time, late=tally.late,
+                           missing=tally.missing))
+    setter = can(ident.role, Action.SET_ROUNDS)
+    if setter:
+        lines.append(t(lang, "rounds.usage"))
+    # Each stops his own scope's round: the office the city's, a unit its own.
+    own = [r for r in current if setter and (r.unit_id is None) == (ident.role is Role.OFFICE)]
+    markup = InlineKeyboardMarkup([[button(t(lang, "rounds.btn.stop"), FEATURE, "stop")]]) \
+        if own else None
+    await answer(update, "\n\n".join(lines), markup=markup)
 
 
 async def _stop(update: Update, context: Ctx) -> None:
