@@ -23,6 +23,7 @@ from bot.services.office_hours import OfficeHoursService
 from bot.services.plans import DeadlinePlanner
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.rounds import RoundService
 from bot.services.signin import SigninService
 from bot.services.supervision import SupervisionService
 from bot.services.todo import TodoService
@@ -58,6 +59,7 @@ class Services:
     cases: CasesService
     ladder: LadderService
     supervision: SupervisionService
+    rounds: RoundService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -111,4 +113,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
         cases=CasesService(db, clock, config, ledger, notify, replan=planner.replan),
         ladder=LadderService(db, clock, config, calendar, notify),
         supervision=supervision,
+        rounds=RoundService(db, clock, config, calendar, notify),
     )

@@ -73,6 +73,7 @@ class EventKind(enum.StrEnum):
     LADDER_RED = "ladder_red"  # 红色预警: overdue
     LADDER_CLEAR = "ladder_clear"  # back to no colour (progress, a later deadline)
     SUPERVISED = "supervised"  # 黄牌督办 / 红牌督办 marked by the office
+    UNSUPERVISED = "unsupervised"  # 督办 mark removed by the office
 
 
 class Colour(enum.StrEnum):
@@ -203,6 +204,8 @@ class NoteKind(enum.StrEnum):
     CASE_REOPENED = "case.reopened"
     LADDER_STEP = "ladder.step"
     SUPERVISION_MARK = "supervision.mark"
+    ROUND_ASK = "round.ask"  # 进展报送: an owner asked for a line on his open items
+    ROUND_MISSING = "round.missing"  # 未报送 list to a unit's leaders and liaisons
 
 
 @dataclass

@@ -22,6 +22,7 @@ class Action(enum.StrEnum):
     SIGN_OFF = "sign_off"
     EXPORT = "export"
     SUPERVISE = "supervise"  # 黄牌督办 / 红牌督办
+    SET_ROUNDS = "set_rounds"  # 进展报送: the office for every unit, a unit for its own
 
 
 _ADMINS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
@@ -42,6 +43,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SIGN_OFF: frozenset({Role.OFFICE, Role.LEADER}),
     Action.EXPORT: _ADMINS,
     Action.SUPERVISE: frozenset({Role.OFFICE}),
+    Action.SET_ROUNDS: _ADMINS,
 }
 
 INVITE_ACTION = {

@@ -29,6 +29,7 @@ from handlers import (
     privacy,
     reminders,
     report,
+    rounds,
     settings,
     signoff,
     supervision,
@@ -42,7 +43,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, complain, supervision, item_edits, evidence)
+            importing, settings, cases, complain, supervision, item_edits, evidence, rounds)
 
 
 def register_handlers(app: App) -> DialogHandler:

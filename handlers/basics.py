@@ -60,6 +60,7 @@ MENU = (
     Command("remind", members_only=True),
     Command("reminders", members_only=True),
     Command("officehours", members_only=True),
+    Command("rounds", members_only=True),
     Command("meeting", members_only=True),
     Command("leave", members_only=True),
     Command("stats", members_only=True),

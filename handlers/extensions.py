@@ -57,8 +57,13 @@ def may_extend(problem: ProblemView, ident: Identity) -> bool:
 async def ask(update: Update, context: Ctx) -> None:
     """申请延期 tapped: ask for the new deadline."""
     await ack(update)
+    await start_extension(update, context, button_id(update))
+
+
+async def start_extension(update: Update, context: Ctx, problem_id: int) -> None:
+    """Ask for the new deadline of an item (its card's 申请延期, a progress round's)."""
     ident = await identify(update, context)
-    problem, _ = await call(context.svc.ledger.get, button_id(update), by=ident)
+    problem, _ = await call(context.svc.ledger.get, problem_id, by=ident)
     if not may_extend(problem, ident):
         raise DomainError("extension.not_here", number=problem.number)
     await begin(context, update, "extend", Step.DEADLINE, {"id": problem.id})

@@ -10,7 +10,7 @@ from bot.bootstrap import Services
 from bot.context import Ctx
 from bot.dates import describe_when
 from bot.delivery.rendering import Renderers
-from bot.domain import EventKind, Role, Status, Track
+from bot.domain import Colour, EventKind, Role, Status, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.membership import Identity
@@ -30,7 +30,7 @@ from handlers.common import (
 from handlers.edits import edit_text
 from handlers.evidence import evidence_line, evidence_names, evidence_row, send_evidence
 from handlers.limits import fitted
-from handlers.supervision import alert_lines, supervise_row
+from handlers.supervision import alert_lines, row_marker, supervise_row
 
 FILTERS = ("all", "overdue", *(s.value for s in Status))
 FEATURE_EDIT = "edit"  # handlers.item_edits: 修改描述 / 修改措施 / 更换责任人 / 撤回
@@ -125,7 +125,8 @@ async def _show_page(
                         overdue=flt == "overdue", page=page, last=move == "l",
                         after=item_id if move == "a" else None,
                         before=item_id if move == "b" else None, unit_id=named[1])
-    text, markup = _render_page(result, scope, flt, lang, context)
+    colours = await call(context.svc.ladder.colours, result.items)
+    text, markup = _render_page(result, scope, flt, lang, context, colours)
     if edit and update.callback_query and update.callback_query.message:
         await edit_text(update.callback_query, text, markup)
     else:
@@ -133,7 +134,8 @@ async def _show_page(
 
 
 def _render_page(
-    page: Page, scope: str, flt: str, lang: str, context: Ctx
+    page: Page, scope: str, flt: str, lang: str, context: Ctx,
+    colours: dict[int, Colour] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     kind = (_scope(scope) or ("unit", None))[0]
     title = t(lang, f"ledger.title.{kind}") if page.unit_name is None \
@@ -145,6 +147,7 @@ def _render_page(
     for p in page.items:
         line = t(lang, "ledger.line", number=p.number, text=shorten(p.description, 24),
                  status=status_of(p, lang, context.svc), when=when_of(p, lang, context.svc))
+        line = row_marker(p, (colours or {}).get(p.id)) + line
         if kind != "mine":
             # A unit's ledger says who answers for each item; the city's, which unit too.
             key = "ledger.line_unit_owner" if kind == "all" else "ledger.line_owner"

@@ -26,6 +26,7 @@ from handlers.common import (
     answer,
     button,
     button_args,
+    button_id,
     call,
     display_name,
     identify,
@@ -68,6 +69,21 @@ def alert_lines(svc: Services, problem: ProblemView, history: Sequence[EventView
     return out
 
 
+# A list row's marker: its 督办 mark, then its colour.
+MARK_SIGN = {Supervision.RED: "🟥", Supervision.YELLOW: "🟨"}
+COLOUR_SIGN = {Colour.RED: "🔴", Colour.YELLOW: "🟡", Colour.BLUE: "🔵"}
+
+
+def row_marker(problem: ProblemView, colour: Colour | None) -> str:
+    """🟥/🟨 for a 督办 mark and 🔴/🟡/🔵 for the colour, before a /ledger or /my row."""
+    marks = ""
+    if problem.supervision is not None and problem.status is not Status.SIGNED_OFF:
+        marks += MARK_SIGN[problem.supervision]
+    if colour is not None:
+        marks += COLOUR_SIGN[colour]
+    return marks + " " if marks else ""
+
+
 def render_step(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:
     problem = svc.ledger.peek(int(note.payload["problem_id"]))
     if problem is None or problem.status not in OPEN:
@@ -93,8 +109,21 @@ def supervise_row(problem: ProblemView, ident: Identity, lang: str,
     """黄牌督办 / 红牌督办 on the office's card of an item not yet signed off."""
     if not can(ident.role, Action.SUPERVISE) or problem.status is Status.SIGNED_OFF:
         return []
-    return [button(t(lang, f"supervision.btn.{mark.value}"), FEATURE, "mark", problem.id, code)
-            for code, mark in MARKS.items()]
+    row = [button(t(lang, f"supervision.btn.{mark.value}"), FEATURE, "mark", problem.id, code)
+           for code, mark in MARKS.items() if mark is not problem.supervision]
+    if problem.supervision is not None:
+        row.append(button(t(lang, "supervision.btn.remove"), FEATURE, "unmark", problem.id))
+    return row
+
+
+async def lift_mark(update: Update, context: Ctx) -> None:
+    """解除督办 tapped on the office's card: the mark goes, the history keeps it."""
+    await ack(update)
+    ident = await identify(update, context)
+    problem = await call(context.svc.supervision.unmark, button_id(update), by=ident,
+                         by_name=display_name(update))
+    await answer(update, t(lang_of(ident, context), "supervision.removed",
+                           number=problem.number))
 
 
 async def ask_note(update: Update, context: Ctx) -> None:
@@ -151,7 +180,8 @@ def render_mark(svc: Services, note: Note, lang: str, brief: bool) -> Rendered |
 _TEXT = filters.TEXT & ~filters.COMMAND
 
 COMMANDS = ()
-BUTTONS = (CallbackQueryHandler(ask_note, callbacks.pattern(FEATURE, "mark")),)
+BUTTONS = (CallbackQueryHandler(ask_note, callbacks.pattern(FEATURE, "mark")),
+           CallbackQueryHandler(lift_mark, callbacks.pattern(FEATURE, "unmark")))
 MESSAGES = ()
 FLOWS = (Flow("supervise", {Step.NOTE: [MessageHandler(_TEXT, receive_note)]}),)
 RENDERERS: Renderers = {

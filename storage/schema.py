@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from storage import cases, inbox, leave, ledger, meetings, models, notify, web
+from storage import cases, inbox, leave, ledger, meetings, models, notify, rounds, web
 
 metadata = models.Base.metadata
 
-__all__ = ["cases", "inbox", "leave", "ledger", "meetings", "metadata", "notify", "web"]
+__all__ = ["cases", "inbox", "leave", "ledger", "meetings", "metadata", "notify", "rounds", "web"]

@@ -9,7 +9,7 @@ import pytest
 
 from bot.bootstrap import Services
 from bot.clock import FixedClock
-from bot.domain import Colour, EventKind, Role
+from bot.domain import Colour, EventKind, Role, Supervision
 from bot.services.ladder import KIND, LadderService
 from bot.services.problem import Draft
 from tests.chat import Chat, deliver_at, join, local, texts_with
@@ -149,3 +149,18 @@ async def test_the_daily_pass_and_the_card_colour_every_item_alike(
             assert daily.get(pid) == card, (when, pid)
             seen.add(card)
     assert seen == {None, Colour.BLUE, Colour.YELLOW, Colour.RED}
+
+
+async def test_ledger_and_my_rows_carry_the_colour_and_the_mark(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    file_item(unit, local(2026, 12, 4, 23, 59))
+    file_item(unit, local(2026, 12, 31, 23, 59))
+    late = file_item(unit, local(2026, 12, 1, 18, 0), owner=OTHER, name="赵六")
+    clock.set(local(2026, 12, 2, 10, 0))
+    mine = (await chat.send(CADRE, "/my"))[-1].text or ""
+    assert "🔵 EDU-0001" in mine and "\nEDU-0002" in mine
+    unit.supervision.mark(late, by=unit.membership.identify(OFFICE), by_name="办公室",
+                          mark=Supervision.RED, note="抓紧")
+    ledger = (await chat.send(LEADER, "/ledger"))[-1].text or ""
+    assert "🟥🔴 EDU-0003" in ledger and "🔵 EDU-0001" in ledger and "\nEDU-0002" in ledger

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from bot.bootstrap import Services
-from bot.domain import Answer, LeaveState, MeetingState, Status
+from bot.domain import Answer, LeaveState, MeetingState, Status, Supervision
 from bot.permissions import ALLOWED, can
 from tests.chat import Chat
 from tests.figures import count, table
@@ -182,6 +182,24 @@ async def supervise(chat: Chat, org: Services, user: int) -> bool:
     return org.ledger.peek(item).supervision is not None  # type: ignore[union-attr]
 
 
+async def unsupervise(chat: Chat, org: Services, user: int) -> bool:
+    item = file_item(org)
+    org.supervision.mark(item, by=org.membership.identify(OFFICE), by_name="办公室",
+                         mark=Supervision.YELLOW, note="进度偏慢")
+    await press(chat, user, f"sup:unmark:{item}")
+    return org.ledger.peek(item).supervision is None  # type: ignore[union-attr]
+
+
+async def set_rounds(chat: Chat, org: Services, user: int) -> bool:
+    await chat.send(user, "/rounds 每周五16:00前报进展")
+    return bool(_rows(org, "SELECT id FROM progress_rounds WHERE set_by = :user", user=user))
+
+
+async def see_scores(chat: Chat, org: Services, user: int) -> bool:
+    file_item(org)
+    return "考核得分" in _shown(await chat.send(user, "/stats"))
+
+
 async def call_meeting(chat: Chat, org: Services, user: int) -> bool:
     await chat.send(user, "/meeting")
     for step in ("推进会", "下周一上午10点", "三楼会议室"):
@@ -259,7 +277,8 @@ PROBES: dict[str, Probe] = {
     "invite_member": _invite("EDU", "member"), "invite_liaison": _invite("EDU", "liaison"),
     "invite_leader": _invite("EDU", "leader"), "invite_office": _invite("CITY", "office"),
     "bind_group": bind_group, "update_progress": update_progress, "mark_done": mark_done,
-    "approve": approve, "reject": reject, "supervise": supervise, "call_meeting": call_meeting,
+    "approve": approve, "reject": reject, "supervise": supervise, "unsupervise": unsupervise,
+    "set_rounds": set_rounds, "see_scores": see_scores, "call_meeting": call_meeting,
     "answer_meeting": answer_meeting, "meeting_roll": meeting_roll,
     "cancel_meeting": cancel_meeting, "request_leave": request_leave,
     "approve_leave": approve_leave, "set_office_hours": set_office_hours,

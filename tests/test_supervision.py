@@ -7,10 +7,13 @@ import pytest
 
 from bot.bootstrap import Services
 from bot.clock import FixedClock
-from bot.domain import EventKind, Role, Supervision
+from bot.domain import EventKind, Role, Status, Supervision
 from bot.errors import DomainError
 from bot.reports.digest import DigestReport
+from bot.reports.workbook import COLUMNS, row_values
+from bot.services.supervision import requires_approval
 from tests.chat import Chat, join, local, texts_with
+from tests.import_sheets import OFFICE_ROWS, office_book
 from tests.test_forged_updates import anchor, press
 from tests.test_ladder import file_item
 
@@ -118,3 +121,72 @@ async def test_the_digests_count_colours_and_marks(
     assert line in report.unit_text(edu.id, "zh")
     assert line in report.city_text("zh")
     assert "red 0 · yellow 0 · blue 1; red cards 1" in report.unit_text(edu.id, "en")
+
+
+def test_a_marked_item_keeps_its_deadline_track_and_owner_against_a_re_import(
+    unit: Services,
+) -> None:
+    unit.importer.run(office_book(), "台账.xlsx", by=None, by_name="导入员", unit="EDU")
+    items = {v.number: v for v in unit.ledger.iter_rows()}
+    marked = items["EDU-0002"]
+    assert not requires_approval(marked, "deadline")
+    unit.supervision.mark(marked.id, by=unit.membership.identify(OFFICE), by_name="周主任",
+                          mark=Supervision.YELLOW, note="进度偏慢")
+    marked = unit.ledger.peek(marked.id)  # type: ignore[assignment]
+    assert marked is not None
+    assert [f for f in ("deadline", "track", "owner", "description", "status")
+            if requires_approval(marked, f)] == ["deadline", "track", "owner"]
+    rows = [list(r) for r in OFFICE_ROWS]
+    rows[1][5] = "2027年3月31日前"  # the marked item's deadline
+    rows[4][5] = "2027年1月31日前"  # an unmarked item's deadline: an ordinary update
+    preview = unit.importer.run(office_book(rows), "台账.xlsx", by=None, by_name="导入员",
+                                unit="EDU")
+    assert [(e.key, e.params) for e in preview.errors] == [
+        ("ledger_import.needs_approval", {"number": "EDU-0002"})]
+    assert preview.updated == 1
+    after = {v.number: v for v in unit.ledger.iter_rows()}
+    assert after["EDU-0002"].deadline == marked.deadline
+    assert after["EDU-0005"].deadline != items["EDU-0005"].deadline
+    # What the mark leaves alone still imports: the progress of the marked item.
+    rows = [list(r) for r in OFFICE_ROWS]
+    rows[1][6] = "已整改"
+    done = unit.importer.run(office_book(rows), "台账.xlsx", by=None, by_name="导入员",
+                             unit="EDU")
+    assert done.errors == () and done.updated == 2  # and EDU-0005 back to its first deadline
+    assert {v.number: v for v in unit.ledger.iter_rows()}["EDU-0002"].status \
+        == Status.AWAITING_SIGNOFF
+
+
+async def test_the_office_lifts_a_mark_from_the_card_and_the_history_keeps_it(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    item = file_item(unit, local(2026, 12, 31, 23, 59))
+    unit.supervision.mark(item, by=unit.membership.identify(OFFICE), by_name="周主任",
+                          mark=Supervision.YELLOW, note="进度偏慢")
+    await chat.send(OFFICE, "/item EDU-1")
+    labels = card_labels(chat, OFFICE)
+    assert "解除督办" in labels and "红牌督办" in labels and "黄牌督办" not in labels
+    await chat.send(LEADER, "/item EDU-1")
+    assert "解除督办" not in card_labels(chat, LEADER)
+    await press(chat, LEADER, f"sup:unmark:{item}", anchor(chat, LEADER))
+    assert "只有领导小组办公室可以督办" in chat.last_text(LEADER)
+    lifted = await chat.click(OFFICE, "解除督办")
+    assert "已解除 EDU-0001 的督办，历史记录保留。" in (lifted[-1].text or "")
+    problem = unit.ledger.peek(item)
+    assert problem is not None and problem.supervision is None
+    _, history = unit.ledger.get(item, by=unit.membership.identify(OFFICE))
+    assert [e.kind for e in history][-2:] == [EventKind.SUPERVISED, EventKind.UNSUPERVISED]
+    assert "解除督办" in ((await chat.send(LEADER, "/item EDU-1"))[-1].text or "")
+    assert unit.supervision.marked_counts() == {}
+
+
+def test_the_export_says_which_items_are_under_a_mark(unit: Services) -> None:
+    marked = file_item(unit, local(2026, 12, 31, 23, 59))
+    file_item(unit, local(2026, 12, 30, 23, 59))
+    unit.supervision.mark(marked, by=unit.membership.identify(OFFICE), by_name="周主任",
+                          mark=Supervision.RED, note="抓紧")
+    rows = {v.number: row_values(v, 1, tz=unit.config.tz, now=unit.clock.now())
+            for v in unit.ledger.iter_rows()}
+    remarks = COLUMNS.index("备注")
+    assert rows["EDU-0001"][remarks] == "红牌督办"
+    assert rows["EDU-0002"][remarks] == ""

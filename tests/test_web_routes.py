@@ -75,6 +75,9 @@ def cases(ids: dict[str, int]) -> dict[tuple[str, str], list[tuple[str, Callable
             (f"/item/{edu_item}", expect(EDU_ADMINS | {"cadre"})),
             (f"/item/{health_item}", expect({"other_leader", "office"})),
             ("/item/99999", expect(set()))],
+        # 督办 from the item page: the office's alone (an empty form is a bad request).
+        ("POST", "/item/{problem_id:int}/supervise"): [
+            (f"/item/{edu_item}/supervise", expect({"office"}, ok=400, denied=403))],
         ("GET", "/item/{problem_id:int}/evidence/{index:int}"): [
             (f"/item/{edu_item}/evidence/0", expect(EDU_ADMINS | {"cadre"})),
             (f"/item/{edu_item}/evidence/1", expect(set())),

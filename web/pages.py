@@ -10,6 +10,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.domain import Status, Track
+from bot.permissions import Action, can
 from bot.services.board import STATUS_GROUPS, CityBoard, Due, ItemFilter
 from bot.services.digest import Ranked
 from web import chart
@@ -70,8 +71,10 @@ async def unit(request: Request) -> Response:
     board = await call(state(request).services.board.unit, viewer.identity,
                        path_id(request, "unit_id"), flt, after=_cursor(request, "after"),
                        before=_cursor(request, "before"))
+    colours = await call(state(request).services.ladder.colours, board.page.items)
     return _page(request, viewer, "unit.html", board=board, flt=flt, page=board.page,
-                 choices=_choices(), brief=_has_brief(), here=f"/unit/{board.unit.id}")
+                 choices=_choices(), brief=_has_brief(), here=f"/unit/{board.unit.id}",
+                 colours=colours)
 
 
 async def mine(request: Request) -> Response:
@@ -80,8 +83,9 @@ async def mine(request: Request) -> Response:
     flt = ItemFilter.parse(dict(request.query_params))
     page = await call(state(request).services.board.mine, viewer.identity, flt,
                       after=_cursor(request, "after"), before=_cursor(request, "before"))
+    colours = await call(state(request).services.ladder.colours, page.items)
     return _page(request, viewer, "mine.html", flt=flt, page=page, choices=_choices(),
-                 here="/mine")
+                 here="/mine", colours=colours)
 
 
 async def item(request: Request) -> Response:
@@ -89,9 +93,13 @@ async def item(request: Request) -> Response:
     viewer = await viewer_of(request)
     problem, history = await call(state(request).services.board.item, viewer.identity,
                                   path_id(request, "problem_id"))
-    now = state(request).services.clock.now()
+    services = state(request).services
+    now = services.clock.now()
+    colour = services.ladder.colour_of(problem, history)
     return _page(request, viewer, "item.html", p=problem, history=history,
-                 overdue=problem.overdue(now))
+                 overdue=problem.overdue(now), colour=colour,
+                 supervise=can(viewer.identity.role, Action.SUPERVISE)
+                 and problem.status is not Status.SIGNED_OFF)
 
 
 async def health(request: Request) -> Response:

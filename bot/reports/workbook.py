@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from xlsxwriter import Workbook
 
 from bot.config import PapersConfig
-from bot.domain import OPEN, Level, Source, Status, Track
+from bot.domain import OPEN, Level, Source, Status, Supervision, Track
 from bot.reports.paper import (
     WORKBOOK_OPTIONS,
     Cell,
@@ -68,6 +68,8 @@ SOURCE_NAMES: dict[Source, str] = {
     Source.AUDIT: "审计发现",
     Source.HOTLINE: "12345热线",
 }
+SUPERVISION_NAMES: dict[Supervision, str] = {Supervision.YELLOW: "黄牌督办",
+                                             Supervision.RED: "红牌督办"}
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M"
 _OVERDUE_MARK = "（已超期）"
@@ -145,6 +147,8 @@ def _remarks(row: ProblemView) -> str:
     parts = [row.remarks] if row.remarks else []
     if row.rework_count > 0:
         parts.append(f"回炉{row.rework_count}次")
+    if row.supervision is not None and row.status != Status.SIGNED_OFF:
+        parts.append(SUPERVISION_NAMES[row.supervision])
     return "；".join(parts)
 
 

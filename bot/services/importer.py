@@ -17,7 +17,7 @@ from bot.domain import OPEN, EventKind, Role, Status
 from bot.errors import DomainError
 from bot.importing.diff import changes_of
 from bot.importing.layout import Layout, find_layout, text_of
-from bot.importing.rows import Incoming, Reading, data_rows, read_row
+from bot.importing.rows import SETS, Incoming, Reading, data_rows, read_row
 from bot.importing.sheets import Cell, Sheet, read_book
 from bot.importing.values import read_day
 from bot.permissions import Action, can
@@ -25,6 +25,7 @@ from bot.services.ledger import LedgerService, reserve_numbers
 from bot.services.membership import Identity
 from bot.services.plans import DeadlinePlanner
 from bot.services.problem import ProblemView
+from bot.services.supervision import requires_approval
 from storage.db import Database
 from storage.ledger import Problem, ProblemEvent
 from storage.models import Member, Unit, User
@@ -219,6 +220,13 @@ class ImportService:
                 changes = changes_of(old, row, layout, self.config.tz, now)
                 if not changes:
                     plan.unchanged += 1
+                    continue
+                held = {c for c in changes if requires_approval(old, c)}
+                if held:  # 督办: the deadline, track and owner move by an approved request
+                    column = next(n for n in sorted(row.given) if held & set(SETS.get(n, ())))
+                    row.error(layout.headers[layout.columns[column]],
+                              "ledger_import.needs_approval", number=old.number)
+                    plan.bad.append(row)
                     continue
                 plan.updates.append((old, changes, row))
                 current = {**dataclasses.asdict(old), **changes}

@@ -81,6 +81,10 @@ _DETAILS = select(Problem.id, Problem.unit_id, Problem.owner_user_id, Problem.cr
                   Problem.leader_user_id,
                   func.coalesce(_MOVED_AT, Problem.created_at, type_=UTCDateTime())).where(
     Problem.id.in_(bindparam("ids", expanding=True)))
+_PAGE_MOVED = (select(ProblemEvent.problem_id, func.max(ProblemEvent.at))
+               .where(ProblemEvent.problem_id.in_(bindparam("ids", expanding=True)),
+                      ProblemEvent.kind.in_(MOVEMENT))
+               .group_by(ProblemEvent.problem_id))
 _PEOPLE = select(Member.user_id, Member.unit_id, Member.role).where(
     Member.role.in_((Role.LEADER, Role.OFFICE)))
 CHUNK = 500
@@ -151,6 +155,23 @@ class LadderService:
             return None
         return Ladder(self.config, self.clock.now()).colour(
             problem.deadline, last_moved(problem, history), problem.track, problem.checkin_days)
+
+    def colours(self, problems: Sequence[ProblemView]) -> dict[int, Colour]:
+        """The colour now of each open item of a list page (the card's rule), in one read."""
+        open_ = [p for p in problems if p.status in OPEN]
+        if not open_:
+            return {}
+        with self.db.read() as conn:
+            rows = conn.execute(_PAGE_MOVED, {"ids": [p.id for p in open_]})
+            moved = {pid: at for pid, at in rows}
+        ladder = Ladder(self.config, self.clock.now())
+        out = {}
+        for p in open_:
+            colour = ladder.colour(p.deadline, moved.get(p.id) or p.created_at, p.track,
+                                   p.checkin_days)
+            if colour is not None:
+                out[p.id] = colour
+        return out
 
     def still_days(self, problem: ProblemView, history: Sequence[EventView]) -> int:
         """Whole days since the item last moved."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -19,6 +20,23 @@ from storage.ledger import Problem
 from storage.models import Member
 
 KIND = NoteKind.SUPERVISION_MARK
+# Change control: what of a signed-off or 督办-marked item changes only through an approved
+# request (申请延期, decided by a leader or the office), never by a plain edit or a re-import.
+CONTROLLED = frozenset({"deadline", "track", "owner", "owner_name", "owner_user_id"})
+
+
+class Controlled(Protocol):
+    @property
+    def status(self) -> Status: ...
+    @property
+    def supervision(self) -> Supervision | None: ...
+
+
+def requires_approval(problem: Controlled, field: str) -> bool:
+    """Whether changing `field` of the item needs an approved request: its deadline, track and
+    owner, once it is signed off (已销号) or under a 督办 mark."""
+    return field in CONTROLLED and (problem.status is Status.SIGNED_OFF
+                                    or problem.supervision is not None)
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,30 @@ class SupervisionService(LedgerBase):
             current = view(problem)
             self._tell(uow, current, KIND, chats, mark=mark.value, by=by_name[:200])
             return Marked(current, chats)
+
+    def unmark(self, problem_id: int, *, by: Identity, by_name: str,
+               note: str | None = None) -> ProblemView:
+        """Lift an item's 督办 mark (the office's alone); the history keeps the mark lifted."""
+        if not can(by.role, Action.SUPERVISE):
+            raise DomainError("supervision.denied")
+        note = (note or "").strip() or None
+        if note is not None and len(note) > MAX_TEXT:
+            raise DomainError("supervision.note_needed")
+        now = self.clock.now()
+        with self.db.unit() as uow:
+            s = uow.session
+            problem = self._visible(s, problem_id, by)
+            if problem.supervision is None:
+                raise DomainError("supervision.not_marked", number=problem.number)
+            mark = problem.supervision
+            problem.supervision = None
+            problem.supervision_note = None
+            problem.supervised_at = None
+            problem.updated_at = now
+            self._event(s, problem, by.user_id, by_name, EventKind.UNSUPERVISED, problem.status,
+                        problem.status, note=note, details={"mark": mark.value})
+            s.flush()
+            return view(problem)
 
     def marked_counts(self, unit_id: int | None = None) -> dict[int, dict[Supervision, int]]:
         """Items under each mark per unit (not signed off), for the office and the digests."""
