@@ -194,6 +194,9 @@ class NoteKind(enum.StrEnum):
     CAMPAIGN_PHASE = "campaign.phase"
     CAMPAIGN_END = "campaign.end"
     CASE_REOPENED = "case.reopened"
+    CASE_HANDED = "case.handed"  # 转办: the unit is asked to 签收
+    CASE_ACK_REMIND = "case.ack_remind"
+    CASE_ACK_OVERDUE = "case.ack_overdue"  # not 签收 in time: the office is told
     LADDER_STEP = "ladder.step"
     SUPERVISION_MARK = "supervision.mark"
 

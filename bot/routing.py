@@ -11,6 +11,7 @@ from handlers import (
     announce,
     attendance,
     basics,
+    case_ack,
     cases,
     complain,
     digest,
@@ -40,7 +41,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, complain, supervision)
+            importing, settings, cases, case_ack, complain, supervision)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -40,10 +40,12 @@ from bot.services.case_data import (
     code_of,
     normalize_code,
 )
+from bot.services.cases_ack import CaseAcks
 from bot.services.ledger import LedgerService, Replanner, notice_subject
 from bot.services.membership import Identity, UnitView
 from bot.services.notify import NotificationService, Planned
 from bot.services.problem import Draft, ProblemView, view
+from bot.workdays import WorkCalendar
 from storage.cases import Case, CaseRating
 from storage.db import Database
 from storage.dialogs import end_dialog
@@ -53,7 +55,8 @@ from storage.models import Member, Unit, User
 
 class CasesService:
     def __init__(self, db: Database, clock: Clock, config: Config, ledger: LedgerService,
-                 notify: NotificationService, *, replan: Replanner | None = None) -> None:
+                 notify: NotificationService, *, replan: Replanner | None = None,
+                 calendar: WorkCalendar | None = None) -> None:
         self.db = db
         self.clock = clock
         self.config = config
@@ -61,6 +64,7 @@ class CasesService:
         self.ledger = ledger
         self.notify = notify
         self.replan = replan
+        self.acks = CaseAcks(db, clock, config, notify, calendar)
 
     # -- the public side ---------------------------------------------------------------------
 
@@ -215,6 +219,7 @@ class CasesService:
             problem = self.ledger.file(draft, by=filer, by_name=by_name, uow=uow)
             self._decide(case, by, CaseState.TRANSFERRED, problem_id=problem.id)
             case.unit_id = unit.id
+            self.acks.plan(s, case, problem.id)
             return problem
 
     def merge(self, case_id: int, number: str, *, by: Identity) -> ProblemView:

@@ -873,6 +873,15 @@ EN: dict[str, str] = {
     "cases.bad_rating": "Choose a rating.",
     "cases.too_many": "Too many submissions; try again later.",
     "cases.challenge": "The page expired or was sent too fast; open it again and resend.",
+    "cases.btn.ack": "Acknowledge",
+    "cases.handed": (
+        "<b>Handed over</b>: the campaign office passed on a public report, filed as "
+        "{unit}'s item {number}.\n{description}\nPlease acknowledge it by {due}."
+    ),
+    "cases.ack_remind": "⏰ Handed-over item {number} is not acknowledged yet; due by {due}.",
+    "cases.ack_overdue": "⚠️ {unit}'s handed-over item {number} (tracking code {code}) was not acknowledged by {due}.",
+    "cases.acked": "Item {number} acknowledged ({at}). Please work out the measures soon.",
+    "cases.ack_denied": "A handed-over case is acknowledged by the unit's liaison or leader.",
     "cases.reopened": (
         "<b>Reopened</b>: {unit}'s item {number} was rated “{rating}” by the complainant "
         "and is back in progress.\n{description}\nNew deadline: {deadline}"

@@ -849,6 +849,15 @@ ZH: dict[str, str] = {
     "cases.bad_rating": "请选择一项评价。",
     "cases.too_many": "提交过于频繁，请稍后再试。",
     "cases.challenge": "页面已过期或提交过快，请重新打开页面后再提交。",
+    "cases.btn.ack": "签收",
+    "cases.handed": (
+        "<b>转办</b>：市委领导小组办公室转来群众反映，已登记为{unit}的问题 {number}。\n"
+        "{description}\n请于{due}前签收。"
+    ),
+    "cases.ack_remind": "⏰ 转办问题 {number} 尚未签收，签收时限{due}。",
+    "cases.ack_overdue": "⚠️ {unit}的转办问题 {number}（查询码 {code}）超过签收时限{due}仍未签收。",
+    "cases.acked": "已签收问题 {number}（{at}）。请尽快研究整改措施。",
+    "cases.ack_denied": "转办事项由本单位联络员或责任领导签收。",
     "cases.reopened": (
         "<b>复号</b>：{unit}的问题 {number} 经群众评价为“{rating}”，已重新转为整改中。\n"
         "{description}\n新的整改时限：{deadline}"
