@@ -13,6 +13,7 @@ from bot.services.cases import CasesService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
+from bot.services.inspection import InspectionService
 from bot.services.ladder import LadderService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
@@ -58,6 +59,7 @@ class Services:
     cases: CasesService
     ladder: LadderService
     supervision: SupervisionService
+    inspection: InspectionService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -112,4 +114,5 @@ def build_services(config: Config, *, clock: Clock | None = None,
                            calendar=calendar),
         ladder=LadderService(db, clock, config, calendar, notify),
         supervision=supervision,
+        inspection=InspectionService(db, config, ledger),
     )

@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     LEADER = "leader"  # 责任领导
     LIAISON = "liaison"  # 联络员
     MEMBER = "member"  # 干部职工
+    INSPECTOR = "inspector"  # 督导组: files 暗访监督 findings into any unit's ledger
 
 
 class Status(enum.StrEnum):

@@ -22,6 +22,8 @@ class Action(enum.StrEnum):
     SIGN_OFF = "sign_off"
     EXPORT = "export"
     SUPERVISE = "supervise"  # 黄牌督办 / 红牌督办
+    INVITE_INSPECTOR = "invite_inspector"
+    INSPECT = "inspect"  # 暗访监督: file a finding into any unit's ledger
 
 
 _ADMINS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
@@ -42,6 +44,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SIGN_OFF: frozenset({Role.OFFICE, Role.LEADER}),
     Action.EXPORT: _ADMINS,
     Action.SUPERVISE: frozenset({Role.OFFICE}),
+    Action.INVITE_INSPECTOR: frozenset({Role.OFFICE}),
+    Action.INSPECT: frozenset({Role.INSPECTOR, Role.OFFICE}),
 }
 
 INVITE_ACTION = {
@@ -49,6 +53,7 @@ INVITE_ACTION = {
     Role.LIAISON: Action.INVITE_LIAISON,
     Role.LEADER: Action.INVITE_LEADER,
     Role.OFFICE: Action.INVITE_OFFICE,
+    Role.INSPECTOR: Action.INVITE_INSPECTOR,
 }
 
 
@@ -59,5 +64,5 @@ def can(role: Role | None, action: Action) -> bool:
 
 def invitable_roles(role: Role | None) -> list[Role]:
     """List the roles a person with `role` may hand out by invite, most junior first."""
-    order = [Role.MEMBER, Role.LIAISON, Role.LEADER, Role.OFFICE]
+    order = [Role.MEMBER, Role.LIAISON, Role.LEADER, Role.OFFICE, Role.INSPECTOR]
     return [r for r in order if can(role, INVITE_ACTION[r])]

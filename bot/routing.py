@@ -19,6 +19,7 @@ from handlers import (
     extensions,
     filing,
     importing,
+    inspect,
     leave,
     ledger,
     meetings,
@@ -41,7 +42,8 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, case_ack, complain, supervision)
+            importing, settings, cases, case_ack, complain, inspect,
+            supervision)
 
 
 def register_handlers(app: App) -> DialogHandler:

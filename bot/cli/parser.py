@@ -7,7 +7,7 @@ import datetime as dt
 
 # storage.models.Role's values, in its order; spelled out so that parsing never loads
 # SQLAlchemy (tests/test_cli_imports.py checks they agree).
-ROLES = ("office", "leader", "liaison", "member")
+ROLES = ("office", "leader", "liaison", "member", "inspector")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ EN: dict[str, str] = {
     "role.leader": "unit leader",
     "role.liaison": "liaison",
     "role.member": "cadre",
+    "role.inspector": "inspector",
     "start.member": (
         "Hello, {name}! You are a {role} of <b>{unit}</b>.\n"
         "This assistant records work-style problems and their remedies, keeps deadlines "
@@ -882,6 +883,16 @@ EN: dict[str, str] = {
     "cases.ack_overdue": "⚠️ {unit}'s handed-over item {number} (tracking code {code}) was not acknowledged by {due}.",
     "cases.acked": "Item {number} acknowledged ({at}). Please work out the measures soon.",
     "cases.ack_denied": "A handed-over case is acknowledged by the unit's liaison or leader.",
+    "cmd.inspect": "File an inspection finding (inspectors)",
+    "help.role.inspector": "You are an inspector: with /inspect you file what an unannounced inspection found into any unit's ledger, photos included.",
+    "inspect.denied": "Only inspectors may file inspection findings.",
+    "inspect.ask_unit": "Inspection finding: which unit is it about? Send the unit's code or name:\n{units}",
+    "inspect.ask_category": "Unit: {unit}. Reply with the category's number:\n{categories}",
+    "inspect.bad_category": "Reply with a number from the list or a category's name.",
+    "inspect.ask_text": "Describe what was found (or send a photo with the description as its caption).",
+    "inspect.ask_photos": "{n} photo(s) attached. Send more photos, or reply “done”.",
+    "inspect.too_many_photos": "At most {max} photos; reply “done”.",
+    "inspect.filed": "Filed: {unit}'s item {number} (inspection finding, {n} photo(s)), due {deadline}.",
     "cases.reopened": (
         "<b>Reopened</b>: {unit}'s item {number} was rated “{rating}” by the complainant "
         "and is back in progress.\n{description}\nNew deadline: {deadline}"

@@ -6,6 +6,7 @@ ZH: dict[str, str] = {
     "role.leader": "责任领导",
     "role.liaison": "联络员",
     "role.member": "干部职工",
+    "role.inspector": "督导组",
     "start.member": (
         "您好，{name}！您是<b>{unit}</b>的{role}。\n"
         "本助手用于作风问题教育整顿：记录问题与整改措施、提醒时限、每周通报进展。\n"
@@ -858,6 +859,16 @@ ZH: dict[str, str] = {
     "cases.ack_overdue": "⚠️ {unit}的转办问题 {number}（查询码 {code}）超过签收时限{due}仍未签收。",
     "cases.acked": "已签收问题 {number}（{at}）。请尽快研究整改措施。",
     "cases.ack_denied": "转办事项由本单位联络员或责任领导签收。",
+    "cmd.inspect": "登记暗访监督发现的问题（督导组）",
+    "help.role.inspector": "您是督导组成员，可用 /inspect 把暗访监督发现的问题登记到任一单位的台账，可附照片。",
+    "inspect.denied": "只有督导组可以登记暗访监督发现的问题。",
+    "inspect.ask_unit": "暗访监督：发现的问题属于哪个单位？请发送单位代码或名称：\n{units}",
+    "inspect.ask_category": "被督导单位：{unit}。请回复问题类别的序号：\n{categories}",
+    "inspect.bad_category": "请回复列表中的序号或类别名称。",
+    "inspect.ask_text": "请写下发现的问题（也可以发一张照片，把问题写在说明里）。",
+    "inspect.ask_photos": "已附照片{n}张。可以继续发送照片，发完请回复“完成”。",
+    "inspect.too_many_photos": "最多附{max}张照片，请回复“完成”。",
+    "inspect.filed": "已登记：{unit}的问题 {number}（暗访监督，附照片{n}张），整改时限{deadline}。",
     "cases.reopened": (
         "<b>复号</b>：{unit}的问题 {number} 经群众评价为“{rating}”，已重新转为整改中。\n"
         "{description}\n新的整改时限：{deadline}"
