@@ -65,6 +65,7 @@ class CasesService:
         self.notify = notify
         self.replan = replan
         self.acks = CaseAcks(db, clock, config, notify, calendar)
+        self._purged_on: dt.date | None = None
 
     # -- the public side ---------------------------------------------------------------------
 
@@ -285,6 +286,14 @@ class CasesService:
                 (Case.contact_name.is_not(None)) | (Case.contact_phone.is_not(None))
                 | (Case.photo_type.is_not(None)))).scalars()
             return sum(_forget(case) for case in rows)
+
+    def purge_daily(self) -> int:
+        """purge_expired once a local day (the sender calls this every tick)."""
+        today = self.clock.now().astimezone(self.config.tz).date()
+        if self._purged_on == today:
+            return 0
+        self._purged_on = today
+        return self.purge_expired()
 
     # -- helpers -----------------------------------------------------------------------------
 

@@ -897,6 +897,9 @@ EN: dict[str, str] = {
         "<b>Reopened</b>: {unit}'s item {number} was rated “{rating}” by the complainant "
         "and is back in progress.\n{description}\nNew deadline: {deadline}"
     ),
+    "public.qr.caption": "Scan to report a problem",
+    "public.qr.title": "Units' report QR codes",
+    "public.qr.intro": "Print and put up at the service window: scanning opens the report form for that unit.",
     "public.title": "Public reports and business complaints",
     "public.report.title": "Report a problem",
     "public.report.intro": "The campaign office hands your report to the unit concerned.",

@@ -873,6 +873,9 @@ ZH: dict[str, str] = {
         "<b>复号</b>：{unit}的问题 {number} 经群众评价为“{rating}”，已重新转为整改中。\n"
         "{description}\n新的整改时限：{deadline}"
     ),
+    "public.qr.caption": "扫码反映问题",
+    "public.qr.title": "各单位反映问题二维码",
+    "public.qr.intro": "打印后张贴在办事窗口，群众扫码即可反映该单位的问题。",
     "public.title": "群众反映与企业投诉",
     "public.report.title": "反映问题",
     "public.report.intro": "您反映的问题将由市委领导小组办公室转交责任单位办理。请如实填写。",
