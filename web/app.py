@@ -42,7 +42,8 @@ def routes() -> list[BaseRoute]:
 def build_web(services: Services, *, evidence: EvidenceFiles | None = None,
               extra_routes: Sequence[BaseRoute] = (),
               attempts: Attempts | None = None,
-              reports: Attempts | None = None) -> Starlette:
+              reports: Attempts | None = None,
+              unit_reports: Attempts | None = None) -> Starlette:
     """The ASGI app over `services`; `extra_routes` (e.g. Telegram's webhook) go first."""
     config = services.config
     app = Starlette(
@@ -61,6 +62,9 @@ def build_web(services: Services, *, evidence: EvidenceFiles | None = None,
         reports=reports or Attempts(services.clock, limit=config.cases.per_address_hour,
                                     window=dt.timedelta(hours=1), refusal="cases.too_many"),
         lookups=Attempts(services.clock, limit=60, refusal="cases.too_many"),
+        unit_reports=unit_reports or Attempts(
+            services.clock, limit=config.cases.per_unit_hour, window=dt.timedelta(hours=1),
+            refusal="cases.too_many_unit"),
     )
     return app
 
