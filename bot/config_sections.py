@@ -89,6 +89,11 @@ class CasesConfig(Section):
     # Whether a unit sees which inspector (督导组) filed a 暗访监督 finding; if not, the finding
     # reads as filed by inspector_name.
     show_inspector: bool = False
+    # 重点治理 in the city digest: a unit with this many cases (不予受理 aside), or a 满意率
+    # under focus_rate percent over at least focus_min_ratings ratings.
+    focus_cases: int = Field(5, ge=1, le=100000)
+    focus_rate: float = Field(60.0, ge=0, le=100)
+    focus_min_ratings: int = Field(3, ge=1, le=10000)
     inspector_name: str = Field("督导组", min_length=1, max_length=100)
     # Who a 复号 is recorded as in an item's history, and the measures a handed-over case
     # starts with until the unit sets its own.

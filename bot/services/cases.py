@@ -41,6 +41,7 @@ from bot.services.case_data import (
     normalize_code,
 )
 from bot.services.cases_ack import CaseAcks
+from bot.services.cases_board import CasesBoard
 from bot.services.ledger import LedgerService, Replanner, notice_subject
 from bot.services.membership import Identity, UnitView
 from bot.services.notify import NotificationService, Planned
@@ -66,6 +67,7 @@ class CasesService:
         self.replan = replan
         self.acks = CaseAcks(db, clock, config, notify, calendar)
         self._purged_on: dt.date | None = None
+        self.board = CasesBoard(db, config, self.satisfaction)
 
     # -- the public side ---------------------------------------------------------------------
 
