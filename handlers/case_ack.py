@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot import callbacks
@@ -34,6 +35,22 @@ def _open(svc: Services, note: Note) -> AckView | None:
 def ack_button(view: AckView, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button(t(lang, "cases.btn.ack"), FEATURE, "ack",
                                          view.case_id)]])
+
+
+def ack_lines(handed: list[AckView], lang: str, tz: ZoneInfo,
+              shown: int = 8) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
+    """/todo's part: the cases handed to the unit and not yet 签收, each with its button."""
+    lines = [t(lang, "todo.acks", n=len(handed))]
+    rows = []
+    for view in handed[:shown]:
+        lines.append(t(lang, "todo.ack_line", number=view.number,
+                       description=shorten(view.description, 30),
+                       due=describe_when(view.due_at.astimezone(tz), lang)))
+        rows.append([button(f"{t(lang, 'cases.btn.ack')} {view.number}", FEATURE, "ack",
+                            view.case_id)])
+    if len(handed) > shown:
+        lines.append(t(lang, "todo.more", n=len(handed) - shown))
+    return lines, rows
 
 
 def render_handed(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:

@@ -110,3 +110,17 @@ async def test_without_acknowledgement_a_reminder_then_the_office_is_told(
     assert "已签收" in (acked.text or "")
     await deliver_at(office, clock, local(2026, 12, 1, 9, 0))
     assert len(texts_with(office, OFFICE, "仍未签收")) == 1
+
+
+async def test_todo_lists_what_waits_for_acknowledgement(office: Chat, clock: FixedClock) -> None:
+    services = office.app.bot_data.services
+    _hand_over(services, clock, "窗口人员脱岗")
+    [todo] = await office.send(LIAISON, "/todo")
+    assert "待签收（1项）" in (todo.text or "") and "EDU-0008 窗口人员脱岗" in (todo.text or "")
+    assert "11月30日" in (todo.text or "") and "17:00" in (todo.text or "")
+    [acked] = await office.click(LIAISON, "签收 EDU-0008", message=todo)
+    assert "已签收问题 EDU-0008" in (acked.text or "")
+    [after] = await office.send(LIAISON, "/todo")
+    assert "待签收" not in (after.text or "")
+    [cadre] = await office.send(CADRE, "/todo")
+    assert "待签收" not in (cadre.text or "")

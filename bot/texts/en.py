@@ -157,6 +157,8 @@ EN: dict[str, str] = {
     "todo.leave_line": "· {name} ({unit}) {kind} {first} to {last} ({days} days)",
     "todo.meetings": "\n<b>Meetings not answered ({n})</b>",
     "todo.meeting_line": "· {when} {title}: {n} not answered",
+    "todo.acks": "\n<b>To acknowledge ({n})</b>",
+    "todo.ack_line": "· {number} {description}, by {due}",
     "todo.more": "· … and {n} more",
     "todo.btn.meeting": "Not answered: {title}",
     "start.btn.ledger": "📒 Ledger",

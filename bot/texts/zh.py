@@ -152,6 +152,8 @@ ZH: dict[str, str] = {
     "todo.leave_line": "· {name}（{unit}）{kind} {first}至{last}（共{days}天）",
     "todo.meetings": "\n<b>会议未确认（{n}个会议）</b>",
     "todo.meeting_line": "· {when} {title}：{n}人未确认",
+    "todo.acks": "\n<b>待签收（{n}项）</b>",
+    "todo.ack_line": "· {number} {description}（{due}前签收）",
     "todo.more": "· ……另有{n}项",
     "todo.btn.meeting": "未确认名单：{title}",
     "button.stale": "这个按钮已失效，请重新操作。",
