@@ -13,6 +13,7 @@ from bot.services.cases import CasesService
 from bot.services.digest import DigestService
 from bot.services.importer import ImportService
 from bot.services.inbox import InboxService
+from bot.services.inspection import InspectionService
 from bot.services.ladder import LadderService
 from bot.services.leave import LeaveService
 from bot.services.ledger import LedgerService
@@ -60,6 +61,7 @@ class Services:
     ladder: LadderService
     supervision: SupervisionService
     rounds: RoundService
+    inspection: InspectionService
 
 
 def build_services(config: Config, *, clock: Clock | None = None,
@@ -110,8 +112,10 @@ def build_services(config: Config, *, clock: Clock | None = None,
                          supervision=supervision),
         importer=ImportService(db, clock, config, calendar, planner, ledger),
         metrics=metrics,
-        cases=CasesService(db, clock, config, ledger, notify, replan=planner.replan),
+        cases=CasesService(db, clock, config, ledger, notify, replan=planner.replan,
+                           calendar=calendar),
         ladder=LadderService(db, clock, config, calendar, notify),
         supervision=supervision,
         rounds=RoundService(db, clock, config, calendar, notify),
+        inspection=InspectionService(db, config, ledger),
     )

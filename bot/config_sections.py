@@ -69,6 +69,9 @@ class CasesConfig(Section):
     max_reopen: int = Field(2, ge=0, le=20)
     # Working hours a unit has to 签收 a case handed to it.
     ack_hours: int = Field(8, ge=1, le=24 * 30)
+    # The reminder to 签收 goes this many working hours before that time (at half of it, when
+    # ack_hours is shorter).
+    ack_remind_hours: int = Field(2, ge=0, le=24 * 30)
     # Days a closed case's personal data (contact, photo) is kept.
     retention_days: int = Field(365, ge=1, le=3650)
     max_text: int = Field(2000, ge=10, le=20000)
@@ -81,6 +84,17 @@ class CasesConfig(Section):
     challenge_max_seconds: int = Field(3600, ge=60, le=86400)
     # Submissions per address per hour on the public page.
     per_address_hour: int = Field(10, ge=1, le=10000)
+    # Submissions about one unit per hour on the public page, from every address together.
+    per_unit_hour: int = Field(30, ge=1, le=100000)
+    # Whether a unit sees which inspector (督导组) filed a 暗访监督 finding; if not, the finding
+    # reads as filed by inspector_name.
+    show_inspector: bool = False
+    # 重点治理 in the city digest: a unit with this many cases (不予受理 aside), or a 满意率
+    # under focus_rate percent over at least focus_min_ratings ratings.
+    focus_cases: int = Field(5, ge=1, le=100000)
+    focus_rate: float = Field(60.0, ge=0, le=100)
+    focus_min_ratings: int = Field(3, ge=1, le=10000)
+    inspector_name: str = Field("督导组", min_length=1, max_length=100)
     # Who a 复号 is recorded as in an item's history, and the measures a handed-over case
     # starts with until the unit sets its own.
     actor_name: str = Field("群众评价", min_length=1, max_length=100)

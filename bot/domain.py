@@ -17,6 +17,7 @@ class Role(enum.StrEnum):
     LEADER = "leader"  # 责任领导
     LIAISON = "liaison"  # 联络员
     MEMBER = "member"  # 干部职工
+    INSPECTOR = "inspector"  # 督导组: files 暗访监督 findings into any unit's ledger
 
 
 class Status(enum.StrEnum):
@@ -202,6 +203,9 @@ class NoteKind(enum.StrEnum):
     CAMPAIGN_PHASE = "campaign.phase"
     CAMPAIGN_END = "campaign.end"
     CASE_REOPENED = "case.reopened"
+    CASE_HANDED = "case.handed"  # 转办: the unit is asked to 签收
+    CASE_ACK_REMIND = "case.ack_remind"
+    CASE_ACK_OVERDUE = "case.ack_overdue"  # not 签收 in time: the office is told
     LADDER_STEP = "ladder.step"
     SUPERVISION_MARK = "supervision.mark"
     ROUND_ASK = "round.ask"  # 进展报送: an owner asked for a line on his open items

@@ -23,6 +23,8 @@ class Action(enum.StrEnum):
     EXPORT = "export"
     SUPERVISE = "supervise"  # 黄牌督办 / 红牌督办
     SET_ROUNDS = "set_rounds"  # 进展报送: the office for every unit, a unit for its own
+    INVITE_INSPECTOR = "invite_inspector"
+    INSPECT = "inspect"  # 暗访监督: file a finding into any unit's ledger
 
 
 _ADMINS = frozenset({Role.OFFICE, Role.LEADER, Role.LIAISON})
@@ -44,6 +46,8 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.EXPORT: _ADMINS,
     Action.SUPERVISE: frozenset({Role.OFFICE}),
     Action.SET_ROUNDS: _ADMINS,
+    Action.INVITE_INSPECTOR: frozenset({Role.OFFICE}),
+    Action.INSPECT: frozenset({Role.INSPECTOR, Role.OFFICE}),
 }
 
 INVITE_ACTION = {
@@ -51,6 +55,7 @@ INVITE_ACTION = {
     Role.LIAISON: Action.INVITE_LIAISON,
     Role.LEADER: Action.INVITE_LEADER,
     Role.OFFICE: Action.INVITE_OFFICE,
+    Role.INSPECTOR: Action.INVITE_INSPECTOR,
 }
 
 
@@ -61,5 +66,5 @@ def can(role: Role | None, action: Action) -> bool:
 
 def invitable_roles(role: Role | None) -> list[Role]:
     """List the roles a person with `role` may hand out by invite, most junior first."""
-    order = [Role.MEMBER, Role.LIAISON, Role.LEADER, Role.OFFICE]
+    order = [Role.MEMBER, Role.LIAISON, Role.LEADER, Role.OFFICE, Role.INSPECTOR]
     return [r for r in order if can(role, INVITE_ACTION[r])]

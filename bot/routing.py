@@ -11,6 +11,7 @@ from handlers import (
     announce,
     attendance,
     basics,
+    case_ack,
     cases,
     complain,
     digest,
@@ -19,6 +20,7 @@ from handlers import (
     extensions,
     filing,
     importing,
+    inspect,
     item_edits,
     leave,
     ledger,
@@ -43,7 +45,8 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, complain, supervision, item_edits, evidence, rounds)
+            importing, settings, cases, case_ack, complain, inspect, supervision, item_edits,
+            evidence, rounds)
 
 
 def register_handlers(app: App) -> DialogHandler:

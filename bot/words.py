@@ -7,7 +7,7 @@ import re
 # Role names people type after /invite, in Chinese or English.
 ROLE_WORDS = {"联络员": "liaison", "责任领导": "leader", "领导": "leader", "干部": "member",
               "干部职工": "member", "职工": "member", "成员": "member", "办公室": "office",
-              "领导小组办公室": "office"}
+              "领导小组办公室": "office", "督导组": "inspector", "督导员": "inspector"}
 
 
 # /ledger and /my filters by status; English values pass through as they are.

@@ -69,6 +69,7 @@ MENU = (
     Command("bindgroup", Action.BIND_GROUP),
     Command("settings"),
     Command("cases", Action.VIEW_ALL_UNITS),
+    Command("inspect", Action.INSPECT),
     Command("complain"),
     Command("lang"),
     Command("mydata"),

@@ -17,6 +17,7 @@ from bot.domain import CaseState, NoteKind, Role
 from bot.errors import DomainError
 from bot.quickfile import MAX_TEXT
 from bot.services.case_data import CaseView
+from bot.services.cases_board import Focus
 from bot.services.notify import Note
 from bot.texts import fragment, shorten, t
 from handlers.common import (
@@ -144,15 +145,33 @@ async def receive_reason(update: Update, context: Ctx) -> int | None:
 
 
 def satisfaction_text(svc: Services, lang: str) -> str | None:
-    """满意率 per unit whose items were rated, lowest first; None before anyone rated."""
+    """满意率 per unit whose items were rated, lowest first, and the units flagged 重点治理
+    (many complaints, or a low 满意率); None when there is neither."""
     rates = svc.cases.satisfaction()
-    if not rates:
-        return None
     names = {u.id: u.name for u in svc.cases.units()}
-    rows = sorted(rates.values(), key=lambda r: (r.satisfied / r.rated, names.get(r.unit_id, "")))
-    return t(lang, "cases.satisfaction", units=fragment(lang, "cases.satisfaction.sep").join(
-        fragment(lang, "cases.satisfaction.unit", unit=names.get(r.unit_id, "?"), rate=r.rate,
-                 n=r.rated) for r in rows))
+    lines = []
+    if rates:
+        rows = sorted(rates.values(),
+                      key=lambda r: (r.satisfied / r.rated, names.get(r.unit_id, "")))
+        lines.append(t(lang, "cases.satisfaction", units=fragment(
+            lang, "cases.satisfaction.sep").join(fragment(
+                lang, "cases.satisfaction.unit", unit=names.get(r.unit_id, "?"), rate=r.rate,
+                n=r.rated) for r in rows)))
+    focus = svc.cases.board.focus()
+    if focus:
+        lines.append(t(lang, "cases.focus", units=fragment(lang, "cases.satisfaction.sep").join(
+            fragment(lang, "cases.focus.unit", unit=f.unit_name, why=_why(f, lang))
+            for f in focus)))
+    return "\n".join(lines) or None
+
+
+def _why(focus: Focus, lang: str) -> str:
+    reasons = []
+    if focus.many:
+        reasons.append(fragment(lang, "cases.focus.many", n=focus.cases))
+    if focus.low and focus.satisfaction is not None:
+        reasons.append(fragment(lang, "cases.focus.low", rate=focus.satisfaction.rate))
+    return fragment(lang, "cases.focus.and").join(reasons)
 
 
 def render_reopened(svc: Services, note: Note, lang: str, brief: bool) -> Rendered | None:

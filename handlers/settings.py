@@ -18,7 +18,8 @@ GROUP_COMMANDS = ("stats", "bindgroup", "help")
 # Commands registered for private chats only (each feature's COMMANDS, filtered PRIVATE).
 PRIVATE_ONLY = ("start", "join", "file", "my", "ledger", "item", "export", "remind",
                 "reminders", "officehours", "meeting", "leave", "web", "invite", "mydata",
-                "settings", "todo", "report", "import", "cases", "complain", "rounds")
+                "settings", "todo", "report", "import", "cases", "complain", "rounds",
+                "inspect")
 
 
 async def show_settings(update: Update, context: Ctx) -> None:

@@ -12,6 +12,7 @@ from bot.delivery.rendering import Renderers
 from bot.domain import Answer, Supervision
 from bot.services.todo import Todo
 from bot.texts import fragment, shorten, t
+from handlers.case_ack import ack_lines
 from handlers.common import ack, answer, button, call, identify, lang_of
 
 # Lines shown per kind; the rest is counted.
@@ -24,10 +25,14 @@ async def show_todo(update: Update, context: Ctx) -> None:
     ident = await identify(update, context)
     lang = lang_of(ident, context)
     todo: Todo = await call(context.svc.todo.for_person, ident)
-    if todo.empty:
+    handed = await call(context.svc.cases.acks.awaiting, ident)
+    if todo.empty and not handed:
         await answer(update, t(lang, "todo.none"))
         return
     text, rows = render_todo(todo, lang, context)
+    if handed:  # cases handed to the unit, waiting for 签收
+        lines, buttons = ack_lines(handed, lang, context.svc.config.tz)
+        text, rows = "\n".join([text, *lines]), [*buttons, *rows]
     await answer(update, text, markup=InlineKeyboardMarkup(rows) if rows else None)
 
 

@@ -40,6 +40,10 @@ class Case(Base):
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     reopen_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # 签收: a case handed to a unit is acknowledged by its liaison or leader before ack_due_at.
+    ack_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    acked_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[utc]
 
 

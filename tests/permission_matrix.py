@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from bot.domain import Role
 from bot.permissions import Action
 
-ROLES: tuple[str, ...] = ("outsider", "other_unit", "member", "liaison", "leader", "office")
+ROLES: tuple[str, ...] = ("outsider", "other_unit", "member", "liaison", "leader", "office",
+                          "inspector")
 
 ROLE_NAMES: dict[str, tuple[str, str]] = {
     "outsider": ("未加入单位的人", "someone in no unit"),
@@ -21,12 +22,13 @@ ROLE_NAMES: dict[str, tuple[str, str]] = {
     "liaison": ("本单位联络员", "the liaison of unit A"),
     "leader": ("本单位责任领导", "the leader of unit A"),
     "office": ("市委领导小组办公室", "the campaign office"),
+    "inspector": ("督导组成员（属市委办公室）", "an inspector (督导组), of the office's unit"),
 }
 
 # The matrix roles that are roles of bot.permissions (outsider: no role at all).
 AS_ROLE: dict[str, Role | None] = {
     "outsider": None, "member": Role.MEMBER, "liaison": Role.LIAISON, "leader": Role.LEADER,
-    "office": Role.OFFICE,
+    "office": Role.OFFICE, "inspector": Role.INSPECTOR,
 }
 
 
@@ -53,7 +55,7 @@ def _row(id: str, zh: str, en: str, allowed: str, permission: Action | None = No
 
 _UNIT = "member liaison leader office"
 _ADMINS = "liaison leader office"
-_OWN_UNIT = "other_unit member liaison leader office"  # acting within one's own unit
+_OWN_UNIT = "other_unit member liaison leader office inspector"  # within one's own unit
 
 MATRIX: tuple[Row, ...] = (
     _row("file", "在本单位登记问题（/file）", "File a problem in one's own unit (/file)",
@@ -115,4 +117,16 @@ MATRIX: tuple[Row, ...] = (
     _row("stats_city", "查看全市统计与图表（/stats）", "See the city's figures and chart (/stats)",
          "office"),
     _row("delete_others_reminder", "删除他人的提醒", "Delete another person's reminder", ""),
+    # The public's cases and the 督导组.
+    _row("complain", "反映问题（/complain，群众反映 / 企业投诉）",
+         "Report a problem as the public (/complain)", f"outsider {_OWN_UNIT}"),
+    _row("triage_cases", "处理群众反映（/cases：转办 / 不予受理）",
+         "Triage the public's cases (/cases)", "office"),
+    _row("ack_case", "签收转办给单位A的群众反映", "Acknowledge a case handed to unit A",
+         "liaison leader"),
+    _row("inspect", "登记暗访监督发现的问题到单位A（/inspect）",
+         "File an inspection finding into unit A's ledger (/inspect)", "office inspector",
+         Action.INSPECT),
+    _row("invite_inspector", "邀请督导组成员", "Invite an inspector (督导组)", "office",
+         Action.INVITE_INSPECTOR),
 )

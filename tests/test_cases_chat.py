@@ -122,3 +122,34 @@ async def test_a_stranger_complains_in_a_private_chat(office: Chat) -> None:
     assert (case.contact_name, case.contact_phone) == ("李老板", "13900002222")
     public = services.cases.track(code)
     assert public is not None and public.kind is Source.BUSINESS
+
+
+async def test_the_city_digest_flags_units_for_focused_attention(office: Chat,
+                                                                 clock: FixedClock) -> None:
+    services = office.app.bot_data.services
+    who = services.membership.identify
+    health = unit_id(services, "HEALTH")
+    for n in range(5):  # cases.focus_cases: 5 about one unit
+        services.cases.submit(unit_id=health, kind="business", text=f"审批拖延第{n}件")
+    refused = services.cases.submit(unit_id=unit_id(services, "EDU"), kind="public",
+                                    text="与教育局无关").code
+    for text, rating in (("甲", "dissatisfied"), ("乙", "very_dissatisfied"),
+                         ("丙", "satisfied")):  # 33.3% over 3 ratings, under 60%
+        code = _submit(services, f"窗口问题{text}")
+        case = next(c for c in services.cases.pending(by=who(OFFICE)) if c.code == code)
+        item = services.cases.transfer(case.id, by=who(OFFICE), by_name="办公室",
+                                       deadline=clock.now() + dt.timedelta(days=5))
+        services.ledger.report_done(item.id, by=who(LIAISON), by_name="王联络",
+                                    completion="已改")
+        services.ledger.approve(item.id, by=who(LEADER), by_name="李局长")
+        services.cases.rate(code, rating)
+    case = next(c for c in services.cases.pending(by=who(OFFICE)) if c.code == refused)
+    services.cases.refuse(case.id, "不属于受理范围", by=who(OFFICE))
+    await office.app.bot_data.sender.tick()
+    [city] = [text for text in office.texts(OFFICE) if "全市进展周报" in text]
+    focus = next(line for line in city.split("\n") if "重点治理" in line)
+    assert "市卫健委（群众反映和企业投诉5件）" in focus
+    assert "市教育局（满意率33.3%）" in focus
+    flagged = services.cases.board.focus()
+    assert [(f.unit_name, f.cases, f.many, f.low) for f in flagged] == [
+        ("市卫健委", 5, True, False), ("市教育局", 3, False, True)]

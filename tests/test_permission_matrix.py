@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Awaitable, Callable
 from itertools import count as counter
@@ -11,9 +12,9 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from bot.bootstrap import Services
-from bot.domain import Answer, LeaveState, MeetingState, Status, Supervision
+from bot.domain import Answer, LeaveState, MeetingState, Role, Source, Status, Supervision
 from bot.permissions import ALLOWED, can
-from tests.chat import Chat
+from tests.chat import Chat, join
 from tests.figures import count, table
 from tests.permission_matrix import AS_ROLE, MATRIX, ROLES, Row
 from tests.test_forged_updates import (
@@ -34,8 +35,9 @@ from tests.test_forged_updates import (
     press,
 )
 
+INSPECTOR = 903
 ACTOR = {"outsider": OUTSIDER, "other_unit": OTHER_LEADER, "member": MEMBER,
-         "liaison": LIAISON, "leader": LEADER, "office": OFFICE}
+         "liaison": LIAISON, "leader": LEADER, "office": OFFICE, "inspector": INSPECTOR}
 _groups = counter(1)
 
 Probe = Callable[[Chat, Services, int], Awaitable[bool]]
@@ -247,8 +249,10 @@ async def approve_leave(chat: Chat, org: Services, user: int) -> bool:
 
 
 async def set_office_hours(chat: Chat, org: Services, user: int) -> bool:
-    await chat.send(user, "/officehours 08:10 17:40")
     unit = org.membership.identify(user).unit
+    with org.db.engine.begin() as conn:  # another role of the same unit may have set them
+        conn.execute(text("UPDATE units SET office_hours = NULL"))
+    await chat.send(user, "/officehours 08:10 17:40")
     hours = _rows(org, "SELECT office_hours FROM units WHERE id = :id", id=unit.id if unit else -1)
     return bool(hours) and "08:10" in str(hours[0][0])
 
@@ -270,6 +274,50 @@ async def delete_others_reminder(chat: Chat, org: Services, user: int) -> bool:
     return {r.id for r in org.reminders.pending(OWNER)} != before
 
 
+async def complain(chat: Chat, org: Services, user: int) -> bool:
+    await chat.send(user, "/complain")
+    for step in ("EDU", "1", f"窗口无人{user}", "匿名"):
+        await chat.send(user, step)
+    return bool(_rows(org, "SELECT id FROM cases WHERE channel = :c", c=f"chat:{user}"))
+
+
+def _case(org: Services, text: str, *, handed: bool = False) -> int:
+    """A case about EDU, straight through the service; handed over (转办) if asked."""
+    edu = org.membership.find_unit("EDU")
+    assert edu is not None
+    org.cases.submit(unit_id=edu.id, kind="public", text=text)
+    office = org.membership.identify(OFFICE)
+    case = next(c for c in org.cases.pending(by=office) if c.text == text)
+    if handed:
+        org.cases.transfer(case.id, by=office, by_name="周主任",
+                           deadline=org.clock.now() + dt.timedelta(days=9))
+    return case.id
+
+
+async def triage_cases(chat: Chat, org: Services, user: int) -> bool:
+    case = _case(org, f"待处理的反映{next(_groups)}")
+    await chat.send(user, "/cases")
+    await press(chat, user, f"case:no:{case}")
+    await chat.send(user, "不属于受理范围")
+    return bool(_rows(org, "SELECT id FROM cases WHERE id = :id AND state = 'refused'", id=case))
+
+
+async def ack_case(chat: Chat, org: Services, user: int) -> bool:
+    case = _case(org, f"转办的反映{next(_groups)}", handed=True)
+    await press(chat, user, f"case:ack:{case}")
+    return bool(_rows(org, "SELECT id FROM cases WHERE id = :id AND acked_by = :user",
+                      id=case, user=user))
+
+
+async def inspect(chat: Chat, org: Services, user: int) -> bool:
+    before = {row.id for row in org.ledger.rows()}
+    await chat.send(user, "/inspect")
+    for step in ("EDU", "1", "暗访发现窗口无人", "完成", "下周五"):
+        await chat.send(user, step)
+    return any(row.source == Source.INSPECTION for row in org.ledger.rows()
+               if row.id not in before)
+
+
 PROBES: dict[str, Probe] = {
     "file": file, "my_items": my_items, "view_item": view_item,
     "view_unit_ledger": view_unit_ledger, "view_all_units": view_all_units,
@@ -284,6 +332,8 @@ PROBES: dict[str, Probe] = {
     "approve_leave": approve_leave, "set_office_hours": set_office_hours,
     "stats_unit": stats_unit, "stats_city": stats_city,
     "delete_others_reminder": delete_others_reminder,
+    "complain": complain, "triage_cases": triage_cases, "ack_case": ack_case,
+    "inspect": inspect, "invite_inspector": _invite("CITY", "inspector"),
 }
 
 
@@ -302,6 +352,7 @@ def test_every_action_has_a_probe_and_agrees_with_the_permission_table() -> None
 async def test_each_role_gets_what_the_matrix_says(chat: Chat, services: Services,
                                                   row: Row) -> None:
     build_org(services, chat)
+    join(services, chat, "CITY", INSPECTOR, Role.INSPECTOR, "郑督导")
     for user in ACTOR.values():
         await chat.send(user, "/help")  # a message in every chat to press buttons on
     observed = {}

@@ -145,3 +145,51 @@ async def test_the_limits_of_the_public_form(site: Site, browser: Browser) -> No
     await _fill(site, page, "第五次")
     assert "提交过于频繁" in await error.inner_text()
     assert site.services.cases.pending(by=site.services.membership.identify(OFFICE)) == []
+
+
+@pytest.fixture
+async def busy_site(config: Config, clock: FixedClock,
+                    database: Database) -> AsyncIterator[Site]:
+    """The public form with room per address but only two cases an hour about one unit."""
+    async with running_bot(config, clock, database) as chat:
+        services = chat.app.bot_data.services
+        seed(services, clock)
+        units = Attempts(clock, limit=2, window=dt.timedelta(hours=1),
+                         refusal="cases.too_many_unit")
+        server = WebServer(build_web(services, unit_reports=units), "127.0.0.1", 0)
+        port = await server.start()
+        try:
+            yield Site(chat, f"http://127.0.0.1:{port}")
+        finally:
+            await server.stop()
+
+
+async def test_a_unit_gets_only_so_many_cases_an_hour_from_everyone(
+        busy_site: Site, browser: Browser, clock: FixedClock) -> None:
+    page = await _page(browser)
+    for text in ("第一件", "第二件"):
+        await _fill(busy_site, page, text)
+        assert len(await page.locator("#code").inner_text()) == 10
+    await page.goto(f"{busy_site.base}/public/report?unit=EDU")
+    await page.fill("textarea[name=text]", "第三件")
+    clock.advance(seconds=5)
+    async with page.expect_navigation() as navigation:
+        await page.click("#send")
+    response = await navigation.value
+    assert response is not None and response.status == 429
+    assert "反映该单位的事项过多" in await page.locator("#error").inner_text()
+    assert await page.locator("textarea[name=text]").input_value() == "第三件"
+    # Another unit is not held up by it, and the hour passes.
+    await page.goto(f"{busy_site.base}/public/report")
+    await page.select_option("select[name=unit]", label="市卫健委")
+    await page.fill("textarea[name=text]", "卫健委的事")
+    clock.advance(seconds=5)
+    async with page.expect_navigation():
+        await page.click("#send")
+    assert len(await page.locator("#code").inner_text()) == 10
+    clock.advance(hours=1)
+    await _fill(busy_site, page, "一小时后")
+    assert len(await page.locator("#code").inner_text()) == 10
+    pending = busy_site.services.cases.pending(
+        by=busy_site.services.membership.identify(OFFICE))
+    assert sorted(c.text for c in pending) == ["一小时后", "卫健委的事", "第一件", "第二件"]

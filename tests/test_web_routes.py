@@ -90,6 +90,15 @@ def cases(ids: dict[str, int]) -> dict[tuple[str, str], list[tuple[str, Callable
         ("GET", "/export/city.docx"): [("/export/city.docx", expect({"office"}, denied=403))],
         ("GET", "/export/unit/{unit_id:int}.docx"): [
             (f"/export/unit/{edu}.docx", _export(EDU_ADMINS, {"other_leader"}))],
+        # The public's cases carry their contacts: the office's pages only.
+        ("GET", "/cases"): [("/cases", expect({"office"}, denied=403)),
+                            ("/cases?stage=closed", expect({"office"}, denied=403))],
+        ("GET", "/cases/qr"): [("/cases/qr", expect({"office"}, denied=403))],
+        ("GET", "/cases/qr/{unit_id:int}.png"): [
+            (f"/cases/qr/{edu}.png", expect({"office"}, denied=403)),
+            ("/cases/qr/99999.png",
+             lambda role: 404 if role == "office" else expect(set(), denied=403)(role)),
+        ],
     }
 
 

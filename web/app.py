@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from bot.bootstrap import Services
 from bot.errors import DomainError
 from bot.texts import t
-from web import auth, files, pages, public, supervision
+from web import auth, cases_pages, files, pages, public, supervision
 from web.context import SignInRequired, WebState, state, texts_for
 from web.evidence import EvidenceFiles
 from web.guard import Attempts, SecurityHeaders
@@ -36,13 +36,15 @@ STATUS = {"web.not_found": 404, "web.denied": 403, "web.not_member": 403, "web.t
 def routes() -> list[BaseRoute]:
     """Every route of the product's pages (tests walk this list for the route × role matrix)."""
     return [*auth.ROUTES, *pages.ROUTES, *files.ROUTES, *supervision.ROUTES,
+            *cases_pages.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
 
 def build_web(services: Services, *, evidence: EvidenceFiles | None = None,
               extra_routes: Sequence[BaseRoute] = (),
               attempts: Attempts | None = None,
-              reports: Attempts | None = None) -> Starlette:
+              reports: Attempts | None = None,
+              unit_reports: Attempts | None = None) -> Starlette:
     """The ASGI app over `services`; `extra_routes` (e.g. Telegram's webhook) go first."""
     config = services.config
     app = Starlette(
@@ -61,6 +63,9 @@ def build_web(services: Services, *, evidence: EvidenceFiles | None = None,
         reports=reports or Attempts(services.clock, limit=config.cases.per_address_hour,
                                     window=dt.timedelta(hours=1), refusal="cases.too_many"),
         lookups=Attempts(services.clock, limit=60, refusal="cases.too_many"),
+        unit_reports=unit_reports or Attempts(
+            services.clock, limit=config.cases.per_unit_hour, window=dt.timedelta(hours=1),
+            refusal="cases.too_many_unit"),
     )
     return app
 

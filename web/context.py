@@ -41,6 +41,8 @@ class WebState:
     # The public pages' limits per address: submissions, and look-ups of a 查询码.
     reports: Attempts | None = None
     lookups: Attempts | None = None
+    # Submissions about one unit, from every address together (keyed by the unit's id).
+    unit_reports: Attempts | None = None
 
 
 @dataclass(frozen=True)

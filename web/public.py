@@ -106,15 +106,17 @@ async def report(request: Request) -> Response:
                       "contact_name": _text(form, "contact_name"),
                       "contact_phone": _text(form, "contact_phone")}
             check_challenge(request, _text(form, "token"))
-            if values["unit"] is None:
+            if values["unit"] not in {u.id for u in units}:
                 raise DomainError("cases.unknown_unit")
+            if web.unit_reports is not None:
+                web.unit_reports.check(f"unit:{values['unit']}")
             photo = await _photo(form, web.services.config.cases.max_photo_bytes)
         submitted = await call(
             cases.submit, unit_id=values["unit"], kind=values["kind"], text=values["text"],
             photo=photo, contact_name=values["contact_name"],
             contact_phone=values["contact_phone"], anonymous=values["anonymous"])
     except DomainError as refused:
-        status = 429 if refused.key == "cases.too_many" else 400
+        status = 429 if refused.key in ("cases.too_many", "cases.too_many_unit") else 400
         return _page(request, "public_report.html", status=status, units=units,
                      kinds=list(_KINDS), values=values,
                      error=texts_for(request)(refused.key, **refused.params))

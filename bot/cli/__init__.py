@@ -120,6 +120,10 @@ def _dispatch(args: argparse.Namespace, config: Config, clock: Clock | None) -> 
             from bot.cli.importing import import_ledger
 
             return import_ledger(args, services)
+        if args.command in ("qr", "case"):
+            from bot.cli import cases
+
+            return cases.command(args, services)
         if args.command in _LEDGER:
             from bot.cli import ledger
 

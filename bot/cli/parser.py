@@ -7,7 +7,7 @@ import datetime as dt
 
 # storage.models.Role's values, in its order; spelled out so that parsing never loads
 # SQLAlchemy (tests/test_cli_imports.py checks they agree).
-ROLES = ("office", "leader", "liaison", "member")
+ROLES = ("office", "leader", "liaison", "member", "inspector")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--format", choices=["text", "csv"], default="text",
                      help="text: readable columns (default); csv: every field, notes in full")
     aud.add_argument("--limit", type=_positive, metavar="N", help="at most N changes")
+
+    qr = command("qr", "write a unit's QR code (its public report page) with its name, as PNG")
+    qr.add_argument("unit", metavar="UNIT", help="unit code or name")
+    qr.add_argument("-o", "--output", metavar="FILE.png", required=True)
+    case = command("case", "the public's cases: purge CODE removes a case's personal data")
+    case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
+    purge = case_sub.add_parser("purge", parents=[leaf],
+                                help="remove a case's contact and photo (its text stays)")
+    purge.add_argument("code", metavar="CODE", help="the case's 查询码")
 
     bak = command("backup", "write a consistent copy of the database to FILE (while the bot runs)")
     bak.add_argument("file", metavar="FILE")

@@ -40,10 +40,13 @@ from bot.services.case_data import (
     code_of,
     normalize_code,
 )
+from bot.services.cases_ack import CaseAcks
+from bot.services.cases_board import CasesBoard
 from bot.services.ledger import LedgerService, Replanner, notice_subject
 from bot.services.membership import Identity, UnitView
 from bot.services.notify import NotificationService, Planned
 from bot.services.problem import Draft, ProblemView, view
+from bot.workdays import WorkCalendar
 from storage.cases import Case, CaseRating
 from storage.db import Database
 from storage.dialogs import end_dialog
@@ -53,7 +56,8 @@ from storage.models import Member, Unit, User
 
 class CasesService:
     def __init__(self, db: Database, clock: Clock, config: Config, ledger: LedgerService,
-                 notify: NotificationService, *, replan: Replanner | None = None) -> None:
+                 notify: NotificationService, *, replan: Replanner | None = None,
+                 calendar: WorkCalendar | None = None) -> None:
         self.db = db
         self.clock = clock
         self.config = config
@@ -61,6 +65,9 @@ class CasesService:
         self.ledger = ledger
         self.notify = notify
         self.replan = replan
+        self.acks = CaseAcks(db, clock, config, notify, calendar)
+        self._purged_on: dt.date | None = None
+        self.board = CasesBoard(db, config, self.satisfaction)
 
     # -- the public side ---------------------------------------------------------------------
 
@@ -215,6 +222,7 @@ class CasesService:
             problem = self.ledger.file(draft, by=filer, by_name=by_name, uow=uow)
             self._decide(case, by, CaseState.TRANSFERRED, problem_id=problem.id)
             case.unit_id = unit.id
+            self.acks.plan(s, case, problem.id)
             return problem
 
     def merge(self, case_id: int, number: str, *, by: Identity) -> ProblemView:
@@ -280,6 +288,14 @@ class CasesService:
                 (Case.contact_name.is_not(None)) | (Case.contact_phone.is_not(None))
                 | (Case.photo_type.is_not(None)))).scalars()
             return sum(_forget(case) for case in rows)
+
+    def purge_daily(self) -> int:
+        """purge_expired once a local day (the sender calls this every tick)."""
+        today = self.clock.now().astimezone(self.config.tz).date()
+        if self._purged_on == today:
+            return 0
+        self._purged_on = today
+        return self.purge_expired()
 
     # -- helpers -----------------------------------------------------------------------------
 

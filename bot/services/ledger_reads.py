@@ -29,7 +29,7 @@ from storage.db import Database
 from storage.ledger import Problem, WithdrawnProblem, deadline_key, deadline_page
 from storage.models import Member, Unit, User
 
-_RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3}
+_RANK = {Role.LEADER: 0, Role.LIAISON: 1, Role.MEMBER: 2, Role.OFFICE: 3, Role.INSPECTOR: 4}
 _ROLE_RANK = case(_RANK, value=Member.role)
 
 _PEOPLE = (

@@ -1,7 +1,7 @@
 """progress rounds (进展报送): the rounds set, and each item's report at each close
 
 Revision ID: 0015_rounds
-Revises: 0013_quiet_hours
+Revises: 0016_daily_loop
 Create Date: 2026-12-02 07:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0015_rounds"
-down_revision = "0013_quiet_hours"
+down_revision = "0016_daily_loop"
 branch_labels = None
 depends_on = None
 
