@@ -145,12 +145,14 @@ def measure(url: str) -> dict[str, float]:
         "planned", services.notify.plan(digest.week_plan(digest.slot(AT), AT))))
     timed("unit_digests", lambda: [report.unit_text(u, "zh", AT, shared=True) for u in unit_ids])
     timed("unit_digests_fresh", lambda: [report.unit_text(u, "zh", AT) for u in unit_ids[:200]])
-    timed("private_notes", lambda: [report.private_text(u, "zh") for u in unit_ids])
+    timed("private_notes", lambda: [report.private_text(u, "zh", shared=True)
+                                    for u in unit_ids])
     timed("city_stats_one_pass", lambda: digest.city_stats(AT))
-    timed("city_text", lambda: report.city_text("zh", AT))
+    timed("city_text", lambda: report.city_text("zh", AT, shared=True))
     timed("city_text_full", lambda: result.__setitem__(
         "city_full_chars", len(report.city_text("zh", AT, limit=None))))
-    timed("chart", lambda: result.__setitem__("chart_kb", len(report.city_chart("zh", AT)) / 1024))
+    timed("chart", lambda: result.__setitem__(
+        "chart_kb", len(report.city_chart("zh", AT, shared=True)) / 1024))
     result["maxrss_mb"] = peak_rss_mb()
     return result
 

@@ -72,7 +72,7 @@ def render_private_digest(svc: Services, note: Note, lang: str,
                           brief: bool) -> Rendered | None:
     """Overdue owners and non-filers, to a leader or liaison only; nothing when all is well."""
     service = _digest(svc)
-    text = service.private_text(int(note.payload["unit_id"]), lang)
+    text = service.private_text(int(note.payload["unit_id"]), lang, shared=True)
     return None if text is None else Rendered(text)
 
 
@@ -80,13 +80,13 @@ def render_city_digest(svc: Services, note: Note, lang: str, brief: bool) -> Ren
     """The office's city table, with the chart as a photo."""
     service = _digest(svc)
     at = _at(note)
-    text = service.city_text(lang, at)
+    text = service.city_text(lang, at, shared=True)
     rated = satisfaction_text(svc, lang)
     if rated:
         text = f"{text}\n{rated}"
     if brief:
         return Rendered(text.split("\n")[1])  # the headline sentence
-    png = service.city_chart(lang, at)
+    png = service.city_chart(lang, at, shared=True)
     return Rendered(text, photo=png)
 
 

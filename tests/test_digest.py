@@ -14,8 +14,8 @@ from bot.clock import FixedClock
 from bot.config import Config, parse_config
 from bot.domain import Answer, LeaveKind, LeaveState, MeetingState, NoteState, Role
 from bot.reports.digest import DigestReport
-from bot.services.digest import PRIVATE_ITEMS
 from bot.services.notify import Planned
+from bot.services.private_note import PRIVATE_ITEMS
 from bot.services.problem import Draft
 from sandbox import BotApiSandbox
 from storage.db import Database

@@ -10,8 +10,9 @@ from bot.domain import Colour, Status, Supervision, Track
 from bot.reports import campaign as campaign_texts
 from bot.reports.campaign import day_text
 from bot.reports.summary import summary_workbook
-from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, rank
+from bot.services.digest import CITY_ROWS, PRIVATE_NAMES, DigestService, rank
 from bot.services.membership import Identity
+from bot.services.private_note import PRIVATE_ITEMS
 from bot.services.scores import ranked as ranked_scores
 from bot.services.stats import TrendPoint, UnitStats, city_totals, rate_text
 from bot.strings import shorten
@@ -81,9 +82,10 @@ class DigestReport:
         s = self.service.unit_stats(unit_id)
         return t(lang, "digest.brief", unit=s.name, headline=self.headline(s, lang))
 
-    def private_text(self, unit_id: int, lang: str) -> str | None:
-        """Overdue items with their owners, and who has filed nothing this phase; None if clean."""
-        note = self.service.private_note(unit_id)
+    def private_text(self, unit_id: int, lang: str, *, shared: bool = False) -> str | None:
+        """Overdue items with their owners, and who has filed nothing this phase; None if clean.
+        shared=True: from a recent pass over every unit (the sender's week of digests)."""
+        note = self.service.private_note(unit_id, shared=shared)
         if note.empty:
             return None
         lines = [t(lang, "digest.private_title", unit=note.unit_name)]
@@ -106,9 +108,10 @@ class DigestReport:
         return "\n".join(lines)
 
     def city_text(self, lang: str, at: dt.datetime | None = None,
-                  limit: int | None = CITY_ROWS) -> str:
-        """The campaign office's weekly table: every unit's filed, fixed, 整改率, overdue, rank."""
-        units = self.service.city_stats(at)
+                  limit: int | None = CITY_ROWS, *, shared: bool = False) -> str:
+        """The campaign office's weekly table: every unit's filed, fixed, 整改率, overdue, rank;
+        shared=True: the figures of the city-wide pass the week's digests share."""
+        units = self.service.city_stats(at, shared=shared)
         total = city_totals(units)
         lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
                    week=self.week_label(lang, at)), self.headline(total, lang)]
@@ -133,12 +136,14 @@ class DigestReport:
                            total=s.total, fixed=s.fixed, rate=s.rate, overdue=s.overdue))
         return "\n".join([*lines, *_scores(units, self.config.scores.weights, lang, limit)])
 
-    def city_chart(self, lang: str, at: dt.datetime | None = None) -> bytes:
+    def city_chart(self, lang: str, at: dt.datetime | None = None, *,
+                   shared: bool = False) -> bytes:
         """The city chart as PNG: 整改率 by unit and the week-over-week trend."""
         from bot.reports.chart import city_chart  # matplotlib loads only when a chart is drawn
         from bot.services.brief import weekly_trend
 
-        return city_chart(rank(self.service.city_stats(at)), weekly_trend(self.service, at), lang,
+        units = self.service.city_stats(at, shared=shared)
+        return city_chart(rank(units), weekly_trend(self.service, at), lang,
                           title=t(lang, "digest.chart_title", week=self.week_label(lang, at)),
                           tz=self.tz, as_of=self.service.clock.now())
 

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.config import Config, Phase
-from bot.domain import OPEN, NoteKind, Role, Status, Track
+from bot.domain import NoteKind, Role, Status, Track
 from bot.errors import DomainError
 from bot.services.campaign import END_KIND, PHASE_KIND, Campaign
 from bot.services.membership import Identity
 from bot.services.notify import LATE_AFTER, NotificationService, Planned
+from bot.services.private_note import PrivateNote, every_note, one_note
 from bot.services.problem import ProblemView, view
 from bot.services.stats import TrendPoint, UnitStats, Window, collect, trend
 from bot.strings import shorten
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.ledger import Problem
-from storage.models import GroupChat, Member, Unit, User
+from storage.models import GroupChat, Member, Unit
 from storage.notify import Notification
 
 UNIT_KIND = NoteKind.DIGEST_UNIT
@@ -31,31 +33,26 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # The city table in a chat message: longer lists keep the head and the tail (4096 characters).
 CITY_ROWS = 30
 TREND_WEEKS = 6
-PRIVATE_ITEMS = 30
 PRIVATE_NAMES = 60
 
-# Built once with bind parameters: the private notes run once per unit, a thousand at a time.
-_UNIT_NAME = select(Unit.name).where(Unit.id == bindparam("unit"))
-_OVERDUE = (
-    select(Problem.number, Problem.owner_name, Problem.description, Problem.deadline,
-           func.count().over())
-    .where(Problem.unit_id == bindparam("unit"), Problem.status.in_(OPEN),
-           Problem.deadline < bindparam("now", type_=Problem.deadline.type))
-    .order_by(Problem.deadline, Problem.id)
-    .limit(PRIVATE_ITEMS)
-)
-_FILED_SINCE = exists().where(
-    Problem.created_by == Member.user_id, Problem.unit_id == bindparam("unit"),
-    Problem.created_at >= bindparam("since", type_=Problem.created_at.type))
-_NON_FILERS = (
-    select(User.display_name).select_from(Member)
-    .join(User, User.id == Member.user_id)
-    .where(Member.unit_id == bindparam("unit"), Member.role != Role.OFFICE, ~_FILED_SINCE)
-    .order_by(Member.role, User.display_name)
-)
 # The sender renders a week's digests one by one; within this long they share one city-wide
-# pass over the ledger instead of a handful of queries each (1,000 units: 0.4 s, not 15 s).
+# pass over the ledger instead of a handful of queries each (1,000 units: 0.4 s, not 15 s):
+# every unit's figures and private note, the city table and its chart.
 SHARED_FOR = dt.timedelta(seconds=60)
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    """A value computed for one key (a digest's time), reused while it is SHARED_FOR old."""
+
+    def __init__(self) -> None:
+        self._held: tuple[object, dt.datetime, T] | None = None
+
+    def get(self, key: object, now: dt.datetime, make: Callable[[], T]) -> T:
+        held = self._held
+        if held is None or held[0] != key or not now - SHARED_FOR <= held[1] <= now:
+            held = self._held = (key, now, make())
+        return held[2]
 _STATUS_KEYS = {Status.PENDING: "pending", Status.IN_PROGRESS: "in_progress",
                 Status.AWAITING_SIGNOFF: "awaiting", Status.SIGNED_OFF: "signed"}
 _TRACK_KEYS = {Track.IMMEDIATE: "immediate", Track.DEADLINE: "deadline", Track.ONGOING: "ongoing"}
@@ -72,29 +69,6 @@ class Slot:
     @property
     def label(self) -> str:
         return f"{self.year}-W{self.week:02d}"
-
-
-@dataclass(frozen=True)
-class OverdueItem:
-    number: str
-    owner: str
-    what: str
-    days: int  # days past the deadline, at least 1
-
-
-@dataclass(frozen=True)
-class PrivateNote:
-    """What only a unit's leaders and liaisons see: overdue owners and who filed nothing."""
-
-    unit_name: str
-    overdue: tuple[OverdueItem, ...]  # the oldest PRIVATE_ITEMS
-    overdue_total: int
-    silent: tuple[str, ...]
-    since: dt.date
-
-    @property
-    def empty(self) -> bool:
-        return not self.overdue and not self.silent
 
 
 @dataclass(frozen=True)
@@ -137,7 +111,8 @@ class DigestService:
         self.tz = config.tz
         self.campaign = Campaign(config.campaign, config.tz)
         self._planned: set[str] = set()
-        self._shared: tuple[dt.datetime | None, dt.datetime, dict[int, UnitStats]] | None = None
+        self._city: Recent[dict[int, UnitStats]] = Recent()
+        self._notes: Recent[dict[int, PrivateNote]] = Recent()
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -163,22 +138,27 @@ class DigestService:
                    shared: bool = False) -> UnitStats:
         """One unit's figures; shared=True reads them from a recent city-wide pass (the sender)."""
         if shared:
-            now = self.clock.now()
-            cached = self._shared
-            if cached is None or cached[0] != at or not now - SHARED_FOR <= cached[1] <= now:
-                cached = self._shared = (at, now, {s.unit_id: s for s in self.city_stats(at)})
-            if unit_id in cached[2]:
-                return cached[2][unit_id]
+            found_shared = self._shared_city(at).get(unit_id)
+            if found_shared is not None:
+                return found_shared
         with self.db.read() as conn:
             found = collect(conn, self.window(at), [unit_id])
         if not found:
             raise DomainError("stats.unknown_unit")
         return found[0]
 
-    def city_stats(self, at: dt.datetime | None = None, *,
-                   supervision: bool = True) -> list[UnitStats]:
+    def city_stats(self, at: dt.datetime | None = None, *, supervision: bool = True,
+                   shared: bool = False) -> list[UnitStats]:
+        """Every unit's figures; shared=True reads them from a recent city-wide pass (the
+        sender's digests of one week: the unit texts, the city table and its chart)."""
+        if shared and supervision:
+            return list(self._shared_city(at).values())
         with self.db.read() as conn:
             return collect(conn, self.window(at), supervision=supervision)
+
+    def _shared_city(self, at: dt.datetime | None) -> dict[int, UnitStats]:
+        return self._city.get(at, self.clock.now(),
+                              lambda: {s.unit_id: s for s in self.city_stats(at)})
 
     def city_trend(self, at: dt.datetime | None = None) -> list[TrendPoint]:
         end = at or self.clock.now()
@@ -206,33 +186,32 @@ class DigestService:
     def today(self) -> dt.date:
         return self.clock.now().astimezone(self.tz).date()
 
-    def private_note(self, unit_id: int) -> PrivateNote:
-        """Overdue items with their owners, and who has filed nothing this phase."""
+    def private_note(self, unit_id: int, *, shared: bool = False) -> PrivateNote:
+        """Overdue items with their owners, and who has filed nothing this phase; shared=True
+        reads it from a recent pass over every unit (the sender's private digests)."""
         now = self.clock.now()
-        today = now.astimezone(self.tz).date()
+        if shared:
+            found = self._notes.get(None, now, self._every_note).get(unit_id)
+            if found is not None:
+                return found
         with self.db.read() as conn:
-            name = conn.execute(_UNIT_NAME, {"unit": unit_id}).scalar_one()
-            # The first PRIVATE_ITEMS rows, each carrying the total: one round trip, not all rows.
-            rows = conn.execute(_OVERDUE, {"unit": unit_id, "now": now}).all()
-            silent, since_day = self._non_filers(conn, unit_id, today)
-        # The query asks for deadline < now: every row has one.
-        overdue = tuple(
-            OverdueItem(number, owner, what,
-                        max(1, (today - deadline.astimezone(self.tz).date()).days))
-            for number, owner, what, deadline, _ in rows if deadline is not None)
-        return PrivateNote(name, overdue, rows[0][4] if rows else 0, tuple(silent), since_day)
+            return one_note(conn, unit_id, now, self.tz, *self._filing_since(now))
 
-    def _non_filers(self, conn: object, unit_id: int, today: dt.date) -> tuple[list[str], dt.date]:
+    def _every_note(self) -> dict[int, PrivateNote]:
+        now = self.clock.now()
+        with self.db.read() as conn:
+            return every_note(conn, now, self.tz, *self._filing_since(now))
+
+    def _filing_since(self, now: dt.datetime) -> tuple[dt.datetime | None, dt.date]:
+        """Since when a member who filed nothing is named, and that day; None: name nobody."""
+        today = now.astimezone(self.tz).date()
         window = self.campaign.filing_window(today)
         if window is None:  # no phases configured: no phase anyone could be behind in
-            return [], today
+            return None, today
         first = window[0]
         if first > today:  # the campaign has not started: nobody is behind yet
-            return [], first
-        since = dt.datetime.combine(first, dt.time(0), tzinfo=self.tz)
-        rows = conn.execute(_NON_FILERS,  # type: ignore[attr-defined]
-                            {"unit": unit_id, "since": since}).scalars().all()
-        return [str(r) for r in rows], first
+            return None, first
+        return dt.datetime.combine(first, dt.time(0), tzinfo=self.tz), first
 
     def ongoing_items(self) -> list[ProblemView]:
         """Every 长期坚持 item, for the closing workbook (handed over to routine supervision)."""

@@ -190,6 +190,12 @@ def _time_left(conn: Connection, units: dict[int, UnitStats],
             units[uid].buckets = [int(b or 0) for b in buckets]
 
 
+def _items(unit_ids: Sequence[int] | None, *where: ColumnElement[bool]) -> Any:
+    """The ids of the requested units' items that match `where`, to narrow an event query: a
+    unit's digest reads only its own items' history, through the index led by the item."""
+    return select(Problem.id).where(*where, *_where_units(Problem.unit_id, unit_ids))
+
+
 def _week(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
           window: Window) -> None:
     kinds = (EventKind.FILED, EventKind.DONE, EventKind.APPROVED)
@@ -206,7 +212,9 @@ def _week(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int]
              .join(Problem, Problem.id == ProblemEvent.problem_id)
              .where(ProblemEvent.kind.in_(kinds), ProblemEvent.at >= window.since,
                     ProblemEvent.at < window.until, ~taken_back,
-                    *_where_units(Problem.unit_id, unit_ids))
+                    *_where_units(Problem.unit_id, unit_ids),
+                    # A unit's week: its own items' events, not the whole city's week.
+                    *([] if unit_ids is None else [ProblemEvent.problem_id.in_(_items(unit_ids))]))
              .group_by(Problem.unit_id, ProblemEvent.kind))
     for uid, kind, n in conn.execute(query):
         stats = units.get(uid)
@@ -266,16 +274,15 @@ _COLOUR_OF = {kind: colour for colour, kind in LADDER_EVENTS.items()}
 def _alerts(conn: Connection, units: dict[int, UnitStats],
             unit_ids: Sequence[int] | None) -> None:
     """Open items by their last recorded colour; items not signed off under a 督办 mark."""
-    # Each open item's own newest ladder event, through the index: a unit's digest reads only
-    # its own items' history.
-    last = (select(ProblemEvent.kind).where(ProblemEvent.problem_id == Problem.id,
-                                            ProblemEvent.kind.in_(list(_COLOUR_OF)))
-            .order_by(ProblemEvent.id.desc()).limit(1).correlate(Problem).scalar_subquery())
-    items = (select(Problem.unit_id.label("unit_id"), last.label("kind"))
-             .where(Problem.status.in_(OPEN), *_where_units(Problem.unit_id, unit_ids))
-             .subquery())
-    query = (select(items.c.unit_id, items.c.kind, func.count())
-             .where(items.c.kind.is_not(None)).group_by(items.c.unit_id, items.c.kind))
+    # Each open item's newest ladder event, for all of them in one grouped pass.
+    newest = (select(func.max(ProblemEvent.id).label("id"))
+              .where(ProblemEvent.kind.in_(list(_COLOUR_OF)),
+                     ProblemEvent.problem_id.in_(_items(unit_ids, Problem.status.in_(OPEN))))
+              .group_by(ProblemEvent.problem_id).subquery())
+    query = (select(Problem.unit_id, ProblemEvent.kind, func.count())
+             .join_from(newest, ProblemEvent, ProblemEvent.id == newest.c.id)
+             .join(Problem, Problem.id == ProblemEvent.problem_id)
+             .group_by(Problem.unit_id, ProblemEvent.kind))
     for uid, kind, n in conn.execute(query):
         colour = _COLOUR_OF.get(kind)
         if uid in units and colour is not None:
@@ -291,20 +298,28 @@ def _alerts(conn: Connection, units: dict[int, UnitStats],
 
 def _scoring(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
              now: dt.datetime) -> None:
-    """回炉 times and items on time per unit, in SQL; days overdue from the overdue deadlines."""
-    done = (select(func.max(ProblemEvent.at))
-            .where(ProblemEvent.problem_id == Problem.id, ProblemEvent.kind == EventKind.DONE)
-            .correlate(Problem).scalar_subquery())
-    on_time = or_(and_(Problem.status.in_(FIXED), done <= Problem.deadline),
-                  and_(Problem.status.in_(OPEN), Problem.deadline >= now))
+    """回炉 times and items on time per unit, in SQL; days overdue from the overdue deadlines.
+
+    On time: an open item not yet due, or a fixed one whose last 完成 came by its deadline."""
+    not_due = and_(Problem.status.in_(OPEN), Problem.deadline >= now)
     query = (select(Problem.unit_id, func.sum(Problem.rework_count),
-                    func.count(Problem.deadline), func.sum(case((on_time, 1), else_=0)))
+                    func.count(Problem.deadline), func.sum(case((not_due, 1), else_=0)))
              .where(*_where_units(Problem.unit_id, unit_ids)).group_by(Problem.unit_id))
     for uid, rework, dated, timely in conn.execute(query):
         if uid in units:
             stats = units[uid]
             stats.rework, stats.with_deadline, stats.on_time = (
                 int(rework or 0), int(dated or 0), int(timely or 0))
+    fixed = _items(unit_ids, Problem.status.in_(FIXED), Problem.deadline.is_not(None))
+    done = (select(ProblemEvent.problem_id, func.max(ProblemEvent.at).label("at"))
+            .where(ProblemEvent.kind == EventKind.DONE, ProblemEvent.problem_id.in_(fixed))
+            .group_by(ProblemEvent.problem_id).subquery())
+    in_time = (select(Problem.unit_id, func.count())
+               .join_from(done, Problem, Problem.id == done.c.problem_id)
+               .where(done.c.at <= Problem.deadline).group_by(Problem.unit_id))
+    for uid, n in conn.execute(in_time):
+        if uid in units:
+            units[uid].on_time += n
     overdue = select(Problem.unit_id, Problem.deadline).where(
         Problem.status.in_(OPEN), Problem.deadline < now,
         *_where_units(Problem.unit_id, unit_ids))
