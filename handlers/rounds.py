@@ -84,11 +84,14 @@ async def _show(update: Update, context: Ctx) -> None:
     current = await call(context.svc.rounds.current, ident)
     lines = [t(lang, "rounds.line", scope=_scope(lang, r), when=_when(lang, r), by=r.set_name,
                next=_next(lang, r)) for r in current] or [t(lang, "rounds.none")]
-    if ident.unit is not None and ident.role is not Role.OFFICE:
-        tally = (await call(context.svc.rounds.tally, [ident.unit.id])).get(ident.unit.id)
-        if tally is not None:
-            lines.append(t(lang, "rounds.tally", on_time=tally.on_time, late=tally.late,
-                           missing=tally.missing))
+    # The unit's count of reports; the office's, every unit's together.
+    unit_ids = None if ident.role is Role.OFFICE else [ident.unit.id] if ident.unit else []
+    tallies = list((await call(context.svc.rounds.tally, unit_ids)).values()) \
+        if unit_ids != [] else []
+    if tallies:
+        lines.append(t(lang, "rounds.tally", on_time=sum(x.on_time for x in tallies),
+                       late=sum(x.late for x in tallies),
+                       missing=sum(x.missing for x in tallies)))
     setter = can(ident.role, Action.SET_ROUNDS)
     if setter:
         lines.append(t(lang, "rounds.usage"))

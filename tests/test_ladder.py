@@ -164,3 +164,25 @@ async def test_ledger_and_my_rows_carry_the_colour_and_the_mark(
                           mark=Supervision.RED, note="抓紧")
     ledger = (await chat.send(LEADER, "/ledger"))[-1].text or ""
     assert "🟥🔴 EDU-0003" in ledger and "🔵 EDU-0001" in ledger and "\nEDU-0002" in ledger
+
+
+async def test_the_first_pass_after_an_upgrade_records_old_colours_without_a_notice(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    # Items from before the ladder ran: long overdue, and standing still for weeks.
+    clock.set(local(2026, 11, 10, 10, 0))
+    late = file_item(unit, local(2026, 11, 20, 18, 0))
+    still = file_item(unit, local(2026, 12, 31, 23, 59), owner=OTHER, name="赵六")
+    # Filed this morning, due tomorrow: its blue is news.
+    clock.set(local(2026, 12, 2, 8, 0))
+    fresh = file_item(unit, local(2026, 12, 3, 18, 0))
+    await deliver_at(chat, clock, local(2026, 12, 2, 9, 1))
+    assert steps(unit, late) == [EventKind.LADDER_RED]
+    assert steps(unit, still) == [EventKind.LADDER_YELLOW]
+    assert steps(unit, fresh) == [EventKind.LADDER_BLUE]
+    assert [told(chat, u, RED) + told(chat, u, YELLOW) for u in (CADRE, OTHER, LEADER, OFFICE)] \
+        == [0, 0, 0, 0]
+    assert told(chat, CADRE, BLUE) == 1
+    # From then on each step is told as usual: the fresh item overdue on Friday.
+    await deliver_at(chat, clock, local(2026, 12, 4, 9, 1))
+    assert [told(chat, u, RED) for u in (CADRE, LEADER, OFFICE)] == [1, 1, 1]

@@ -100,6 +100,9 @@ async def test_a_round_from_the_prompt_to_the_list_of_who_did_not_report(
     assert "计为逾期报送" in (late[-1].text or "")
     tally = unit.rounds.tally([edu.id])[edu.id]
     assert (tally.on_time, tally.late, tally.missing) == (2, 1, 0)
+    for user in (LEADER, OFFICE):
+        shown = (await chat.send(user, "/rounds"))[-1].text or ""
+        assert "累计：按时报送2项，逾期报送1项，未报送0项。" in shown, user
     assert third  # filed by 赵六's own hand: he alone was asked for it
 
 

@@ -11,7 +11,7 @@ from bot.domain import EventKind, Role, Status, Supervision
 from bot.errors import DomainError
 from bot.reports.digest import DigestReport
 from bot.reports.workbook import COLUMNS, row_values
-from bot.services.supervision import requires_approval
+from bot.services.supervision import check_plain_edit, requires_approval
 from tests.chat import Chat, join, local, texts_with
 from tests.import_sheets import OFFICE_ROWS, office_book
 from tests.test_forged_updates import anchor, press
@@ -136,6 +136,10 @@ def test_a_marked_item_keeps_its_deadline_track_and_owner_against_a_re_import(
     assert marked is not None
     assert [f for f in ("deadline", "track", "owner", "description", "status")
             if requires_approval(marked, f)] == ["deadline", "track", "owner"]
+    check_plain_edit(marked, ("description", "measures"), marked.number)  # free to edit
+    with pytest.raises(DomainError) as refused:
+        check_plain_edit(marked, ("description", "owner_name"), marked.number)
+    assert refused.value.key == "change.needs_approval"
     rows = [list(r) for r in OFFICE_ROWS]
     rows[1][5] = "2027年3月31日前"  # the marked item's deadline
     rows[4][5] = "2027年1月31日前"  # an unmarked item's deadline: an ordinary update

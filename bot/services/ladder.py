@@ -23,7 +23,7 @@ from bot.domain import (
 )
 from bot.services.ledger_base import notice_subject
 from bot.services.notify import NotificationService, Planned
-from bot.services.plans import item_leaders
+from bot.services.plans import item_leaders, morning
 from bot.services.problem import EventView, ProblemView
 from bot.workdays import WorkCalendar
 from storage.db import Database
@@ -79,7 +79,8 @@ _MOVED_AT = (select(func.max(ProblemEvent.at))
              .correlate(Problem).scalar_subquery())
 _DETAILS = select(Problem.id, Problem.unit_id, Problem.owner_user_id, Problem.created_by,
                   Problem.leader_user_id,
-                  func.coalesce(_MOVED_AT, Problem.created_at, type_=UTCDateTime())).where(
+                  func.coalesce(_MOVED_AT, Problem.created_at, type_=UTCDateTime()),
+                  Problem.deadline, Problem.track, Problem.checkin_days).where(
     Problem.id.in_(bindparam("ids", expanding=True)))
 _PAGE_MOVED = (select(ProblemEvent.problem_id, func.max(ProblemEvent.at))
                .where(ProblemEvent.problem_id.in_(bindparam("ids", expanding=True)),
@@ -212,6 +213,7 @@ class LadderService:
         """Record every colour change as an event and plan its notices, in one transaction."""
         now = self.clock.now()
         day = now.astimezone(self.config.tz).date()
+        earlier = Ladder(self.config, self._last_pass(day))
         with self.db.write() as conn:
             changed = self.changes(conn)
             if not changed:
@@ -222,10 +224,15 @@ class LadderService:
             ids = sorted(changed)
             for first in range(0, len(ids), CHUNK):
                 rows = conn.execute(_DETAILS, {"ids": ids[first:first + CHUNK]})
-                for pid, unit_id, owner, filer, leader, moved in rows:
+                for pid, unit_id, owner, filer, leader, moved, deadline, track, days in rows:
                     after, before = changed[pid]
                     told: tuple[tuple[int, str], ...] = ()
-                    if after is not None and after.rank > (before.rank if before else 0):
+                    # An item's first colour that it had at the last working day's pass too:
+                    # the ladder was not running then (an upgrade); recorded, told to nobody.
+                    baseline = before is None and after is not None and moved <= earlier.now \
+                        and after is earlier.colour(deadline, moved, Track(track), days)
+                    if after is not None and after.rank > (before.rank if before else 0) \
+                            and not baseline:
                         told = _audience(after, owner or filer,
                                          item_leaders(leader, leaders.get(unit_id, set())),
                                          office)
@@ -239,6 +246,13 @@ class LadderService:
                  "details": {"from": s.before, "to": s.after}} for s in steps])
             self.notify.plan(notes, conn=conn)
         return steps
+
+    def _last_pass(self, today: dt.date) -> dt.datetime:
+        """When the daily pass ran on the working day before `today`."""
+        day = today - dt.timedelta(days=1)
+        while not self.calendar.is_workday(day):
+            day -= dt.timedelta(days=1)
+        return morning(self.config, day)
 
     def _people(self, conn: Connection) -> tuple[dict[int, set[int]], list[int]]:
         leaders: dict[int, set[int]] = {}

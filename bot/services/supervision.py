@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +38,13 @@ def requires_approval(problem: Controlled, field: str) -> bool:
     owner, once it is signed off (已销号) or under a 督办 mark."""
     return field in CONTROLLED and (problem.status is Status.SIGNED_OFF
                                     or problem.supervision is not None)
+
+
+def check_plain_edit(problem: Controlled, fields: Iterable[str], number: str) -> None:
+    """Refuse a plain edit that touches what only an approved request may change (see
+    requires_approval); the refusal points to 申请延期."""
+    if any(requires_approval(problem, f) for f in fields):
+        raise DomainError("change.needs_approval", number=number)
 
 
 @dataclass(frozen=True)

@@ -1047,6 +1047,7 @@ EN: dict[str, str] = {
     "supervision.btn.remove": "Lift supervision",
     "supervision.removed": "Supervision of {number} lifted; the history keeps it.",
     "supervision.not_marked": "{number} is not under supervision.",
+    "change.needs_approval": "{number} is signed off or under supervision: its deadline, track and owner cannot be edited directly; ask for them to be changed (申请延期) instead.",
     "event.unsupervised": "supervision lifted",
     "rounds.denied": "Only the campaign office, a unit's leaders and its liaisons can set progress rounds.",
     "rounds.unreadable": "That time could not be read. Write it like \"every Friday 4pm\", \"每周五16:00\" or \"每个工作日17:00\".",

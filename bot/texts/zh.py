@@ -1022,6 +1022,7 @@ ZH: dict[str, str] = {
     "supervision.btn.remove": "解除督办",
     "supervision.removed": "已解除 {number} 的督办，历史记录保留。",
     "supervision.not_marked": "{number} 未在督办中。",
+    "change.needs_approval": "{number} 已销号或正在督办，整改时限、整改类型和责任人不能直接修改，请通过「申请延期」报批。",
     "event.unsupervised": "解除督办",
     "rounds.denied": "只有领导小组办公室、单位责任领导和联络员可以设置进展报送。",
     "rounds.unreadable": "无法识别报送时间，请写成「每周五16:00」「每周五下午4点前报进展」或「每个工作日17:00」这样的说法。",
