@@ -329,6 +329,7 @@ EN: dict[str, str] = {
     "event.done": "reported done",
     "event.approved": "approved and signed off",
     "event.rejected": "sent back",
+    "event.withdrawn": "withdrawn",
     "event.edited": "edited",
     "item.btn.progress": "Update progress",
     "item.btn.done": "Report done",

@@ -323,6 +323,7 @@ ZH: dict[str, str] = {
     "event.done": "报告完成",
     "event.approved": "审核通过并销号",
     "event.rejected": "驳回",
+    "event.withdrawn": "撤回",
     "event.edited": "修改",
     "item.btn.progress": "更新进展",
     "item.btn.done": "报告完成",
