@@ -288,6 +288,7 @@ EN: dict[str, str] = {
     "item.evidence_kept": "Evidence received. Now send a few words on it (more photos or files are welcome).",
     "item.album_kept": "An album of evidence received, captioned 「{caption}」. Send a note, or tap 「Use this caption」.",
     "item.btn.use_caption": "Use this caption",
+    "item.evidence_full": "A note takes at most {max} pieces of evidence; please send its text now.",
     "item.unknown": "No such item, or you may not see it.",
     "item.not_yours": "Only the responsible person, the filer, or the unit's leader or liaison can update this item.",
     "item.not_open": "{number} is no longer open and cannot be updated.",

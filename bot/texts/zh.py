@@ -282,6 +282,7 @@ ZH: dict[str, str] = {
     "item.evidence_kept": "已收到佐证材料。请再发送文字说明（可继续发送照片或文件）。",
     "item.album_kept": "已收到一组佐证材料，图片说明为「{caption}」。可另发文字说明，或点击「按此说明提交」。",
     "item.btn.use_caption": "按此说明提交",
+    "item.evidence_full": "每次最多附{max}件佐证材料，请先发送文字说明。",
     "item.unknown": "找不到这个问题，或者您无权查看。",
     "item.not_yours": "只有责任人、登记人、本单位责任领导或联络员可以更新这个问题。",
     "item.not_open": "{number} 已不在整改中，不能再更新。",
