@@ -75,6 +75,7 @@ class EventKind(enum.StrEnum):
     LADDER_CLEAR = "ladder_clear"  # back to no colour (progress, a later deadline)
     SUPERVISED = "supervised"  # 黄牌督办 / 红牌督办 marked by the office
     UNSUPERVISED = "unsupervised"  # 督办 mark removed by the office
+    WITHDRAWN = "withdrawn"  # 撤回: filed by mistake; only in the kept copy and the audit
 
 
 class Colour(enum.StrEnum):

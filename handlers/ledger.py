@@ -225,13 +225,16 @@ def _card_text(problem: ProblemView, history: list[EventView], lang: str, contex
     for e in history[-15:]:
         change = (f"{t(lang, f'status.{e.from_status.value}')} → " if e.from_status else "") + (
             t(lang, f"status.{e.to_status.value}") if e.to_status else "")
+        if e.from_status is not None and e.from_status == e.to_status:
+            change = ""  # an edit, a 延期 or a mark: the status stayed as it was
         note = t(lang, "item.history_note", note=shorten(e.note, min(60, width))) if e.note \
             else ""
         moved = t(lang, "item.history_deadline", deadline=f"{e.deadline.astimezone(tz):%Y-%m-%d}") \
             if e.deadline else ""
         lines.append(t(lang, "item.history_line", at=f"{e.at.astimezone(tz):%m-%d %H:%M}",
                        actor=shorten(e.actor_name, 60), event=t(lang, f"event.{e.kind.value}"))
-                     + f" {change}{note}{moved}{_changed(e, lang, width)}")
+                     + (f" {change}" if change else "")
+                     + f"{note}{moved}{_changed(e, lang, width)}")
     return "\n".join(lines)
 
 

@@ -38,6 +38,8 @@ from handlers.evidence import evidence_line, evidence_row
 from handlers.ledger import may_update, signoff_row, when_of, work_row
 
 FEATURE = "item"
+# Photos and files one note may carry: an album holds ten, a careful report a few more.
+MAX_EVIDENCE = 20
 
 
 class Step(enum.IntEnum):
@@ -115,6 +117,9 @@ async def _note(update: Update, context: Ctx, text: str | None = None) -> _Note 
         assert message is not None
         text = (message.text or message.caption or "").strip()
         if (item := _attached(update)) is not None:
+            if len(files) >= MAX_EVIDENCE:
+                await answer(update, t(lang, "item.evidence_full", max=MAX_EVIDENCE))
+                return None
             files.append(item)
             data["files"] = [f.to_json() for f in files]
             group = message.media_group_id

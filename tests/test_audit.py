@@ -158,6 +158,19 @@ def test_a_withdrawn_item_is_kept_with_its_history_and_who_withdrew_it(
             item.number, CADRE, "张三", clock.now())
         assert kept.snapshot["description"] == "会议材料拖延报送"
         assert [e["kind"] for e in kept.snapshot["events"]] == ["filed"]
+    # The trail still has the item's changes, and its withdrawal last, by whom and when.
+    withdrawn_at = clock.now()
+    clock.advance(minutes=1)
+    other = ledger.file(_draft(CADRE, 20), by=cadre, by_name="张三")
+    trail = [(e.number, e.kind, e.actor_name, e.at) for e in
+             AuditService(services.db, clock, services.config.tz).entries()]
+    assert trail == [
+        (item.number, EventKind.FILED, "张三", withdrawn_at - dt.timedelta(minutes=7)),
+        (item.number, EventKind.WITHDRAWN, "张三", withdrawn_at),
+        (other.number, EventKind.FILED, "张三", clock.now())]
+    since = AuditService(services.db, clock, services.config.tz).entries(since=withdrawn_at,
+                                                                         limit=1)
+    assert [(e.number, e.kind) for e in since] == [(item.number, EventKind.WITHDRAWN)]
 
 
 def _history(services: Services, clock: FixedClock) -> None:

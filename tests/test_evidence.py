@@ -75,3 +75,17 @@ async def test_a_file_is_named_on_the_card_and_in_the_export(
     assert [m.document[0] if m.document else None for m in again] == ["值班制度.pdf"]
     values = row_values(row, 1, tz=services.config.tz, now=services.clock.now())
     assert "已建立值班制度（佐证 1 件：值班制度.pdf）" in values
+
+
+async def test_one_note_takes_at_most_twenty_files(chat: Chat, services: Services) -> None:
+    build_org(services, chat)
+    file_item(services)
+    await chat.send(OWNER, "/item EDU-0001")
+    await chat.click(OWNER, "更新进展")
+    for n in range(20):
+        await chat.send(OWNER, photo=bytes([n]), media_group_id=f"g{n // 10}")
+    [full] = await chat.send(OWNER, photo=b"more")
+    assert "最多附20件" in (full.text or "")
+    await chat.send(OWNER, "两组照片")
+    [row] = services.ledger.rows()
+    assert len(row.evidence) == 20 and row.progress == "两组照片"

@@ -3,7 +3,10 @@ naming the unit and who answers for each item."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.bootstrap import Services
+from bot.errors import DomainError
 from tests.chat import Chat
 from tests.test_forged_updates import LEADER, OFFICE, OTHER_LEADER, build_org, file_item
 
@@ -39,3 +42,18 @@ async def test_a_leader_sees_only_his_own_unit(chat: Chat, services: Services) -
     [own] = await chat.send(LEADER, "/ledger FIN")
     assert "本单位问题台账" in (own.text or "") and "教育局问题" in (own.text or "")
     assert "财政局问题" not in (own.text or "")
+
+
+def test_another_units_list_is_the_offices_alone(chat: Chat, services: Services) -> None:
+    build_org(services, chat)
+    fin = services.membership.find_unit("FIN")
+    assert fin is not None
+    leader, office = services.membership.identify(LEADER), services.membership.identify(OFFICE)
+    with pytest.raises(DomainError) as refused:
+        services.ledger.browse(by=leader, scope="unit", unit_id=fin.id)
+    assert refused.value.key == "ledger.denied"
+    assert services.ledger.browse(by=office, scope="unit", unit_id=fin.id).unit_name == "市财政局"
+    # A button naming a unit that is not there (forged, or the unit removed) is stale.
+    with pytest.raises(DomainError) as gone:
+        services.ledger.browse(by=office, scope="unit", unit_id=10**12)
+    assert gone.value.key == "button.stale"

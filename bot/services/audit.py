@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import heapq
 import io
+import itertools
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -18,7 +21,7 @@ from bot.domain import EventKind, Status
 from bot.errors import DomainError
 from bot.services.problem import event_deadline
 from storage.db import Database
-from storage.ledger import Problem, ProblemEvent
+from storage.ledger import Problem, ProblemEvent, WithdrawnProblem
 from storage.models import Unit
 
 
@@ -86,12 +89,47 @@ class AuditService:
             query = query.where(ProblemEvent.at >= since)
         if limit is not None:
             query = query.limit(limit)
-        with self.db.read() as conn:
-            for row in conn.execution_options(yield_per=2000).execute(query):
-                (event_id, at, code, name, number, actor_id, actor_name, kind, before, after,
-                 note, details) = row
-                yield AuditEntry(event_id, at, code, name, number, actor_id, actor_name, kind,
-                                 before, after, note, event_deadline(details))
+        withdrawn = self._withdrawn(unit_id, since)
+
+        def kept() -> Generator[AuditEntry]:
+            with self.db.read() as conn, closing(
+                    conn.execution_options(yield_per=2000).execute(query)) as result:
+                for row in result:
+                    (event_id, at, code, name, number, actor_id, actor_name, kind, before,
+                     after, note, details) = row
+                    yield AuditEntry(event_id, at, code, name, number, actor_id, actor_name,
+                                     kind, before, after, note, event_deadline(details))
+
+        # Closed as soon as the limit is reached: a server-side cursor is not left to the GC.
+        with closing(kept()) as rows:
+            merged = heapq.merge(rows, withdrawn, key=lambda e: (e.at, e.id))
+            yield from itertools.islice(merged, limit)
+
+    def _withdrawn(self, unit_id: int | None, since: dt.datetime | None) -> list[AuditEntry]:
+        """The changes to items since withdrawn (撤回), from their kept copies, and each
+        withdrawal itself: the trail keeps what the ledger no longer holds."""
+        query = (select(WithdrawnProblem, Unit.code, Unit.name)
+                 .join(Unit, Unit.id == WithdrawnProblem.unit_id))
+        if unit_id is not None:
+            query = query.where(WithdrawnProblem.unit_id == unit_id)
+        out: list[AuditEntry] = []
+        with self.db.reading() as s:
+            for gone, code, name in s.execute(query):
+                kept = gone.snapshot
+                for e in kept.get("events", ()):
+                    out.append(AuditEntry(
+                        int(e["id"]), dt.datetime.fromisoformat(e["at"]), code, name,
+                        gone.number, int(e["actor_id"]), e["actor_name"], EventKind(e["kind"]),
+                        Status(e["from_status"]) if e.get("from_status") else None,
+                        Status(e["to_status"]) if e.get("to_status") else None, e.get("note"),
+                        event_deadline(e.get("details"))))
+                out.append(AuditEntry(
+                    max((int(e["id"]) for e in kept.get("events", ())), default=0),
+                    gone.withdrawn_at, code, name, gone.number, gone.withdrawn_by,
+                    gone.withdrawn_name, EventKind.WITHDRAWN, Status(kept["status"]), None,
+                    None))
+        return sorted((e for e in out if since is None or e.at >= since),
+                      key=lambda e: (e.at, e.id))
 
 
 # -- rendering (the CLI prints these) -------------------------------------------------------
