@@ -84,6 +84,11 @@ class Satisfaction:
         return f"{self.satisfied * 100 / self.rated:.1f}%" if self.rated else "—"
 
 
+def clean(value: str | None) -> str:
+    """What the public typed, trimmed; without NUL, which no database column can hold."""
+    return (value or "").replace("\x00", "").strip()
+
+
 def normalize_code(code: str) -> str:
     return re.sub(r"[\s\-]", "", code).upper()[:32]
 

@@ -37,6 +37,7 @@ from bot.services.case_data import (
     Submitted,
     case_digest,
     case_view,
+    clean,
     code_of,
     normalize_code,
 )
@@ -83,7 +84,7 @@ class CasesService:
         anonymous: bool = True, channel: str = "web", dialog: DialogRef | None = None,
     ) -> Submitted:
         """Register a case (挂号) and hand back its 查询码; the same case within a day is one."""
-        text = text.strip()
+        text = clean(text)
         if not text:
             raise DomainError("cases.empty")
         if len(text) > self.limits.max_text:
@@ -103,8 +104,8 @@ class CasesService:
             photo = None
         name = phone = None
         if not anonymous:
-            name = (contact_name or "").strip()[:100] or None
-            phone = (contact_phone or "").strip() or None
+            name = clean(contact_name)[:100].strip() or None
+            phone = clean(contact_phone) or None
             if phone is not None and not PHONE.match(phone):
                 raise DomainError("cases.bad_phone")
             if name is None and phone is None:
@@ -155,7 +156,7 @@ class CasesService:
             verdict = Rating(rating)
         except ValueError:
             raise DomainError("cases.bad_rating") from None
-        comment = (comment or "").strip()[:self.limits.max_text] or None
+        comment = clean(comment)[:self.limits.max_text].strip() or None
         now = self.clock.now()
         with self.db.unit() as uow:
             s = uow.session
