@@ -64,6 +64,7 @@ class PublicCase:
     signed_off_at: dt.datetime | None
     can_rate: bool
     ratings: tuple[Rating, ...]
+    acked_at: dt.datetime | None = None  # 签收 by the unit it was handed to
 
 
 @dataclass(frozen=True)

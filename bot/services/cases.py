@@ -148,7 +148,7 @@ class CasesService:
                 deadline=problem.deadline if problem else None,
                 signed_off_at=problem.signed_off_at if problem else None,
                 can_rate=problem is not None and self._rateable(s, case, problem),
-                ratings=ratings)
+                ratings=ratings, acked_at=case.acked_at)
 
     def rate(self, code: str, rating: str, comment: str | None = None) -> Rated:
         """Record the complainant's verdict on a signed-off item; 不满意 reopens it (复号)."""

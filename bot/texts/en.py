@@ -954,6 +954,7 @@ EN: dict[str, str] = {
     "public.track.at": "Sent",
     "public.track.reason": "Why not accepted",
     "public.track.item": "Item number",
+    "public.track.acked": "Acknowledged by the unit",
     "public.track.item_status": "Rectification",
     "public.track.deadline": "Deadline",
     "public.track.signed": "Signed off",

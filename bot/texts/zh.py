@@ -930,6 +930,7 @@ ZH: dict[str, str] = {
     "public.track.at": "提交时间",
     "public.track.reason": "不予受理理由",
     "public.track.item": "问题编号",
+    "public.track.acked": "责任单位签收时间",
     "public.track.item_status": "整改状态",
     "public.track.deadline": "整改时限",
     "public.track.signed": "销号时间",
