@@ -12,6 +12,7 @@ from handlers import (
     attendance,
     basics,
     case_ack,
+    case_rate,
     cases,
     complain,
     digest,
@@ -42,7 +43,7 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, case_ack, complain, inspect,
+            importing, settings, cases, case_ack, case_rate, complain, inspect,
             supervision)
 
 

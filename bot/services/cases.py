@@ -42,6 +42,7 @@ from bot.services.case_data import (
     normalize_code,
 )
 from bot.services.cases_ack import CaseAcks
+from bot.services.cases_asks import CaseAsks
 from bot.services.cases_board import CasesBoard
 from bot.services.ledger import LedgerService, Replanner, notice_subject
 from bot.services.membership import Identity, UnitView
@@ -69,6 +70,7 @@ class CasesService:
         self.acks = CaseAcks(db, clock, config, notify, calendar)
         self._purged_on: dt.date | None = None
         self.board = CasesBoard(db, config, self.satisfaction)
+        self.asks = CaseAsks(db, clock, notify, self)
 
     # -- the public side ---------------------------------------------------------------------
 
@@ -287,7 +289,7 @@ class CasesService:
             rows = s.execute(select(Case).where(
                 Case.decided_at < cutoff, closed,
                 (Case.contact_name.is_not(None)) | (Case.contact_phone.is_not(None))
-                | (Case.photo_type.is_not(None)))).scalars()
+                | (Case.photo_type.is_not(None)) | Case.channel.startswith("chat:"))).scalars()
             return sum(_forget(case) for case in rows)
 
     def purge_daily(self) -> int:
@@ -379,7 +381,9 @@ class CasesService:
 
 def _forget(case: Case) -> bool:
     had = any(v is not None for v in (case.contact_name, case.contact_phone, case.photo_type))
+    had = had or case.channel.startswith("chat:")
     case.contact_name = case.contact_phone = None
+    case.channel = case.channel.partition(":")[0]  # "chat:<user id>" names a person too
     case.photo = None
     case.photo_type = None
     return had

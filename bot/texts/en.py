@@ -901,6 +901,12 @@ EN: dict[str, str] = {
     "inspect.ask_photos": "{n} photo(s) attached. Send more photos, or reply “done”.",
     "inspect.too_many_photos": "At most {max} photos; reply “done”.",
     "inspect.filed": "Filed: {unit}'s item {number} (inspection finding, {n} photo(s)), due {deadline}.",
+    "cases.rate_ask": (
+        "The matter you reported (tracking code {code}) was fixed and signed off by {unit} "
+        "(item {number}).\nHow satisfied are you with the result?"
+    ),
+    "cases.rated": "Your rating is recorded: {rating}. Thank you.",
+    "cases.rated_reopened": "Your rating is recorded: {rating}. The item is back with the unit (reopened); you will be asked again once it is fixed.",
     "cases.reopened": (
         "<b>Reopened</b>: {unit}'s item {number} was rated “{rating}” by the complainant "
         "and is back in progress.\n{description}\nNew deadline: {deadline}"
