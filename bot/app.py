@@ -116,9 +116,11 @@ def daily_planners(services: Services) -> tuple[Planner, ...]:
     """What the lease holder plans at the start of each tick, off the loop: office-hours
     reminders and the calendar warning, then digests, phase announcements and the closing book,
     then the working day's step of the colour ladder, then the progress rounds due, then the
-    day's purge of the public's personal data past cases.retention_days."""
+    day's purge of the public's personal data past cases.retention_days and the rating questions
+    to complainants in chat."""
     return (services.office_hours.plan_daily, services.digest.plan_due,
-            services.ladder.plan_daily, services.rounds.plan_due, services.cases.purge_daily)
+            services.ladder.plan_daily, services.rounds.plan_due, services.cases.purge_daily,
+            services.cases.asks.plan)
 
 
 def _sender(app: App, services: Services) -> Sender:

@@ -207,6 +207,7 @@ class NoteKind(enum.StrEnum):
     CASE_HANDED = "case.handed"  # 转办: the unit is asked to 签收
     CASE_ACK_REMIND = "case.ack_remind"
     CASE_ACK_OVERDUE = "case.ack_overdue"  # not 签收 in time: the office is told
+    CASE_RATE_ASK = "case.rate_ask"  # a /complain complainant asked to rate a sign-off
     LADDER_STEP = "ladder.step"
     SUPERVISION_MARK = "supervision.mark"
     ROUND_ASK = "round.ask"  # 进展报送: an owner asked for a line on his open items

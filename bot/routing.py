@@ -12,6 +12,7 @@ from handlers import (
     attendance,
     basics,
     case_ack,
+    case_rate,
     cases,
     complain,
     digest,
@@ -45,8 +46,8 @@ from handlers.errors import on_error
 # RENDERERS. basics comes first (/start, /help, /cancel) and also owns the catch-alls.
 FEATURES = (basics, org, filing, ledger, signoff, extensions, export, report, privacy, notices,
             meetings, attendance, leave, reminders, office_hours, digest, todo, announce, web,
-            importing, settings, cases, case_ack, complain, inspect, supervision, item_edits,
-            evidence, rounds)
+            importing, settings, cases, case_ack, case_rate, complain, inspect, supervision,
+            item_edits, evidence, rounds)
 
 
 def register_handlers(app: App) -> DialogHandler:

@@ -17,6 +17,7 @@ from tests.chat import Chat, deliver_at, running_bot, texts_with
 from tests.conftest import SHANGHAI
 from tests.test_digest import (  # noqa: F401 - fixtures
     CADRE,
+    HLEADER,
     LEADER,
     LIAISON,
     OFFICE,
@@ -76,6 +77,9 @@ async def test_a_handed_case_is_acknowledged_from_its_notice(office: Chat,
     with pytest.raises(DomainError) as denied:
         services.cases.acks.acknowledge(case_id, by=services.membership.identify(CADRE))
     assert denied.value.key == "cases.ack_denied"
+    with pytest.raises(DomainError) as other_unit:  # another unit's leader: no such case
+        services.cases.acks.acknowledge(case_id, by=services.membership.identify(HLEADER))
+    assert other_unit.value.key == "cases.unknown"
     [acked] = await office.click(LIAISON, "签收")
     assert "已签收问题 EDU-0008" in (acked.text or "")
     view = services.cases.acks.get(case_id)

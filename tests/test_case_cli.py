@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -121,3 +122,23 @@ async def test_the_scheduler_purges_expired_personal_data_once_a_day(
     clock.advance(hours=3)  # 16:00, the same day: expired, but today's purge ran
     await chat.app.bot_data.sender.tick()
     assert services.cases.purge_expired() == 1
+
+
+async def test_the_scheduler_asks_a_chat_complainant_to_rate(chat: Chat,
+                                                             clock: FixedClock) -> None:
+    from tests.test_digest import LEADER, LIAISON, join_chats, seed, unit_id
+
+    services: Services = chat.app.bot_data.services
+    seed(services, clock)
+    join_chats(chat.sandbox)
+    services.cases.submit(unit_id=unit_id(services, "EDU"), kind="public", text="窗口没人",
+                          channel="chat:77")
+    office = services.membership.identify(OFFICE)
+    [case] = services.cases.pending(by=office)
+    item = services.cases.transfer(case.id, by=office, by_name="办公室",
+                                   deadline=clock.now() + dt.timedelta(days=3))
+    who = services.membership.identify
+    services.ledger.report_done(item.id, by=who(LIAISON), by_name="王联络", completion="已改")
+    services.ledger.approve(item.id, by=who(LEADER), by_name="李局长")
+    await chat.app.bot_data.sender.tick()
+    assert any("请评价" in (m.text or "") for m in chat.sandbox.sent(77))

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, Page
 
 from bot.clock import FixedClock
 from bot.services.case_data import Submitted
+from tests import screenshots
 from tests.test_digest import LEADER, LIAISON, OFFICE, unit_id
 from tests.test_web_browser import (  # noqa: F401 - fixtures
     Site,
@@ -92,6 +93,7 @@ async def test_the_office_follows_cases_by_stage_with_contacts_and_rates(
     await page.click('#stages a[data-stage="transferred"]')
     await page.wait_for_url(f"{site.base}/cases?stage=transferred")
     assert "前签收" in await page.locator("#cases .ack").inner_text()
+    await page.screenshot(path=screenshots.path("cases"), full_page=True)
     rates = page.locator('#rates tr[data-unit="EDU"]')
     assert await rates.locator(".rate").inner_text() == "100.0%"
     assert await rates.locator(".focus").count() == 0
@@ -100,6 +102,7 @@ async def test_the_office_follows_cases_by_stage_with_contacts_and_rates(
     await page.wait_for_url(f"{site.base}/cases/qr")
     images = page.locator("#qr img")
     assert await images.count() == 2
+    await page.screenshot(path=screenshots.path("cases-qr"), full_page=True)
     widths = await images.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth)")
     assert all(w and w > 300 for w in widths), widths
 

@@ -262,7 +262,8 @@ PREFIXES = ("lang:set", "invite:role", "led:page", "led:open", "item:progress",
             "item:done", "item:approve", "item:reject", "meet:yes", "meet:no", "meet:who",
             "meet:move", "meet:cancel", "meet:cancel_yes", "leave:ok", "leave:no", "leave:back",
             "rem:del", "rem:all", "rem:allok", "rem:allno", "rem:ack", "rem:snz", "rem:oh",
-            "nudge:snooze", "nudge:later", "ongoing:ok", "file:cat", "file:level", "file:confirm")
+            "nudge:snooze", "nudge:later", "ongoing:ok", "file:cat", "file:level", "file:confirm",
+            "case:ack")
 BAD_ARGS = ("", ":", ":x", ":-1", ":0", ":1:2:3", ":99999999999999999999999999", ":1.5",
             ":" + "9" * 60, ":²", ":abc:def", ":__", ":1:", "::1", ":ZZ-0001")
 

@@ -101,6 +101,9 @@ async def test_report_track_rate_and_a_dissatisfied_rating_reopens(
     assert case.has_photo and case.contact_phone == "13800001111"
     item = cases.transfer(case.id, by=who(OFFICE), by_name="办公室",
                           deadline=clock.now() + dt.timedelta(days=10))
+    await _track(site, page, code)
+    assert await page.locator("#acked").count() == 0
+    cases.acks.acknowledge(case.id, by=who(LIAISON))
     site.services.ledger.report_done(item.id, by=who(LIAISON), by_name="王联络",
                                      completion="已增设窗口")
     site.services.ledger.approve(item.id, by=who(LEADER), by_name="李局长")
@@ -108,6 +111,7 @@ async def test_report_track_rate_and_a_dissatisfied_rating_reopens(
     await _track(site, page, code)
     assert await page.locator("#item-status").get_attribute("data-status") == "signed_off"
     assert await page.locator("#number").inner_text() == item.number
+    assert await page.locator("#acked").inner_text() == "2026-11-30 09:00"
     body = await page.locator("main").inner_text()
     assert "李局长" not in body and "王联络" not in body and "王小明" not in body
     await page.check("input[name=rating][value=dissatisfied]")

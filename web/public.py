@@ -74,6 +74,11 @@ async def _photo(form: FormData, limit: int) -> bytes | None:
     return data or None
 
 
+def _number(value: str) -> bool:
+    # ASCII digits only: "²" and "٣" are digits to str.isdigit, not to int().
+    return value.isascii() and value.isdigit() and len(value) < 10
+
+
 def _text(form: FormData, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -100,7 +105,7 @@ async def report(request: Request) -> Response:
         # The form as a context: an uploaded photo's spooled file is closed whatever happens.
         async with request.form(max_files=1, max_fields=20) as form:
             unit = _text(form, "unit")
-            values = {**values, "unit": int(unit) if unit.isdigit() and len(unit) < 10 else None,
+            values = {**values, "unit": int(unit) if _number(unit) else None,
                       "kind": _text(form, "kind"), "text": _text(form, "text"),
                       "anonymous": bool(_text(form, "anonymous")),
                       "contact_name": _text(form, "contact_name"),

@@ -64,6 +64,7 @@ class PublicCase:
     signed_off_at: dt.datetime | None
     can_rate: bool
     ratings: tuple[Rating, ...]
+    acked_at: dt.datetime | None = None  # 签收 by the unit it was handed to
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,11 @@ class Satisfaction:
     def rate(self) -> str:
         """满意率 as shown: one decimal, or a dash when nobody rated yet."""
         return f"{self.satisfied * 100 / self.rated:.1f}%" if self.rated else "—"
+
+
+def clean(value: str | None) -> str:
+    """What the public typed, trimmed; without NUL, which no database column can hold."""
+    return (value or "").replace("\x00", "").strip()
 
 
 def normalize_code(code: str) -> str:

@@ -37,10 +37,12 @@ from bot.services.case_data import (
     Submitted,
     case_digest,
     case_view,
+    clean,
     code_of,
     normalize_code,
 )
 from bot.services.cases_ack import CaseAcks
+from bot.services.cases_asks import CaseAsks
 from bot.services.cases_board import CasesBoard
 from bot.services.ledger import LedgerService, Replanner, notice_subject
 from bot.services.membership import Identity, UnitView
@@ -68,6 +70,7 @@ class CasesService:
         self.acks = CaseAcks(db, clock, config, notify, calendar)
         self._purged_on: dt.date | None = None
         self.board = CasesBoard(db, config, self.satisfaction)
+        self.asks = CaseAsks(db, clock, notify, self)
 
     # -- the public side ---------------------------------------------------------------------
 
@@ -83,7 +86,7 @@ class CasesService:
         anonymous: bool = True, channel: str = "web", dialog: DialogRef | None = None,
     ) -> Submitted:
         """Register a case (挂号) and hand back its 查询码; the same case within a day is one."""
-        text = text.strip()
+        text = clean(text)
         if not text:
             raise DomainError("cases.empty")
         if len(text) > self.limits.max_text:
@@ -103,8 +106,8 @@ class CasesService:
             photo = None
         name = phone = None
         if not anonymous:
-            name = (contact_name or "").strip()[:100] or None
-            phone = (contact_phone or "").strip() or None
+            name = clean(contact_name)[:100].strip() or None
+            phone = clean(contact_phone) or None
             if phone is not None and not PHONE.match(phone):
                 raise DomainError("cases.bad_phone")
             if name is None and phone is None:
@@ -147,7 +150,7 @@ class CasesService:
                 deadline=problem.deadline if problem else None,
                 signed_off_at=problem.signed_off_at if problem else None,
                 can_rate=problem is not None and self._rateable(s, case, problem),
-                ratings=ratings)
+                ratings=ratings, acked_at=case.acked_at)
 
     def rate(self, code: str, rating: str, comment: str | None = None) -> Rated:
         """Record the complainant's verdict on a signed-off item; 不满意 reopens it (复号)."""
@@ -155,7 +158,7 @@ class CasesService:
             verdict = Rating(rating)
         except ValueError:
             raise DomainError("cases.bad_rating") from None
-        comment = (comment or "").strip()[:self.limits.max_text] or None
+        comment = clean(comment)[:self.limits.max_text].strip() or None
         now = self.clock.now()
         with self.db.unit() as uow:
             s = uow.session
@@ -286,7 +289,7 @@ class CasesService:
             rows = s.execute(select(Case).where(
                 Case.decided_at < cutoff, closed,
                 (Case.contact_name.is_not(None)) | (Case.contact_phone.is_not(None))
-                | (Case.photo_type.is_not(None)))).scalars()
+                | (Case.photo_type.is_not(None)) | Case.channel.startswith("chat:"))).scalars()
             return sum(_forget(case) for case in rows)
 
     def purge_daily(self) -> int:
@@ -378,7 +381,9 @@ class CasesService:
 
 def _forget(case: Case) -> bool:
     had = any(v is not None for v in (case.contact_name, case.contact_phone, case.photo_type))
+    had = had or case.channel.startswith("chat:")
     case.contact_name = case.contact_phone = None
+    case.channel = case.channel.partition(":")[0]  # "chat:<user id>" names a person too
     case.photo = None
     case.photo_type = None
     return had

@@ -959,6 +959,12 @@ EN: dict[str, str] = {
     "inspect.ask_photos": "{n} photo(s) attached. Send more photos, or reply “done”.",
     "inspect.too_many_photos": "At most {max} photos; reply “done”.",
     "inspect.filed": "Filed: {unit}'s item {number} (inspection finding, {n} photo(s)), due {deadline}.",
+    "cases.rate_ask": (
+        "The matter you reported (tracking code {code}) was fixed and signed off by {unit} "
+        "(item {number}).\nHow satisfied are you with the result?"
+    ),
+    "cases.rated": "Your rating is recorded: {rating}. Thank you.",
+    "cases.rated_reopened": "Your rating is recorded: {rating}. The item is back with the unit (reopened); you will be asked again once it is fixed.",
     "cases.reopened": (
         "<b>Reopened</b>: {unit}'s item {number} was rated “{rating}” by the complainant "
         "and is back in progress.\n{description}\nNew deadline: {deadline}"
@@ -1012,6 +1018,7 @@ EN: dict[str, str] = {
     "public.track.at": "Sent",
     "public.track.reason": "Why not accepted",
     "public.track.item": "Item number",
+    "public.track.acked": "Acknowledged by the unit",
     "public.track.item_status": "Rectification",
     "public.track.deadline": "Deadline",
     "public.track.signed": "Signed off",

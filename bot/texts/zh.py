@@ -934,6 +934,12 @@ ZH: dict[str, str] = {
     "inspect.ask_photos": "已附照片{n}张。可以继续发送照片，发完请回复“完成”。",
     "inspect.too_many_photos": "最多附{max}张照片，请回复“完成”。",
     "inspect.filed": "已登记：{unit}的问题 {number}（暗访监督，附照片{n}张），整改时限{deadline}。",
+    "cases.rate_ask": (
+        "您反映的事项（查询码 {code}）已由{unit}整改并销号（问题 {number}）。\n"
+        "请评价办理结果："
+    ),
+    "cases.rated": "已记录您的评价：{rating}。感谢您的监督。",
+    "cases.rated_reopened": "已记录您的评价：{rating}。该事项已重新交责任单位整改（复号），整改后将再次请您评价。",
     "cases.reopened": (
         "<b>复号</b>：{unit}的问题 {number} 经群众评价为“{rating}”，已重新转为整改中。\n"
         "{description}\n新的整改时限：{deadline}"
@@ -987,6 +993,7 @@ ZH: dict[str, str] = {
     "public.track.at": "提交时间",
     "public.track.reason": "不予受理理由",
     "public.track.item": "问题编号",
+    "public.track.acked": "责任单位签收时间",
     "public.track.item_status": "整改状态",
     "public.track.deadline": "整改时限",
     "public.track.signed": "销号时间",
