@@ -97,3 +97,12 @@ async def test_inviting_someone_on_approved_leave_warns_the_organiser(
         await chat.send(LIAISON, text)
     [later] = await chat.click(LIAISON, "全单位")
     assert "请假" not in (later.text or "")
+
+
+async def test_todo_chases_a_meeting_from_its_line(chat: Chat, org: Services) -> None:
+    await _call(chat)
+    [todo] = await chat.send(LIAISON, "/todo")
+    [told] = await chat.click(LIAISON, "催办：作风整顿推进会", message=todo)
+    assert (told.text or "").startswith("已向3位未确认人员再次发送“作风整顿推进会”的会议通知")
+    for user in (CADRE, LEADER, CADRE2):
+        assert len(texts_with(chat, user, CHASE)) == 1

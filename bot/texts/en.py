@@ -158,6 +158,7 @@ EN: dict[str, str] = {
     "todo.meeting_line": "· {when} {title}: {n} not answered",
     "todo.more": "· … and {n} more",
     "todo.btn.meeting": "Not answered: {title}",
+    "todo.btn.chase": "Chase: {title}",
     "start.btn.ledger": "📒 Ledger",
     "button.stale": "That button has expired; please start again.",
     "file.no_unit": "Join a unit before filing: ask your liaison for an invite code, then send /join CODE.",

@@ -153,6 +153,7 @@ ZH: dict[str, str] = {
     "todo.meeting_line": "· {when} {title}：{n}人未确认",
     "todo.more": "· ……另有{n}项",
     "todo.btn.meeting": "未确认名单：{title}",
+    "todo.btn.chase": "催办：{title}",
     "button.stale": "这个按钮已失效，请重新操作。",
     "file.no_unit": "请先加入单位再登记问题：向联络员索取邀请码后发送 /join 邀请码。",
     "file.intro": "开始登记问题，共几步，约一分钟。随时发送 /cancel 放弃（确认前不会保存）。",
