@@ -391,7 +391,7 @@ EN: dict[str, str] = {
     "meeting.btn.cancel_yes": "Yes, cancel it",
     "meeting.waiting": "<b>{title}</b>\nNot answered ({waiting_count}): {waiting}\nExcused ({no_count}): {no}\nAttending ({yes_count}): {yes}",
     "meeting.ask_new_time": "“{title}” is set for {when}. What is the new time?",
-    "meeting.moved_done": "“{title}” moved to <b>{when}</b>; {count} attendees were told.",
+    "meeting.moved_done": "“{title}” moved to <b>{when}</b>; {count} attendees were told.{warning}",
     "meeting.ask_cancel": "Cancel “{title}” ({when})? All {count} attendees will be told. To keep it, ignore this message.",
     "meeting.cancel_done": "“{title}” is cancelled; {count} attendees were told.",
     # -- meetings: attendees
@@ -721,6 +721,7 @@ EN: dict[str, str] = {
     "meeting.name_reason": "{name} ({reason})",
     "meeting.away_warning": "⚠️ On approved leave that day: {names}. The notice can still go; arrange as needed.",
     "meeting.away_name": "{name} ({kind}, {first} to {last})",
+    "meeting.away_day": "{name} ({kind}, {first})",
     "item.history_line": "· {at} {actor} {event}",
     "item.history_note": ": {note}",
     "file.scope_all": "city",

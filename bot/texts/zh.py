@@ -383,7 +383,7 @@ ZH: dict[str, str] = {
     "meeting.btn.cancel_yes": "确定取消会议",
     "meeting.waiting": "<b>{title}</b>\n未确认（{waiting_count}人）：{waiting}\n请假（{no_count}人）：{no}\n已确认参加（{yes_count}人）：{yes}",
     "meeting.ask_new_time": "“{title}”原定 {when}。请告诉我新的时间：",
-    "meeting.moved_done": "“{title}”已改到 <b>{when}</b>，已通知 {count} 位参会人员。",
+    "meeting.moved_done": "“{title}”已改到 <b>{when}</b>，已通知 {count} 位参会人员。{warning}",
     "meeting.ask_cancel": "确定取消“{title}”（{when}）吗？将通知全部 {count} 位参会人员。不取消请忽略本消息。",
     "meeting.cancel_done": "已取消“{title}”，已通知 {count} 位参会人员。",
     # -- meetings: attendees
@@ -696,6 +696,7 @@ ZH: dict[str, str] = {
     "meeting.name_reason": "{name}（{reason}）",
     "meeting.away_warning": "⚠️ 以下人员会议当天在请假（已批准）：{names}。仍可发出通知，请酌情安排。",
     "meeting.away_name": "{name}（{kind}，{first}至{last}）",
+    "meeting.away_day": "{name}（{kind}，{first}）",
     "item.history_line": "· {at} {actor} {event}",
     "item.history_note": "：{note}",
     "file.scope_all": "全市",
