@@ -13,7 +13,7 @@ from bot.reports.summary import summary_workbook
 from bot.services.digest import CITY_ROWS, PRIVATE_ITEMS, PRIVATE_NAMES, DigestService, rank
 from bot.services.membership import Identity
 from bot.services.scores import ranked as ranked_scores
-from bot.services.stats import TrendPoint, UnitStats, city_totals, rate_text
+from bot.services.stats import TrendPoint, UnitStats, rate_text
 from bot.strings import shorten
 from bot.texts import t
 
@@ -109,7 +109,18 @@ class DigestReport:
                   limit: int | None = CITY_ROWS) -> str:
         """The campaign office's weekly table: every unit's filed, fixed, 整改率, overdue, rank."""
         units = self.service.city_stats(at)
-        total = city_totals(units)
+        total = UnitStats(0, "", "")
+        for s in units:
+            for status, n in s.status.items():
+                total.status[status] += n
+            total.buckets[0] += s.overdue
+            total.filed_week += s.filed_week
+            total.fixed_week += s.fixed_week
+            total.signed_week += s.signed_week
+            for colour, n in s.colours.items():
+                total.colours[colour] += n
+            for mark, n in s.marks.items():
+                total.marks[mark] += n
         lines = [t(lang, "digest.city_title", campaign=self.config.campaign.name,
                    week=self.week_label(lang, at)), self.headline(total, lang)]
         countdown = self.countdown(lang)
