@@ -230,19 +230,26 @@ async def _ask_confirm(update: Update, context: Ctx) -> int:
     names = fragment(lang, "list.sep").join(name for _, name in people[:40]) + (
         "…" if len(people) > 40 else "")
     starts_at = dt.datetime.fromisoformat(data["when"])
-    away = await call(service_of(context.svc).away, [uid for uid, _ in people], starts_at)
-    name, sep = dict(people), fragment(lang, "list.sep")
-    warning = "\n\n" + fragment(lang, "meeting.away_warning", names=sep.join(
-        fragment(lang, "meeting.away_name", name=name[a.user_id],
-                 kind=fragment(lang, f"leave.kind.{a.kind.value}"),
-                 first=f"{a.first_day:%m-%d}", last=f"{a.last_day:%m-%d}") for a in away)
-    ) if away else ""
+    warning = await _away_warning(context, lang, people, starts_at)
     await say(update, context, "meeting.confirm_card", title=data["title"],
                when=when_of(starts_at, lang, context.svc), place=data["place"],
                count=len(people), names=names or "—", warning=warning,
                markup=InlineKeyboardMarkup([[button_of(t(lang, "meeting.btn.confirm"), "confirm"),
                                              button_of(t(lang, "meeting.btn.drop"), "drop")]]))
     return Step.CONFIRM
+
+
+async def _away_warning(context: Ctx, lang: str, people: list[tuple[int, str]],
+                        starts_at: dt.datetime) -> str:
+    """A paragraph naming the invitees on approved leave that day ("" when there are none)."""
+    away = await call(service_of(context.svc).away, [uid for uid, _ in people], starts_at)
+    if not away:
+        return ""
+    name, sep = dict(people), fragment(lang, "list.sep")
+    return "\n\n" + fragment(lang, "meeting.away_warning", names=sep.join(
+        fragment(lang, "meeting.away_name" if a.last_day > a.first_day else "meeting.away_day",
+                 name=name[a.user_id], kind=fragment(lang, f"leave.kind.{a.kind.value}"),
+                 first=f"{a.first_day:%m-%d}", last=f"{a.last_day:%m-%d}") for a in away))
 
 
 async def confirm_meeting(update: Update, context: Ctx) -> int:
@@ -316,7 +323,10 @@ async def receive_new_time(update: Update, context: Ctx) -> int | None:
     m = await concluding(context, update, call(
         service_of(context.svc).reschedule, meeting_id, by=await identify(update, context),
         starts_at=when, dialog=here(context, update)))
-    await say(update, context, "meeting.moved_done", m)
+    lang = await user_lang(update, context)
+    people = [(a.user_id, a.name) for a in m.attendees if a.answer != Answer.DECLINE]
+    await say(update, context, "meeting.moved_done", m,
+              warning=await _away_warning(context, lang, people, m.starts_at))
     await send_due(context, m)
     return END
 

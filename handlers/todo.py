@@ -98,7 +98,9 @@ def render_todo(todo: Todo, lang: str, context: Ctx
                            when=describe_when(m.starts_at.astimezone(tz), lang),
                            n=len(waiting)))
             rows.append([button(t(lang, "todo.btn.meeting", title=shorten(m.title, 12)),
-                                "meet", "who", m.id)])
+                                "meet", "who", m.id),
+                         button(t(lang, "todo.btn.chase", title=shorten(m.title, 12)),
+                                "meet", "chase", m.id)])
         more(len(todo.meetings))
     return "\n".join(lines), rows
 

@@ -97,3 +97,28 @@ async def test_inviting_someone_on_approved_leave_warns_the_organiser(
         await chat.send(LIAISON, text)
     [later] = await chat.click(LIAISON, "全单位")
     assert "请假" not in (later.text or "")
+
+
+async def test_todo_chases_a_meeting_from_its_line(chat: Chat, org: Services) -> None:
+    await _call(chat)
+    [todo] = await chat.send(LIAISON, "/todo")
+    [told] = await chat.click(LIAISON, "催办：作风整顿推进会", message=todo)
+    assert (told.text or "").startswith("已向3位未确认人员再次发送“作风整顿推进会”的会议通知")
+    for user in (CADRE, LEADER, CADRE2):
+        assert len(texts_with(chat, user, CHASE)) == 1
+
+
+async def test_moving_a_meeting_onto_someones_leave_warns_the_organiser(
+    chat: Chat, org: Services
+) -> None:
+    await _call(chat)  # Monday 30 November
+    leave = org.leave
+    away = leave.submit(by=org.membership.identify(CADRE), by_name="张三",
+                        kind=LeaveKind.ANNUAL, first_day=dt.date(2026, 12, 1),
+                        last_day=dt.date(2026, 12, 1), reason="休假").request
+    leave.decide(away.id, by=org.membership.identify(LEADER), by_name="李局长", approve=True)
+    card, _ask = await chat.send(LIAISON, "/meeting")
+    await chat.click(LIAISON, "改时间", message=card)
+    [moved] = await chat.send(LIAISON, "下周二下午3点")
+    assert "已改到 <b>2026年12月1日 周二 15:00</b>" in (moved.text or "")
+    assert "⚠️ 以下人员会议当天在请假（已批准）：张三（年休假，12-01）。" in (moved.text or "")

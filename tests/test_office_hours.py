@@ -325,4 +325,3 @@ def test_an_unknown_current_year_is_warned_about_on_mondays_all_year(
     warnings = [n for n in unknown.notify.listing() if n.kind == "office.calendar"]
     assert {(n.chat_id, n.payload["year"]) for n in warnings} == {(OFFICE_MEMBER, 2027),
                                                                  (ADMIN, 2027)}
-

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import exists, or_, select
 
 from bot.clock import Clock
 from bot.config import Config
@@ -181,41 +181,33 @@ class OfficeHoursService:
 
     def reminder_for(self, user_id: int, day: dt.date, time: str) -> str | None:
         """What a planned reminder is for (see moment), or None once it no longer applies:
-        opted out, other times, not a working day, or on approved leave that day."""
+        opted out, other times, not a working day, or on approved leave that day.
+
+        Leave is whole days (the model records no halves), so it silences every reminder of
+        the day; reporting back (销假) early brings back the reminders after it.
+        """
+        due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
+        away = exists().where(
+            LeaveRequest.user_id == User.id, LeaveRequest.state == LeaveState.APPROVED,
+            LeaveRequest.first_day <= day, LeaveRequest.last_day >= day,
+            or_(LeaveRequest.returned_at.is_(None), LeaveRequest.returned_at > due))
         with self.db.read() as conn:
             row = conn.execute(
-                select(User.office_reminders, Unit.office_hours)
+                select(User.office_reminders, Unit.office_hours, away)
                 .join(Member, Member.user_id == User.id)
                 .join(Unit, Unit.id == Member.unit_id)
                 .where(User.id == user_id)
             ).first()
-            if row is None or not row[0]:
-                return None
-            times = self._times(row[1])
-            if time not in times or not self.calendar.is_workday(day):
-                return None
-            due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
-            if self._on_leave(conn, user_id, due):
-                return None
+        if row is None or not row[0] or row[2]:
+            return None
+        times = self._times(row[1])
+        if time not in times or not self.calendar.is_workday(day):
+            return None
         return moment(time, times)
 
     def still_wanted(self, user_id: int, day: dt.date, time: str) -> bool:
         """Tell whether a planned reminder still applies (see reminder_for)."""
         return self.reminder_for(user_id, day, time) is not None
-
-    def _on_leave(self, conn: Connection, user_id: int, due: dt.datetime) -> bool:
-        """Approved leave covers the reminder's day and the person had not reported back by then.
-
-        Leave is whole days (the model records no halves), so it silences every reminder of
-        the day; reporting back (销假) early brings back the reminders after it.
-        """
-        day = due.date()
-        returned = conn.execute(
-            select(LeaveRequest.returned_at).where(
-                LeaveRequest.user_id == user_id, LeaveRequest.state == LeaveState.APPROVED,
-                LeaveRequest.first_day <= day, LeaveRequest.last_day >= day)
-        ).scalars().all()
-        return any(at is None or at > due for at in returned)
 
     def calendar_missing(self, year: int) -> bool:
         return not self.calendar.knows(year)

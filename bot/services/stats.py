@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, case, distinct, exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
 
 from bot.domain import (
     LADDER_EVENTS,
@@ -199,23 +198,22 @@ def _items(unit_ids: Sequence[int] | None, *where: ColumnElement[bool]) -> Any:
 def _week(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
           window: Window) -> None:
     kinds = (EventKind.FILED, EventKind.DONE, EventKind.APPROVED)
-    # 新整改 and 新销号 count what still stands at the week's end: a 完成 turned back by 驳回 (or
-    # 复号), or a 销号 by 复号, is no 整改 of the week, as it is none in 已整改.
-    later = aliased(ProblemEvent)
-    taken_back = exists().where(
-        later.problem_id == ProblemEvent.problem_id, later.id > ProblemEvent.id,
-        later.at < window.until,
-        or_(and_(ProblemEvent.kind == EventKind.DONE,
-                 later.kind.in_((EventKind.REJECTED, EventKind.REOPENED))),
-            and_(ProblemEvent.kind == EventKind.APPROVED, later.kind == EventKind.REOPENED)))
+    # 新整改 and 新销号 count what still stands at the week's end: a 完成 or 销号 that a 驳回 or
+    # 复号 followed before then is no 整改 of the week, as it is none in 已整改. (A 驳回 after a
+    # 销号 comes only after a 复号 and a new 完成.)
+    later = ProblemEvent.__table__.alias("later")
+    standing = (ProblemEvent.kind == EventKind.FILED) | ~select(later.c.id).where(
+        later.c.problem_id == ProblemEvent.problem_id, later.c.id > ProblemEvent.id,
+        later.c.at < window.until,
+        later.c.kind.in_((EventKind.REJECTED, EventKind.REOPENED))).exists()
     query = (select(Problem.unit_id, ProblemEvent.kind, func.count(distinct(Problem.id)))
              .join(Problem, Problem.id == ProblemEvent.problem_id)
              .where(ProblemEvent.kind.in_(kinds), ProblemEvent.at >= window.since,
-                    ProblemEvent.at < window.until, ~taken_back,
-                    *_where_units(Problem.unit_id, unit_ids),
+                    ProblemEvent.at < window.until, *_where_units(Problem.unit_id, unit_ids),
                     # A unit's week: its own items' events, not the whole city's week.
                     *([] if unit_ids is None else [ProblemEvent.problem_id.in_(_items(unit_ids))]))
              .group_by(Problem.unit_id, ProblemEvent.kind))
+    query = query.where(standing)
     for uid, kind, n in conn.execute(query):
         stats = units.get(uid)
         if stats is None:
@@ -379,9 +377,4 @@ def city_totals(units: Sequence[UnitStats]) -> UnitStats:
         total.filed_week += s.filed_week
         total.fixed_week += s.fixed_week
         total.signed_week += s.signed_week
-        total.rework += s.rework
-        for colour, n in s.colours.items():
-            total.colours[colour] += n
-        for mark, n in s.marks.items():
-            total.marks[mark] += n
     return total
