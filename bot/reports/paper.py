@@ -12,7 +12,7 @@ from typing import Any, Literal
 from xlsxwriter import Workbook
 
 from bot.reports.rows import Cell as Cell
-from bot.reports.rows import RowSheet, sheet_text
+from bot.reports.rows import RowSheet
 
 Kind = Literal["text", "int", "date", "datetime", "percent"]
 
@@ -63,6 +63,8 @@ def text_units(text: str) -> float:
 def lines_in(text: str, width: float) -> int:
     """Wrapped lines `text` needs in a column `width` units wide (one unit kept as padding)."""
     room = max(1.0, width - 1)
+    if "\n" not in text:  # most cells: one paragraph
+        return max(1, math.ceil((len(text.encode("utf-8")) + len(text)) / 2 / room))
     return sum(max(1, math.ceil(text_units(part) / room)) for part in text.split("\n"))
 
 
@@ -161,10 +163,7 @@ class Table:
         styles = self._rows.get((fill, bold))
         if styles is None:
             styles = self._rows[(fill, bold)] = self.styles.row(self.columns, fill, bold)
-        if len(values) != len(styles):
-            raise ValueError(f"{len(values)} values for {len(styles)} columns")
-        texts = [sheet_text(v) if v.__class__ is str else v for v in values]
-        self.ws.put_row(self.next, row_height(values, self.widths), texts, styles)
+        self.ws.put_row(self.next, row_height(values, self.widths), values, styles)
         self.next += 1
 
     def finish(self, legend: Sequence[tuple[str, Fill]] = (), *, autofilter: bool = True) -> None:

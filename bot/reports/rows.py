@@ -14,14 +14,20 @@ from xlsxwriter.xmlwriter import XMLwriter
 Cell = str | int | float | dt.datetime | None
 
 # What XlsxWriter changes in a string before it writes it: control characters and the literal
-# "_xHHHH_" it uses to escape them, the characters XML escapes, and the non-characters.
+# "_xHHHH_" it uses to escape them, the characters XML escapes, and the non-characters; and
+# leading or trailing white space, which XML would drop without xml:space="preserve".
 _ESCAPED = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-# Leading or trailing white space, which XML would drop without xml:space="preserve".
 _EDGE_SPACE = re.compile(r"^\s|\s$")
+_CAREFUL = re.compile(f"{_ESCAPED.pattern}|{_EDGE_SPACE.pattern}")
 
 
 def inline_string(text: str) -> str:
-    """The <is> content of an inline string cell, escaped exactly as XlsxWriter escapes it."""
+    """The <is> content of an inline string cell, escaped exactly as XlsxWriter escapes it;
+    CRs and an overlong text as sheet_text leaves them."""
+    if "\r" in text or len(text) > _TEXT_MAX // 2:
+        text = sheet_text(text)
+    if not _CAREFUL.search(text):
+        return f"<is><t>{text}</t></is>"
     if _ESCAPED.search(text):
         text = XMLwriter._escape_control_characters(text)
         text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -68,8 +74,6 @@ class RowSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no types
     Only in constant_memory mode (rows are then written in order and never revisited); other
     workbooks go through XlsxWriter's own calls, with the same result."""
 
-    _letters: list[str]
-
     def put_row(self, row: int, height: float, values: Sequence[Cell],
                 formats: Sequence[Any]) -> None:
         """Row `row` (0-based) of `height` points: a cell per value, each with its format (a
@@ -79,29 +83,39 @@ class RowSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no types
             return
         # XlsxWriter's row before this one, still held in memory, goes out first.
         self._write_single_row(row)
-        last = len(values) - 1
-        if self._check_dimensions(row, 0) or self._check_dimensions(row, last):
+        if len(values) != len(formats):
+            raise ValueError(f"{len(values)} values for {len(formats)} formats")
+        if self._check_dimensions(row, 0) or self._check_dimensions(row, len(values) - 1):
             raise ValueError(f"row {row} is outside the sheet or already written")
-        letters = self.__dict__.get("_letters")
-        if letters is None or len(letters) <= last:
-            letters = self._letters = [xl_col_to_name(c) for c in range(last + 1)]
+        starts, styles = self._templates(formats)
         r = str(row + 1)
         parts = [self._row_tag(r, height)]
-        for col, value in enumerate(values):
-            ref = letters[col] + r
-            xf = formats[col]._get_xf_index()
-            if value is None or value == "":
-                parts.append(f'<c r="{ref}" s="{xf}"/>')
-            elif value.__class__ is str:
-                parts.append(f'<c r="{ref}" s="{xf}" t="inlineStr">'
-                             f"{inline_string(value)}</c>")
+        add, excel_time = parts.append, self._convert_date_time
+        for start, style, value in zip(starts, styles, values, strict=True):
+            kind = value.__class__
+            if kind is str and value:
+                add(f'{start}{r}{style} t="inlineStr">{inline_string(value)}</c>')  # type: ignore[arg-type]
+            elif value is None or kind is str:  # a blank keeps its format: its borders print
+                add(f"{start}{r}{style}/>")
             elif isinstance(value, dt.datetime):
-                parts.append(f'<c r="{ref}" s="{xf}"><v>'
-                             f"{self._convert_date_time(value):.16G}</v></c>")
+                add(f"{start}{r}{style}><v>{excel_time(value):.16G}</v></c>")
             else:
-                parts.append(f'<c r="{ref}" s="{xf}"><v>{value:.16G}</v></c>')
+                add(f"{start}{r}{style}><v>{value:.16G}</v></c>")
         parts.append("</row>")
         self.fh.write("".join(parts))
+
+    def _templates(self, formats: Sequence[Any]) -> tuple[list[str], list[str]]:
+        """Each column's '<c r="X' and '" s="N"' for a row of these formats, made once per
+        list; a format gets its number on first use, in the order XlsxWriter would give it."""
+        made: dict[int, tuple[Sequence[Any], list[str], list[str]]] = self.__dict__.setdefault(
+            "_made_templates", {})
+        found = made.get(id(formats))
+        if found is None or found[0] is not formats:
+            starts = [f'<c r="{xl_col_to_name(col)}' for col in range(len(formats))]
+            styles = [f'" s="{f._get_xf_index()}"' for f in formats]
+            # The list itself is kept, so its id is not reused by another while held here.
+            found = made[id(formats)] = (formats, starts, styles)
+        return found[1], found[2]
 
     def _row_tag(self, r: str, height: float) -> str:
         # As set_row stores a height (whole pixels) and XlsxWriter's _write_row writes it.
