@@ -11,6 +11,9 @@ from typing import Any, Literal
 
 from xlsxwriter import Workbook
 
+from bot.reports.rows import Cell as Cell
+from bot.reports.rows import RowSheet
+
 Kind = Literal["text", "int", "date", "datetime", "percent"]
 
 # Where the table starts: the title (row 0), the 填报 line (row 1), then the header.
@@ -60,6 +63,8 @@ def text_units(text: str) -> float:
 def lines_in(text: str, width: float) -> int:
     """Wrapped lines `text` needs in a column `width` units wide (one unit kept as padding)."""
     room = max(1.0, width - 1)
+    if "\n" not in text:  # most cells: one paragraph
+        return max(1, math.ceil((len(text.encode("utf-8")) + len(text)) / 2 / room))
     return sum(max(1, math.ceil(text_units(part) / room)) for part in text.split("\n"))
 
 
@@ -117,15 +122,15 @@ class Styles:
         return [self.cell(c.kind, fill, bold) for c in columns]
 
 
-Cell = str | int | float | dt.datetime | None
-
 
 class Table:
     """One printed sheet: page setup, the title and 填报 lines, the header, then rows."""
 
     def __init__(self, wb: Workbook, styles: Styles, name: str, columns: Sequence[Column], *,
                  title: str, info: str) -> None:
-        self.ws = ws = wb.add_worksheet(name)
+        ws = wb.add_worksheet(name, worksheet_class=RowSheet)
+        assert isinstance(ws, RowSheet)
+        self.ws = ws
         self.styles = styles
         self.columns = tuple(columns)
         self.widths = [c.width for c in columns]
@@ -158,17 +163,7 @@ class Table:
         styles = self._rows.get((fill, bold))
         if styles is None:
             styles = self._rows[(fill, bold)] = self.styles.row(self.columns, fill, bold)
-        row, ws = self.next, self.ws
-        ws.set_row(row, row_height(values, self.widths))
-        for col, (value, style) in enumerate(zip(values, styles, strict=True)):
-            if value is None or value == "":
-                ws.write_blank(row, col, None, style)
-            elif isinstance(value, str):
-                write_text(ws, row, col, value, style)
-            elif isinstance(value, dt.datetime):
-                ws.write_datetime(row, col, value, style)
-            else:
-                ws.write_number(row, col, value, style)
+        self.ws.put_row(self.next, row_height(values, self.widths), values, styles)
         self.next += 1
 
     def finish(self, legend: Sequence[tuple[str, Fill]] = (), *, autofilter: bool = True) -> None:
@@ -183,31 +178,6 @@ class Table:
             for col, (text, fill) in enumerate(legend, 1):
                 self.ws.write_string(row, col, text, self.styles.cell("text", fill))
         release(self.ws)
-
-
-# Excel's cap on a cell's text, in UTF-16 units.
-_TEXT_MAX = 32767
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def write_text(ws: Any, row: int, col: int, text: str, style: Any) -> None:
-    """Write user text as text, never a formula, URL, number or injected rich text."""
-    if "\r" in text:
-        # XlsxWriter would store a CR as "_x000D_", which Excel shows as a line break but other
-        # readers (openpyxl, a re-import) take literally; XML reads a raw CR as a newline anyway.
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if len(text) > _TEXT_MAX // 2 and utf16_len(text) > _TEXT_MAX:
-        text = text.encode("utf-16-le")[: 2 * _TEXT_MAX].decode("utf-16-le", "ignore")
-    if text.startswith("<r>") and text.endswith("</r>"):
-        # XlsxWriter copies a string shaped like this verbatim into the sheet XML as
-        # pre-built rich text; split into plain runs it is escaped like any other text.
-        runs = (text[:1], text[1:-1], text[-1:])
-        ws.write_rich_string(row, col, *runs, *([style] if style is not None else []))
-    else:
-        ws.write_string(row, col, text, style)
 
 
 def release(ws: Any) -> None:

@@ -143,8 +143,7 @@ def collect(conn: Connection, window: Window, unit_ids: Sequence[int] | None = N
         units[uid] = UnitStats(uid, code, name)
     if not units:
         return []
-    _counts(conn, units, unit_ids)
-    _time_left(conn, units, unit_ids, window.now)
+    _counts(conn, units, unit_ids, window.now, supervision)
     _week(conn, units, unit_ids, window)
     _meetings(conn, units, unit_ids, window)
     _leave(conn, units, unit_ids, window)
@@ -154,16 +153,41 @@ def collect(conn: Connection, window: Window, unit_ids: Sequence[int] | None = N
     return list(units.values())
 
 
-def _counts(conn: Connection, units: dict[int, UnitStats],
-            unit_ids: Sequence[int] | None) -> None:
-    query = (select(Problem.unit_id, Problem.status, Problem.track, func.count())
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _counts(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
+            now: dt.datetime, supervision: bool) -> None:
+    """What one pass over the items gives: counts by status and track, open items by time
+    left and, with `supervision`, 回炉 times, items with a deadline or not yet due, 督办 marks."""
+    is_open = Problem.status.in_(OPEN)
+    columns = [func.count(), *(_count_if(and_(is_open, c)) for c in time_left(now))]
+    if supervision:
+        not_signed = Problem.status != Status.SIGNED_OFF
+        columns += [func.sum(Problem.rework_count), func.count(Problem.deadline),
+                    _count_if(and_(is_open, Problem.deadline >= now)),
+                    *(_count_if(and_(Problem.supervision == mark, not_signed))
+                      for mark in Supervision)]
+    query = (select(Problem.unit_id, Problem.status, Problem.track, *columns)
              .where(*_where_units(Problem.unit_id, unit_ids))
              .group_by(Problem.unit_id, Problem.status, Problem.track))
-    for uid, status, track, n in conn.execute(query):
+    for uid, status, track, n, *sums in conn.execute(query):
         stats = units.get(uid)
-        if stats is not None:
-            stats.status[Status(status)] += n
-            stats.track[Track(track)] += n
+        if stats is None:
+            continue
+        stats.status[Status(status)] += n
+        stats.track[Track(track)] += n
+        figures = [int(v or 0) for v in sums]
+        for i in range(len(BUCKET_DAYS) + 2):
+            stats.buckets[i] += figures[i]
+        if supervision:
+            rework, dated, not_due, *marks = figures[len(BUCKET_DAYS) + 2:]
+            stats.rework += rework
+            stats.with_deadline += dated
+            stats.on_time += not_due
+            for mark, marked in zip(Supervision, marks, strict=True):
+                stats.marks[mark] += marked
 
 
 def time_left(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
@@ -173,20 +197,6 @@ def time_left(now: dt.datetime) -> tuple[ColumnElement[bool], ...]:
     deadline = Problem.deadline
     return (deadline < now, and_(deadline >= now, deadline <= near),
             and_(deadline > near, deadline <= far), deadline > far)
-
-
-def _time_left(conn: Connection, units: dict[int, UnitStats],
-               unit_ids: Sequence[int] | None, now: dt.datetime) -> None:
-    def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-        return func.sum(case((condition, 1), else_=0))
-
-    query = (select(Problem.unit_id, *(count_if(c) for c in time_left(now)))
-             .where(Problem.status.in_(OPEN), Problem.deadline.is_not(None),
-                    *_where_units(Problem.unit_id, unit_ids))
-             .group_by(Problem.unit_id))
-    for uid, *buckets in conn.execute(query):
-        if uid in units:
-            units[uid].buckets = [int(b or 0) for b in buckets]
 
 
 def _items(unit_ids: Sequence[int] | None, *where: ColumnElement[bool]) -> Any:
@@ -271,43 +281,29 @@ _COLOUR_OF = {kind: colour for colour, kind in LADDER_EVENTS.items()}
 
 def _alerts(conn: Connection, units: dict[int, UnitStats],
             unit_ids: Sequence[int] | None) -> None:
-    """Open items by their last recorded colour; items not signed off under a 督办 mark."""
-    # Each open item's newest ladder event, for all of them in one grouped pass.
+    """Open items by their last recorded colour (the 督办 marks come with the counts)."""
+    # Each item's newest ladder event, for all of them in one grouped pass: city-wide from the
+    # ladder's events (far fewer than items), for some units from their open items'.
+    mine = [] if unit_ids is None else [
+        ProblemEvent.problem_id.in_(_items(unit_ids, Problem.status.in_(OPEN)))]
     newest = (select(func.max(ProblemEvent.id).label("id"))
-              .where(ProblemEvent.kind.in_(list(_COLOUR_OF)),
-                     ProblemEvent.problem_id.in_(_items(unit_ids, Problem.status.in_(OPEN))))
+              .where(ProblemEvent.kind.in_(list(_COLOUR_OF)), *mine)
               .group_by(ProblemEvent.problem_id).subquery())
     query = (select(Problem.unit_id, ProblemEvent.kind, func.count())
              .join_from(newest, ProblemEvent, ProblemEvent.id == newest.c.id)
              .join(Problem, Problem.id == ProblemEvent.problem_id)
+             .where(Problem.status.in_(OPEN), *_where_units(Problem.unit_id, unit_ids))
              .group_by(Problem.unit_id, ProblemEvent.kind))
     for uid, kind, n in conn.execute(query):
         colour = _COLOUR_OF.get(kind)
         if uid in units and colour is not None:
             units[uid].colours[colour] += n
-    marked = (select(Problem.unit_id, Problem.supervision, func.count())
-              .where(Problem.supervision.is_not(None), Problem.status != Status.SIGNED_OFF,
-                     *_where_units(Problem.unit_id, unit_ids))
-              .group_by(Problem.unit_id, Problem.supervision))
-    for uid, mark, n in conn.execute(marked):
-        if uid in units and mark is not None:
-            units[uid].marks[mark] += n
 
 
 def _scoring(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[int] | None,
              now: dt.datetime) -> None:
-    """回炉 times and items on time per unit, in SQL; days overdue from the overdue deadlines.
-
-    On time: an open item not yet due, or a fixed one whose last 完成 came by its deadline."""
-    not_due = and_(Problem.status.in_(OPEN), Problem.deadline >= now)
-    query = (select(Problem.unit_id, func.sum(Problem.rework_count),
-                    func.count(Problem.deadline), func.sum(case((not_due, 1), else_=0)))
-             .where(*_where_units(Problem.unit_id, unit_ids)).group_by(Problem.unit_id))
-    for uid, rework, dated, timely in conn.execute(query):
-        if uid in units:
-            stats = units[uid]
-            stats.rework, stats.with_deadline, stats.on_time = (
-                int(rework or 0), int(dated or 0), int(timely or 0))
+    """Fixed items whose last 完成 came by their deadline (on time, as are open items not yet
+    due, counted with the counts); days overdue, summed from the overdue deadlines."""
     fixed = _items(unit_ids, Problem.status.in_(FIXED), Problem.deadline.is_not(None))
     done = (select(ProblemEvent.problem_id, func.max(ProblemEvent.at).label("at"))
             .where(ProblemEvent.kind == EventKind.DONE, ProblemEvent.problem_id.in_(fixed))
