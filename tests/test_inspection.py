@@ -77,7 +77,9 @@ async def test_an_inspector_files_a_finding_the_unit_sees_without_the_name(
     # What the unit's leader is told and reads: the finding, never the inspector's name.
     await deliver_at(office, clock, clock.now() + dt.timedelta(hours=1))
     [told] = texts_with(office, HLEADER, "HEALTH-0003")
-    [card] = await office.send(HLEADER, "/item HEALTH-0003")
+    # The card, then its two photos sent again as evidence.
+    card, *evidence = await office.send(HLEADER, "/item HEALTH-0003")
+    assert evidence
     assert "督导组 登记" in (card.text or "")
     for text in (told, card.text or ""):
         assert INSPECTOR_NAME not in text and "导诊台&lt;b&gt;无人&lt;/b&gt;值守" in text
