@@ -121,7 +121,8 @@ def seed(url: str, units: int, problems: int) -> None:
 
 
 def measure(url: str) -> dict[str, float]:
-    """Time each digest kind as the sender makes it (per unit), plus the one-pass city view."""
+    """Time each digest kind as the sender makes it (per unit, the week's digests sharing one
+    city-wide pass of figures and one of private notes), plus the one-pass city view."""
     from bot.bootstrap import build_services
     from bot.clock import FixedClock
     from bot.reports.digest import DigestReport

@@ -180,7 +180,8 @@ def test_the_private_note_finds_overdue_items_and_non_filers_by_index(full: Serv
 
 def test_a_units_digest_figures_read_only_that_unit(full: Services) -> None:
     assert_indexed(full.db, lambda: full.digest.unit_stats(3),
-                   expect={"ix_problems_unit_status_deadline", "ix_problem_events_kind_at"})
+                   expect={"ix_problems_unit_status_deadline",
+                           "ix_problem_events_problem_kind_at"})
 
 
 def test_full_scans_are_recognised(database: Database) -> None:

@@ -72,9 +72,10 @@ def row_height(values: Sequence[object], widths: Sequence[float]) -> float:
     """Points a row needs so that every line of its tallest wrapped cell shows."""
     # Most cells are short text on one line: only the others are measured (a CJK character
     # is at most two units, so len * 2 within the room is sure to fit).
-    tall = [lines_in(v, w) for v, w in zip(values, widths, strict=True)
-            if v.__class__ is str and (len(v) * 2 > w - 1 or "\n" in v)]
-    lines = max(tall) if tall else 1
+    lines = 1
+    for v, w in zip(values, widths, strict=True):
+        if v.__class__ is str and (len(v) * 2 > w - 1 or "\n" in v):
+            lines = max(lines, lines_in(v, w))
     return min(MAX_ROW_PT, max(MIN_ROW_PT, lines * LINE_PT + PAD_PT))
 
 

@@ -346,12 +346,22 @@ def trend(conn: Connection, ends: Sequence[dt.datetime]) -> list[TrendPoint]:
     kinds = (EventKind.FILED, EventKind.DONE, EventKind.REJECTED)
     # One end more, a week before the first, so the first week has its own new figures too.
     cuts = [ends[0] - dt.timedelta(days=7), *ends] if ends else []
-    columns = [func.sum(case((ProblemEvent.at < cut, 1), else_=0)) for cut in cuts]
-    if not columns:
+    if not cuts:
         return []
+    # Everything before the first cut is one count per kind, read off the (kind, at) index;
+    # only the weeks between the cuts are told apart, row by row.
+    first, last = min(cuts), max(cuts)
+    is_kind = ProblemEvent.kind.in_(kinds)
+    before = {kind: int(n) for kind, n in conn.execute(
+        select(ProblemEvent.kind, func.count()).where(is_kind, ProblemEvent.at < first)
+        .group_by(ProblemEvent.kind))}
+    columns = [func.sum(case((ProblemEvent.at < cut, 1), else_=0)) for cut in cuts]
     rows = conn.execute(select(ProblemEvent.kind, *columns)
-                        .where(ProblemEvent.kind.in_(kinds)).group_by(ProblemEvent.kind)).all()
-    by_kind = {kind: [int(v or 0) for v in values] for kind, *values in rows}
+                        .where(is_kind, ProblemEvent.at >= first, ProblemEvent.at < last)
+                        .group_by(ProblemEvent.kind)).all()
+    by_kind = {kind: [n] * len(cuts) for kind, n in before.items()}
+    for kind, *values in rows:
+        by_kind[kind] = [before.get(kind, 0) + int(v or 0) for v in values]
     zero = [0] * len(cuts)
     filed = by_kind.get(EventKind.FILED, zero)
     fixed = [d - r for d, r in zip(by_kind.get(EventKind.DONE, zero),
