@@ -383,4 +383,9 @@ def city_totals(units: Sequence[UnitStats]) -> UnitStats:
         total.filed_week += s.filed_week
         total.fixed_week += s.fixed_week
         total.signed_week += s.signed_week
+        total.rework += s.rework
+        for colour, n in s.colours.items():
+            total.colours[colour] += n
+        for mark, n in s.marks.items():
+            total.marks[mark] += n
     return total
