@@ -271,8 +271,6 @@ EN: dict[str, str] = {
     "edit.saved.owner": "{number} now belongs to {owner}.",
     "edit.bad_measures": "Please write the measures, at most {max}, each within the length limit.",
     "edit.unchanged": "{number} already says this; nothing was changed.",
-    "edit.owner_signed_off": "{number} is signed off; its owner cannot simply be changed.",
-    "edit.owner_supervised": "{number} is under supervision; changing its owner needs approval.",
     "edit.history": " ({field}: {old} → {new})",
     "edit.field.description": "description",
     "edit.field.measures": "measures",

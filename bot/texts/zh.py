@@ -265,8 +265,6 @@ ZH: dict[str, str] = {
     "edit.saved.owner": "{number} 的责任人已调整为{owner}。",
     "edit.bad_measures": "请写明整改措施，最多{max}条，每条不超过规定字数。",
     "edit.unchanged": "{number} 的内容与原来相同，未作修改。",
-    "edit.owner_signed_off": "{number} 已销号，不能直接更换责任人。",
-    "edit.owner_supervised": "{number} 已列入督办，更换责任人须经审批，不能直接修改。",
     "edit.history": "（{field}：{old} → {new}）",
     "edit.field.description": "问题描述",
     "edit.field.measures": "整改措施",
