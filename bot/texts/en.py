@@ -193,6 +193,7 @@ EN: dict[str, str] = {
         "Leader: {leader}\nResponsible: {owner}\nDeadline: {deadline}\n\n"
         "Tap “Confirm” to save, or a button to change a field."
     ),
+    "file.unlinked": " (not linked to a member of the unit: no reminders)",
     "file.confirm": "Confirm",
     "file.cancel": "Cancel",
     "file.edit.category": "Category",

@@ -187,6 +187,7 @@ ZH: dict[str, str] = {
         "责任领导：{leader}\n责任人：{owner}\n整改时限：{deadline}\n\n"
         "无误请点“确认”保存；需要修改请点对应按钮。"
     ),
+    "file.unlinked": "（未关联本单位人员，不接收提醒）",
     "file.confirm": "确认",
     "file.cancel": "取消",
     "file.edit.category": "改类别",
