@@ -37,8 +37,18 @@ EN: dict[str, str] = {
                          "invite people, send meeting notices.",
     "help.role.leader": "You sign off (销号) your unit's items, approve leave, send meeting "
                         "notices, and view and export your unit's ledger.",
-    "help.role.office": "You see every unit's ledger and progress (全市), export the city's "
-                        "ledger and sign off items.",
+    "help.role.office": "You are on the campaign office's staff: you see every unit's ledger "
+                        "and progress (全市), export the city's ledger, sign off items, mark "
+                        "items for supervision (督办), handle complaints from the public and "
+                        "businesses, and file findings of unannounced inspections.",
+    "cmd.ledger.office": "The city's ledger; one unit: /ledger unit code or name, e.g. "
+                         "/ledger EDU",
+    "cmd.export.office": "Export the city's ledger (Excel); one unit: /export unit code, e.g. "
+                         "/export EDU",
+    "cmd.rounds.office": "Progress reporting: see each unit's reports, set the city's time "
+                         "(e.g. /rounds 每周五16:00) or stop it",
+    "cmd.inspect.office": "File a finding of an unannounced inspection into any unit's ledger, "
+                          "with photos",
     "cmd.meeting.member": "My meeting notices (attend / ask for leave)",
     "cmd.stats.member": "Your unit's progress",
     "cmd.stats.liaison": "Your unit's progress",
