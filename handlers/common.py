@@ -95,6 +95,31 @@ def display_name(update: Update) -> str:
     return user.full_name or user.username or str(user.id)
 
 
+# What the person types to mean himself where a name is asked, and to pass the question by.
+ME = ("我", "我自己", "本人")
+SKIP = ("跳过", "skip")
+
+
+def skips(text: str) -> bool:
+    """Whether a typed answer is the 跳过 button typed out, not an answer."""
+    return text.strip().casefold() in SKIP
+
+
+async def typed_person(update: Update, context: Ctx, text: str) -> tuple[str, int | None]:
+    """A typed 责任人 or 责任领导 as (name, linked member): 我 is the sender; a name that is one
+    member of the sender's unit links to him; any other name is kept as typed, linked to no one."""
+    user = update.effective_user
+    assert user is not None
+    text = text.strip()
+    if text in ME:
+        return display_name(update), user.id
+    ident = await identify(update, context)
+    if ident.unit is None:
+        return text, None
+    person = await call(context.svc.ledger.named_member, ident.unit.id, text)
+    return text, person.user_id if person else None
+
+
 def typed(update: Update) -> str:
     """The text of the message, trimmed (a filter has made sure there is one)."""
     assert update.message is not None and update.message.text is not None

@@ -28,7 +28,9 @@ from handlers.common import (
     lang_of,
     local_now,
     read_future_time,
+    skips,
     typed,
+    typed_person,
     user_lang,
 )
 from handlers.dialog import END, Flow, begin, ended, finish, here
@@ -40,6 +42,7 @@ from handlers.filing_questions import (
     Step,
     draft_of,
     immediate_default,
+    linked,
     next_step,
     replace,
     store,
@@ -63,7 +66,7 @@ async def start_filing(update: Update, context: Ctx) -> int | None:
         names = [c.name for c in context.svc.config.categories]
         parsed = parse_message(text, now=local_now(context), categories=names,
                                calendar=context.svc.calendar)
-        draft = parsed.draft
+        draft = await linked(update, context, parsed.draft, data)
         data["measures_done"] = bool(draft.measures)
         lead = "\n".join(t(lang, k, **p) for k, p in parsed.problems) or None
     else:
@@ -224,7 +227,12 @@ async def type_leader(update: Update, context: Ctx) -> int | None:
     if len(name) > MAX_NAME:
         await _refuse(update, context, "file.bad_length", max=MAX_NAME)
         return None
-    store(context, replace(draft_of(context), leader_name=name, leader_user_id=None))
+    assert context.dialog is not None
+    if skips(name):
+        context.dialog.data["skipped"] = [*context.dialog.data.get("skipped", []), "leader"]
+        return await advance(update, context)
+    name, user_id = await typed_person(update, context, name)
+    store(context, replace(draft_of(context), leader_name=name, leader_user_id=user_id))
     return await advance(update, context)
 
 
@@ -248,7 +256,11 @@ async def type_owner(update: Update, context: Ctx) -> int | None:
     if len(name) > MAX_NAME:
         await _refuse(update, context, "file.bad_length", max=MAX_NAME)
         return None
-    store(context, replace(draft_of(context), owner_name=name, owner_user_id=None))
+    if skips(name):
+        # Every item has a 责任人: the question is asked again, 跳过 is not taken for a name.
+        return await advance(update, context)
+    name, user_id = await typed_person(update, context, name)
+    store(context, replace(draft_of(context), owner_name=name, owner_user_id=user_id))
     return await advance(update, context)
 
 

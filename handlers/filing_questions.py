@@ -19,7 +19,7 @@ from bot.dates import describe_when
 from bot.domain import Level, Role, Source, Track
 from bot.services.problem import Draft
 from bot.texts import fragment, shorten, t
-from handlers.common import call, identify, local_now
+from handlers.common import call, identify, local_now, skips, typed_person
 from handlers.limits import fitted
 
 FLOW = "file"
@@ -246,6 +246,10 @@ def draft_card(draft: Draft, lang: str, tz: Any) -> str:
             else t(lang, "checkin.every", days=draft.checkin_days) if draft.checkin_days else "—")
     level = t(lang, f"level.{draft.level}") if draft.level else "—"
 
+    def unlinked(user_id: int | None, name: str | None) -> str:
+        # A typed name that is nobody (or several people) of the unit gets no reminders.
+        return t(lang, "file.unlinked") if name and user_id is None else ""
+
     def render(width: int) -> str:
         measures = "\n".join(f"  {i}. {shorten(m, width)}" for i, m in enumerate(draft.measures, 1))
         return t(
@@ -253,11 +257,32 @@ def draft_card(draft: Draft, lang: str, tz: Any) -> str:
             source=t(lang, f"source.{draft.source}") if draft.source else "—",
             description=shorten(draft.description or "—", width), measures=measures,
             track=t(lang, f"track.{draft.track}") if draft.track else "—",
-            leader=shorten(draft.leader_name or "—", width),
-            owner=shorten(draft.owner_name or "—", width), deadline=when,
+            leader=shorten(draft.leader_name or "—", width) + unlinked(draft.leader_user_id,
+                                                                      draft.leader_name),
+            owner=shorten(draft.owner_name or "—", width) + unlinked(draft.owner_user_id,
+                                                                    draft.owner_name),
+            deadline=when,
         )
 
     return fitted(render)
+
+
+async def linked(update: Update, context: Ctx, draft: Draft, data: dict[str, Any]) -> Draft:
+    """Names typed for 责任人 and 责任领导 in one message, taken as the guided steps take them:
+    跳过 is no name, 我 is the sender, a member's name links to him."""
+    changes: dict[str, Any] = {}
+    for role in ("leader", "owner"):
+        name = getattr(draft, f"{role}_name")
+        if not name:
+            continue
+        if skips(name):
+            changes.update({f"{role}_name": None, f"{role}_user_id": None})
+            if role == "leader":
+                data["skipped"] = [*data.get("skipped", []), "leader"]
+            continue
+        name, user_id = await typed_person(update, context, name)
+        changes.update({f"{role}_name": name, f"{role}_user_id": user_id})
+    return replace(draft, **changes)
 
 
 def immediate_default(context: Ctx) -> dt.datetime:

@@ -28,6 +28,7 @@ from handlers.common import (
     identify,
     lang_of,
     typed,
+    typed_person,
 )
 from handlers.dialog import END, Flow, begin, concluding, here
 from handlers.ledger import FEATURE_EDIT, may_update
@@ -35,8 +36,6 @@ from handlers.ledger import FEATURE_EDIT, may_update
 FEATURE = FEATURE_EDIT
 # A button's action and the field it edits.
 FIELDS = {"desc": "description", "meas": "measures", "owner": "owner"}
-# What the person types to mean himself, as filing takes it.
-ME = ("我", "我自己", "本人")
 
 
 class Step(enum.IntEnum):
@@ -81,26 +80,14 @@ async def receive_change(update: Update, context: Ctx) -> int | None:
         if len(text) > MAX_NAME:
             await answer(update, t(lang, "file.bad_length", max=MAX_NAME))
             return None
-        params = await _owner(update, context, ident, text)
+        name, owner_id = await typed_person(update, context, text)
+        params = {"text": name, "owner_user_id": owner_id}
     problem = await concluding(context, update, call(
         context.svc.ledger.edit, item_id, by=ident, by_name=display_name(update), field=field,
         dialog=here(context, update), **params))
     await answer(update, t(lang, f"edit.saved.{field}", number=problem.number,
                            owner=problem.owner_name))
     return END
-
-
-async def _owner(update: Update, context: Ctx, ident: Identity, text: str) -> dict[str, Any]:
-    """The new owner as filing takes a typed name: 我 is the sender, a member's name links to
-    him, any other name is kept as typed."""
-    user = update.effective_user
-    assert user is not None
-    if text in ME:
-        return {"text": display_name(update), "owner_user_id": user.id}
-    person = None
-    if ident.unit is not None:
-        person = await call(context.svc.ledger.named_member, ident.unit.id, text)
-    return {"text": text, "owner_user_id": person.user_id if person else None}
 
 
 async def ask_withdraw(update: Update, context: Ctx) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.bootstrap import Services
 from bot.domain import Role
 from tests.chat import Chat
+from tests.test_forged_updates import LEADER, OFFICE, OWNER, build_org
 
 
 def _services(chat: Chat) -> Services:
@@ -91,3 +92,19 @@ async def test_bot_added_to_a_group_says_how_to_bind(chat: Chat) -> None:
     data = chat.sandbox.my_chat_member(-200, 11, "member")
     await chat.app.process_update(chat.sandbox.update(data, chat.app.bot))
     assert "/bindgroup" in chat.last_text(-200)
+
+
+async def test_office_help_names_one_unit_scoping_rounds_cases_and_inspect(chat: Chat) -> None:
+    build_org(_services(chat), chat)
+    [office] = await chat.send(OFFICE, "/help")
+    [leader] = await chat.send(LEADER, "/help")
+    [cadre] = await chat.send(OWNER, "/help")
+    text = office.text or ""
+    assert "市委领导小组办公室工作人员" in text
+    for expected in ("/ledger — 全市问题台账", "/ledger EDU", "/export EDU", "/rounds — ",
+                     "/cases — ", "/inspect — 登记暗访监督发现的问题到任一单位"):
+        assert expected in text, expected
+    # A unit's people read their own unit's ledger and are not shown the office's scoping.
+    assert "/ledger — 本单位问题台账" in (leader.text or "")
+    assert "/ledger EDU" not in (leader.text or "") + (cadre.text or "")
+    assert "/cases" not in (cadre.text or "")

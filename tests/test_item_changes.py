@@ -84,7 +84,7 @@ async def test_a_supervised_items_owner_is_not_changed_by_a_plain_edit(
     await chat.send(OWNER, "/item EDU-0001")
     await chat.click(OWNER, "更换责任人")
     [refused] = await chat.send(OWNER, "孙干部")
-    assert "已列入督办" in (refused.text or "")
+    assert "正在督办" in (refused.text or "") and "申请延期" in (refused.text or "")
     [row] = services.ledger.rows()
     assert row.owner_user_id == OWNER
     # The description may still be corrected.

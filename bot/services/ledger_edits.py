@@ -16,21 +16,12 @@ from bot.services.ledger_base import LedgerBase, notice_subject
 from bot.services.membership import Identity
 from bot.services.plans import subject_of
 from bot.services.problem import ProblemView
+from bot.services.supervision import check_plain_edit
 from storage.cases import Case
 from storage.dialogs import end_dialog
 from storage.ledger import ExtensionRequest, Problem, ProblemEvent, WithdrawnProblem
 
 EDITABLE = ("description", "measures", "owner")
-
-
-def owner_change_refused(problem: Problem | ProblemView) -> str | None:
-    """Why a plain edit may not hand this item to another owner (a text key), else None: a
-    signed-off item, or one under the office's 督办 mark, changes owner only by approval."""
-    if problem.status == Status.SIGNED_OFF:
-        return "edit.owner_signed_off"
-    if problem.supervision is not None:
-        return "edit.owner_supervised"
-    return None
 
 
 def _plain(value: Any) -> Any:
@@ -66,8 +57,8 @@ class LedgerEdits(LedgerBase):
             end_dialog(uow, dialog)
             s = uow.session
             problem = self._actionable(s, problem_id, by)
-            if field == "owner" and (refused := owner_change_refused(problem)) is not None:
-                raise DomainError(refused, number=problem.number)
+            # The one change-control rule (督办 or 已销号: owner only by an approved request).
+            check_plain_edit(problem, ("owner",) if field == "owner" else (), problem.number)
             if problem.status not in OPEN:
                 raise DomainError("item.not_open", number=problem.number)
             details: dict[str, Any] = {"field": field}

@@ -37,8 +37,18 @@ EN: dict[str, str] = {
                          "invite people, send meeting notices.",
     "help.role.leader": "You sign off (销号) your unit's items, approve leave, send meeting "
                         "notices, and view and export your unit's ledger.",
-    "help.role.office": "You see every unit's ledger and progress (全市), export the city's "
-                        "ledger and sign off items.",
+    "help.role.office": "You are on the campaign office's staff: you see every unit's ledger "
+                        "and progress (全市), export the city's ledger, sign off items, mark "
+                        "items for supervision (督办), handle complaints from the public and "
+                        "businesses, and file findings of unannounced inspections.",
+    "cmd.ledger.office": "The city's ledger; one unit: /ledger unit code or name, e.g. "
+                         "/ledger EDU",
+    "cmd.export.office": "Export the city's ledger (Excel); one unit: /export unit code, e.g. "
+                         "/export EDU",
+    "cmd.rounds.office": "Progress reporting: see each unit's reports, set the city's time "
+                         "(e.g. /rounds 每周五16:00) or stop it",
+    "cmd.inspect.office": "File a finding of an unannounced inspection into any unit's ledger, "
+                          "with photos",
     "cmd.meeting.member": "My meeting notices (attend / ask for leave)",
     "cmd.stats.member": "Your unit's progress",
     "cmd.stats.liaison": "Your unit's progress",
@@ -193,6 +203,7 @@ EN: dict[str, str] = {
         "Leader: {leader}\nResponsible: {owner}\nDeadline: {deadline}\n\n"
         "Tap “Confirm” to save, or a button to change a field."
     ),
+    "file.unlinked": " (not linked to a member of the unit: no reminders)",
     "file.confirm": "Confirm",
     "file.cancel": "Cancel",
     "file.edit.category": "Category",
@@ -271,8 +282,6 @@ EN: dict[str, str] = {
     "edit.saved.owner": "{number} now belongs to {owner}.",
     "edit.bad_measures": "Please write the measures, at most {max}, each within the length limit.",
     "edit.unchanged": "{number} already says this; nothing was changed.",
-    "edit.owner_signed_off": "{number} is signed off; its owner cannot simply be changed.",
-    "edit.owner_supervised": "{number} is under supervision; changing its owner needs approval.",
     "edit.history": " ({field}: {old} → {new})",
     "edit.field.description": "description",
     "edit.field.measures": "measures",

@@ -35,7 +35,12 @@ ZH: dict[str, str] = {
     "help.role.member": "您可以登记本人发现的问题、报告整改进展，接收会议通知并确认参加或请假。",
     "help.role.liaison": "您负责本单位台账的日常维护：督促登记、更新进展、邀请人员、发会议通知。",
     "help.role.leader": "您负责本单位问题的审核销号、请假审批，可发会议通知，查看和导出本单位台账。",
-    "help.role.office": "您可以查看全市各单位的台账和进展统计，导出全市台账，审核销号。",
+    "help.role.office": "您是市委领导小组办公室工作人员，可以查看全市各单位的台账和进展统计，导出全市台账，"
+                        "审核销号，标记督办，处理群众反映和企业投诉，登记暗访监督发现的问题。",
+    "cmd.ledger.office": "全市问题台账；看一个单位：/ledger 单位编号或名称，例如 /ledger EDU",
+    "cmd.export.office": "导出全市问题台账（Excel）；导出一个单位：/export 单位编号，例如 /export EDU",
+    "cmd.rounds.office": "进展报送：查看各单位报送情况，设置全市报送时间（例如 /rounds 每周五16:00）或停止",
+    "cmd.inspect.office": "登记暗访监督发现的问题到任一单位的台账，可附照片",
     "cmd.meeting.member": "我的会议通知（参加 / 请假）",
     "cmd.stats.member": "本单位整改进展统计",
     "cmd.stats.liaison": "本单位整改进展统计",
@@ -187,6 +192,7 @@ ZH: dict[str, str] = {
         "责任领导：{leader}\n责任人：{owner}\n整改时限：{deadline}\n\n"
         "无误请点“确认”保存；需要修改请点对应按钮。"
     ),
+    "file.unlinked": "（未关联本单位人员，不接收提醒）",
     "file.confirm": "确认",
     "file.cancel": "取消",
     "file.edit.category": "改类别",
@@ -265,8 +271,6 @@ ZH: dict[str, str] = {
     "edit.saved.owner": "{number} 的责任人已调整为{owner}。",
     "edit.bad_measures": "请写明整改措施，最多{max}条，每条不超过规定字数。",
     "edit.unchanged": "{number} 的内容与原来相同，未作修改。",
-    "edit.owner_signed_off": "{number} 已销号，不能直接更换责任人。",
-    "edit.owner_supervised": "{number} 已列入督办，更换责任人须经审批，不能直接修改。",
     "edit.history": "（{field}：{old} → {new}）",
     "edit.field.description": "问题描述",
     "edit.field.measures": "整改措施",
