@@ -18,11 +18,17 @@ def say_start(sandbox: BotApiSandbox, user: int = 501) -> None:
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
-    """SIGTERM, which must end the bot with exit code 0 within 15 s; return its stderr."""
+    """SIGTERM, which must end the bot with exit code 0 within 15 s; return its stderr.
+
+    The pipes are read while waiting: a bot logging at DEBUG fills a pipe's 64 KiB long
+    before a slow test ends, and a process blocked writing its log never exits."""
+    proc.send_signal(signal.SIGTERM)
     try:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=15) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return proc.communicate()[1]
+        err = proc.communicate(timeout=15)[1] or ""
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        err = proc.communicate()[1] or ""
+        raise AssertionError(
+            f"the bot did not stop within 15 s of SIGTERM:\n{err[-4000:]}") from None
+    assert proc.returncode == 0, err[-4000:]
+    return err

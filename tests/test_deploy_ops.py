@@ -103,9 +103,10 @@ def test_webhook_mode_serves_healthz_and_metrics(tmp_path: Path, server: Sandbox
     config = _config(tmp_path, mode="webhook", webhook={
         "listen": "127.0.0.1", "port": port, "url_path": "hook",
         "url": "https://bot.example.invalid/hook", "secret_token": SECRET})
+    log = (tmp_path / "stderr.log").open("w", encoding="utf-8")
     proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--config", str(config)],
-                            cwd=tmp_path, env=_env(server), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, env=_env(server), stdout=subprocess.DEVNULL,
+                            stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
@@ -130,8 +131,9 @@ def test_webhook_mode_serves_healthz_and_metrics(tmp_path: Path, server: Sandbox
         scrape = httpx.get(f"{base}/metrics", timeout=5)
         assert scrape.headers["content-type"].startswith("text/plain")
     finally:
-        err = stop(proc)
-    _json_lines(err)
+        stop(proc)
+        log.close()
+    _json_lines((tmp_path / "stderr.log").read_text(encoding="utf-8"))
 
 
 def test_healthz_says_503_when_the_database_is_behind(tmp_path: Path) -> None:
