@@ -48,7 +48,7 @@ async def export_ledger(update: Update, context: Ctx) -> None:
         rows = svc.ledger.iter_rows(unit_id=unit_id)
         units = [(u.code, u.name) for u in svc.membership.list_units()] if everything else None
         write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title, units=units,
-                   papers=svc.config.papers)
+                   papers=svc.config.papers, colours=svc.ladder.colours)
 
     # A large ledger takes seconds to write; the bot keeps answering others meanwhile.
     await asyncio.to_thread(build)

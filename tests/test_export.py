@@ -17,6 +17,7 @@ from bot.domain import Level, Source, Status, Track
 from bot.reports.ledger_csv import write_csv
 from bot.reports.workbook import (
     COLUMNS,
+    SHEET_COLUMNS,
     SUMMARY_COLUMNS,
     row_values,
     sheet_name,
@@ -107,6 +108,8 @@ def _as_cells(expected: list[list[Any]]) -> list[list[Any]]:
         for col in (DEADLINE, SIGNED_AT):
             if row[col][:2] == "20":
                 row[col] = dt.datetime.fromisoformat(row[col])
+        # The sheet's 预警 column, after 整改状态: empty without the ladder's colours.
+        row.insert(SHEET_COLUMNS.index("预警"), "")
         out.append(row)
     return out
 
@@ -156,10 +159,10 @@ def test_single_sheet_xlsx(rows: list[ProblemView], tmp_path: Path) -> None:
     assert wb.sheetnames == ["问题台账"]
     ws = wb["问题台账"]
     table = _table(ws)
-    assert tuple(table[0]) == COLUMNS
+    assert tuple(table[0]) == SHEET_COLUMNS
     assert table[1:] == _as_cells(EXPECTED)
     assert ws.freeze_panes == "A4"
-    assert ws.auto_filter.ref == "A3:S9"
+    assert ws.auto_filter.ref == "A3:T9"
     assert ws.print_title_rows == "$3:$3"
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
@@ -211,10 +214,10 @@ def test_per_unit_workbook(rows: list[ProblemView], tmp_path: Path) -> None:
                            (cg_sheet, EXPECTED[5:])):
         ws = wb[name]
         table = _table(ws)
-        assert tuple(table[0]) == COLUMNS
+        assert tuple(table[0]) == SHEET_COLUMNS
         assert table[1:] == _as_cells(_renumber(expected)), name
         assert ws.freeze_panes == "A4"
-        assert ws.auto_filter.ref == f"A3:S{len(expected) + HEAD}"
+        assert ws.auto_filter.ref == f"A3:T{len(expected) + HEAD}"
     assert {_fill(c) for c in wb["市教育局"][5]} == {"FFC7CE"}
 
 
@@ -250,7 +253,7 @@ def test_empty_export(tmp_path: Path) -> None:
     single = tmp_path / "single.xlsx"
     write_xlsx([], single, tz=SHANGHAI, now=NOW, title="教育局台账")
     ws = load_workbook(single)["教育局台账"]
-    assert _table(ws) == [list(COLUMNS)] and ws.max_row == HEAD + 2  # and the legend
+    assert _table(ws) == [list(SHEET_COLUMNS)] and ws.max_row == HEAD + 2  # and the legend
 
 
 @pytest.mark.parametrize(

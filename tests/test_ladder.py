@@ -186,3 +186,25 @@ async def test_the_first_pass_after_an_upgrade_records_old_colours_without_a_not
     # From then on each step is told as usual: the fresh item overdue on Friday.
     await deliver_at(chat, clock, local(2026, 12, 4, 9, 1))
     assert [told(chat, u, RED) for u in (CADRE, LEADER, OFFICE)] == [1, 1, 1]
+
+
+async def test_the_export_shows_each_open_items_colour_in_a_filled_cell(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    file_item(unit, local(2026, 12, 1, 18, 0))  # overdue on 2 Dec: 红
+    file_item(unit, local(2026, 12, 4, 23, 59))  # due within three days: 蓝
+    file_item(unit, local(2026, 12, 31, 23, 59))  # far off and moved lately: no colour
+    clock.set(local(2026, 12, 2, 10, 0))
+    [document] = [m.document for m in await chat.send(OFFICE, "/export") if m.document]
+    ws = load_workbook(io.BytesIO(document[1]))["市教育局"]
+    header = [c.value for c in ws[3]]
+    col = header.index("预警") + 1
+    assert header[col - 2] == "整改状态"
+    cells = [ws.cell(row, col) for row in (4, 5, 6)]
+    assert [c.value for c in cells] == ["红", "蓝", None]
+    assert [c.fill.fgColor.rgb if c.fill.fill_type else None for c in cells] == [
+        "FFFF8B8B", "FFBDD7EE", None]

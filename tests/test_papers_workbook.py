@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from bot.config import PapersConfig
 from bot.domain import Status, Track
 from bot.reports.summary import summary_workbook
-from bot.reports.workbook import COLUMNS, SUMMARY_COLUMNS, write_xlsx
+from bot.reports.workbook import SHEET_COLUMNS, SUMMARY_COLUMNS, write_xlsx
 from bot.services.problem import ProblemView
 from bot.services.stats import UnitStats
 from tests.test_export import CG, EDU, FIN, NOW, SHANGHAI, UTC, problem
@@ -90,12 +90,12 @@ def test_a_unit_ledger_prints_on_a4_with_title_and_filing_line(
     ws = _book(rows[:4], tmp_path).worksheets[0]
     _page(ws)
     assert ws["A1"].value == "市教育局作风问题整改台账"
-    assert "A1:S1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:T1" in {str(r) for r in ws.merged_cells.ranges}
     info = ws["A2"].value
     for part in ("填报单位：市教育局", "填报日期：2026年11月28日", "数据截至：2026-11-28 15:00",
                  "联系人：王小明（0571-12345678）"):
         assert part in info
-    assert tuple(c.value for c in ws[HEAD]) == COLUMNS
+    assert tuple(c.value for c in ws[HEAD]) == SHEET_COLUMNS
     assert ws["A4"].font.name == "仿宋" and ws["A1"].font.name == "仿宋"
 
 
@@ -120,12 +120,12 @@ def test_every_table_cell_has_a_border_and_every_row_shows_all_its_lines(
 def test_dates_and_rates_are_values_with_formats(rows: list[ProblemView], tmp_path: Path) -> None:
     wb = _book(rows, tmp_path, per_unit=True)
     edu = wb["市教育局"]
-    deadline = edu.cell(HEAD + 1, COLUMNS.index("整改时限") + 1)
+    deadline = edu.cell(HEAD + 1, SHEET_COLUMNS.index("整改时限") + 1)
     assert deadline.is_date and deadline.value == dt.datetime(2026, 12, 31, 23, 59)  # noqa: DTZ001
     assert deadline.number_format == "yyyy-mm-dd"
-    signed = wb["市财政局"].cell(HEAD + 1, COLUMNS.index("销号时间") + 1)
+    signed = wb["市财政局"].cell(HEAD + 1, SHEET_COLUMNS.index("销号时间") + 1)
     assert signed.is_date and signed.value == dt.datetime(2026, 11, 25, 9, 30)  # noqa: DTZ001
-    ongoing = wb["市财政局"].cell(HEAD + 2, COLUMNS.index("整改时限") + 1)
+    ongoing = wb["市财政局"].cell(HEAD + 2, SHEET_COLUMNS.index("整改时限") + 1)
     assert ongoing.value == "长期坚持（每14天检查）"
     summary = wb["汇总"]
     rate = summary.cell(HEAD + 2, SUMMARY_COLUMNS.index("整改率") + 1)
@@ -147,12 +147,12 @@ def test_status_fills_and_the_legend(rows: list[ProblemView], tmp_path: Path) ->
 def test_a_rejected_item_shows_neither_reviewer_nor_its_completion(
         rows: list[ProblemView], tmp_path: Path) -> None:
     ws = _book(rows[:4], tmp_path).worksheets[0]
-    cells = {name: ws.cell(HEAD + 4, i + 1).value for i, name in enumerate(COLUMNS)}
+    cells = {name: ws.cell(HEAD + 4, i + 1).value for i, name in enumerate(SHEET_COLUMNS)}
     assert cells["问题编号"] == "EDU-0004"
     assert cells["审核人"] is None and cells["完成情况(佐证)"] is None
     assert cells["备注"] == "回炉1次"
     signed = _book(rows[4:5], tmp_path).worksheets[0]
-    assert signed.cell(HEAD + 1, COLUMNS.index("审核人") + 1).value == "赵主任"
+    assert signed.cell(HEAD + 1, SHEET_COLUMNS.index("审核人") + 1).value == "赵主任"
 
 
 def test_source_and_level_have_their_own_columns(tmp_path: Path) -> None:
@@ -160,8 +160,8 @@ def test_source_and_level_have_their_own_columns(tmp_path: Path) -> None:
 
     row = problem(EDU, 1, level=Level.SECTOR, source=Source.INSPECTION)
     ws = _book([row], tmp_path).worksheets[0]
-    assert ws.cell(HEAD + 1, COLUMNS.index("问题来源") + 1).value == "暗访监督"
-    assert ws.cell(HEAD + 1, COLUMNS.index("层面") + 1).value == "行业"
+    assert ws.cell(HEAD + 1, SHEET_COLUMNS.index("问题来源") + 1).value == "暗访监督"
+    assert ws.cell(HEAD + 1, SHEET_COLUMNS.index("层面") + 1).value == "行业"
 
 
 def test_the_summary_lists_every_unit_and_flags_zero_filings(

@@ -65,7 +65,7 @@ async def workbook(request: Request) -> Response:
         units = ([(u.code, u.name) for u in services.membership.list_units()]
                  if everything else None)
         write_xlsx(rows, buffer, tz=tz, now=now, per_unit=everything, title=title, units=units,
-                   papers=services.config.papers)
+                   papers=services.config.papers, colours=services.ladder.colours)
 
     # A large ledger takes seconds to write; other requests are answered meanwhile.
     await asyncio.to_thread(build)

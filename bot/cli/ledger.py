@@ -66,7 +66,7 @@ def _export(services: Services, args: argparse.Namespace) -> None:
         units = ([(u.code, u.name) for u in services.membership.list_units()]
                  if unit is None else None)
         write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
-                   papers=services.config.papers)
+                   papers=services.config.papers, colours=services.ladder.colours)
     print(f"{out}: {count} rows ({fmt})")
 
 

@@ -32,6 +32,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "signed_off_at": ("销号时间",),
     "reviewer": ("审核人",),
     "remarks": ("备注",),
+    # The export's 预警 colour: worked out afresh, never read back.
+    "warning": ("预警",),
 }
 _BY_NAME = {name: field for field, names in FIELDS.items() for name in names}
 # A header row names the problem and at least two more known columns.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -12,7 +13,7 @@ from typing import Any, Literal
 from xlsxwriter import Workbook
 
 from bot.reports.rows import Cell as Cell
-from bot.reports.rows import RowSheet
+from bot.reports.rows import RowSheet, utf16_len
 
 Kind = Literal["text", "int", "date", "datetime", "percent"]
 
@@ -34,6 +35,10 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 PERCENT_FORMAT = "0.0%"
 _HEADER_FILL = "#D9E1F2"
+# Characters XML 1.0 cannot carry (a pasted message may hold one): dropped from every cell.
+ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_SHEET_MAX = 31
 
 
 class Fill(enum.Enum):
@@ -43,6 +48,10 @@ class Fill(enum.Enum):
     OVERDUE = "#FFC7CE"  # red: past its deadline
     DUE_SOON = "#FFEB9C"  # yellow: due within three days
     SIGNED = "#C6EFCE"  # green: 已销号
+    # One cell's 预警 colour (the colour ladder), as a 督查 sheet marks it.
+    LADDER_BLUE = "#BDD7EE"  # light blue: 蓝色预警
+    LADDER_YELLOW = "#FFFF00"  # yellow: 黄色预警
+    LADDER_RED = "#FF8B8B"  # light red: 红色预警
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,26 @@ def row_height(values: Sequence[object], widths: Sequence[float]) -> float:
         if v.__class__ is str and (len(v) * 2 > w - 1 or "\n" in v):
             lines = max(lines, lines_in(v, w))
     return min(MAX_ROW_PT, max(MIN_ROW_PT, lines * LINE_PT + PAD_PT))
+
+
+def sheet_name(name: str, taken: set[str], *, fallback: str = "未命名") -> str:
+    """A valid, unused sheet title for `name`; adds it to `taken` (kept casefolded)."""
+    base = _SHEET_FORBIDDEN.sub("_", ILLEGAL.sub("", name)).strip().strip("'") or fallback
+    candidate, n = _fit(base, ""), 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = _fit(base, f"({n})")
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _fit(base: str, suffix: str) -> str:
+    # Excel counts UTF-16 units, so a character outside the BMP takes two of the 31.
+    room = _SHEET_MAX - utf16_len(suffix)
+    while utf16_len(base) > room:
+        base = base[:-1]
+    # A cut can leave an apostrophe at the end, which Excel (and XlsxWriter) refuse there.
+    return base.rstrip("'") + suffix
 
 
 class Styles:
@@ -136,7 +165,8 @@ class Table:
         self.columns = tuple(columns)
         self.widths = [c.width for c in columns]
         self._plain = styles.row(columns)
-        self._rows: dict[tuple[Fill, bool], list[Any]] = {(Fill.NONE, False): self._plain}
+        self._rows: dict[tuple[Fill, bool, int, Fill], list[Any]] = {
+            (Fill.NONE, False, 0, Fill.NONE): self._plain}
         self.next = FIRST_ROW
         last = len(columns) - 1
         ws.set_paper(A4)
@@ -159,11 +189,18 @@ class Table:
         for col, name in enumerate(names):
             ws.write_string(HEADER_ROW, col, name, styles.header)
 
-    def add(self, values: Sequence[Cell], fill: Fill = Fill.NONE, bold: bool = False) -> None:
-        """A table row: every cell bordered (blanks too), its height fitted to its text."""
-        styles = self._rows.get((fill, bold))
+    def add(self, values: Sequence[Cell], fill: Fill = Fill.NONE, bold: bool = False,
+            mark: tuple[int, Fill] = (0, Fill.NONE)) -> None:
+        """A table row: every cell bordered (blanks too), its height fitted to its text;
+        `mark` fills one cell (its column, its fill) over the row's own fill."""
+        key = (fill, bold, *mark)
+        styles = self._rows.get(key)
         if styles is None:
-            styles = self._rows[(fill, bold)] = self.styles.row(self.columns, fill, bold)
+            styles = self.styles.row(self.columns, fill, bold)
+            col, cell_fill = mark
+            if cell_fill is not Fill.NONE:
+                styles[col] = self.styles.cell(self.columns[col].kind, cell_fill, bold)
+            self._rows[key] = styles
         self.ws.put_row(self.next, row_height(values, self.widths), values, styles)
         self.next += 1
 

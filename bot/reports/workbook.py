@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -15,7 +14,8 @@ from zoneinfo import ZoneInfo
 from xlsxwriter import Workbook
 
 from bot.config import PapersConfig
-from bot.domain import OPEN, Level, Source, Status, Supervision, Track
+from bot.domain import OPEN, Colour, Level, Source, Status, Supervision, Track
+from bot.reports.paper import ILLEGAL as _ILLEGAL
 from bot.reports.paper import (
     WORKBOOK_OPTIONS,
     Cell,
@@ -25,6 +25,9 @@ from bot.reports.paper import (
     Table,
     info_line,
     release,
+)
+from bot.reports.paper import (
+    sheet_name as sheet_name,
 )
 from bot.services.problem import ProblemView
 from bot.services.stats import FIXED, rate_text
@@ -73,10 +76,6 @@ SUPERVISION_NAMES: dict[Supervision, str] = {Supervision.YELLOW: "黄牌督办",
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M"
 _OVERDUE_MARK = "（已超期）"
-# Characters XML 1.0 cannot carry (a pasted message may hold one): dropped from every cell.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_SHEET_MAX = 31
 
 _DUE_SOON = dt.timedelta(days=3)
 
@@ -86,8 +85,8 @@ LEDGER_COLUMNS: tuple[Column, ...] = (
     Column("问题来源", 9), Column("层面", 5), Column("问题类别", 9), Column("问题描述", 22),
     Column("整改措施", 22), Column("整改目标", 12), Column("整改类型", 6), Column("责任领导", 7),
     Column("责任人", 7), Column("整改时限", 11, "date"), Column("整改状态", 9),
-    Column("整改进展", 16), Column("完成情况(佐证)", 16), Column("销号时间", 11, "datetime"),
-    Column("审核人", 7), Column("备注", 10),
+    Column("预警", 5), Column("整改进展", 16), Column("完成情况(佐证)", 16),
+    Column("销号时间", 11, "datetime"), Column("审核人", 7), Column("备注", 10),
 )
 SUMMARY_TABLE: tuple[Column, ...] = (
     Column("单位编号", 10), Column("单位", 30), Column("问题总数", 9, "int"),
@@ -95,6 +94,15 @@ SUMMARY_TABLE: tuple[Column, ...] = (
     Column("已销号", 9, "int"), Column("逾期", 9, "int"), Column("整改率", 9, "percent"),
     Column("备注", 12),
 )
+# The sheet's headers: the CSV's (COLUMNS) and, after 整改状态, the open item's 预警 colour.
+SHEET_COLUMNS: tuple[str, ...] = tuple(c.name for c in LEDGER_COLUMNS)
+WARNING_COLUMN = SHEET_COLUMNS.index("预警")
+WARNINGS: dict[Colour, tuple[str, Fill]] = {Colour.BLUE: ("蓝", Fill.LADDER_BLUE),
+                                            Colour.YELLOW: ("黄", Fill.LADDER_YELLOW),
+                                            Colour.RED: ("红", Fill.LADDER_RED)}
+# The colours of a batch of open items (LadderService.colours, the cards' rule), by item id.
+Colours = Callable[[Sequence[ProblemView]], Mapping[int, Colour]]
+COLOUR_BATCH = 2000
 ZERO_FILED = "零查摆"
 LEGEND: tuple[tuple[str, Fill], ...] = (
     ("已超期", Fill.OVERDUE), ("3天内到期", Fill.DUE_SOON), ("已销号", Fill.SIGNED),
@@ -174,11 +182,24 @@ def _cells(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[st
             t[14], t[15]]
 
 
-def _typed(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[Cell]:
+def _typed(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool, warning: str,
+           ) -> list[Cell]:
     t = _texts(row, overdue)
     deadline = _ongoing(row) or _local(row.deadline, tz)
-    return [index, *t[:11], deadline, t[11], t[12], t[13], _local(row.signed_off_at, tz),
-            t[14], t[15]]
+    return [index, *t[:11], deadline, t[11], warning, t[12], t[13],
+            _local(row.signed_off_at, tz), t[14], t[15]]
+
+
+def _coloured(rows: Iterable[ProblemView], colours: Colours | None,
+              ) -> Iterator[tuple[ProblemView, Colour | None]]:
+    """Each row with its colour now, asked for a batch of rows at a time (one read each)."""
+    if colours is None:
+        yield from ((row, None) for row in rows)
+        return
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, COLOUR_BATCH)):
+        found = colours(batch)
+        yield from ((row, found.get(row.id)) for row in batch)
 
 
 def _fill(row: ProblemView, now: dt.datetime, overdue: bool) -> Fill:
@@ -197,30 +218,6 @@ def row_values(
     """One ledger row's cells in COLUMNS order as text (the CSV); with `now`, an overdue row is
     marked 已超期."""
     return _cells(row, index, tz, now is not None and row.overdue(now))
-
-
-def sheet_name(name: str, taken: set[str], *, fallback: str = "未命名") -> str:
-    """A valid, unused sheet title for `name`; adds it to `taken` (kept casefolded)."""
-    base = _SHEET_FORBIDDEN.sub("_", _ILLEGAL.sub("", name)).strip().strip("'") or fallback
-    candidate, n = _fit(base, ""), 1
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = _fit(base, f"({n})")
-    taken.add(candidate.casefold())
-    return candidate
-
-
-def _fit(base: str, suffix: str) -> str:
-    # Excel counts UTF-16 units, so a character outside the BMP takes two of the 31.
-    room = _SHEET_MAX - _utf16_len(suffix)
-    while _utf16_len(base) > room:
-        base = base[:-1]
-    # A cut can leave an apostrophe at the end, which Excel (and XlsxWriter) refuse there.
-    return base.rstrip("'") + suffix
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 # -- summary ----------------------------------------------------------------------------------
@@ -282,8 +279,9 @@ class _Book:
     """What every sheet of one workbook shares: styles, the clock, the 填报 details."""
 
     def __init__(self, wb: Workbook, tz: ZoneInfo, now: dt.datetime,
-                 papers: PapersConfig) -> None:
+                 papers: PapersConfig, colours: Colours | None = None) -> None:
         self.wb = wb
+        self.colours = colours
         self.tz = tz
         self.now = now
         self.papers = papers
@@ -298,11 +296,13 @@ class _Book:
         table = Table(self.wb, self.styles, name, LEDGER_COLUMNS, title=ledger_title(unit),
                       info=self.info(unit))
         now, tz = self.now, self.tz
-        for count, row in enumerate(rows, 1):
+        for count, (row, colour) in enumerate(_coloured(rows, self.colours), 1):
             overdue = row.overdue(now)
             if tally is not None:
                 tally.add(row, overdue)
-            table.add(_typed(row, count, tz, overdue), _fill(row, now, overdue))
+            text, mark = WARNINGS[colour] if colour is not None else ("", Fill.NONE)
+            table.add(_typed(row, count, tz, overdue, text), _fill(row, now, overdue),
+                      mark=(WARNING_COLUMN, mark))
         table.finish(LEGEND)
 
 
@@ -348,13 +348,15 @@ def write_xlsx(
     rows: Iterable[ProblemView], target: str | Path | BinaryIO, *, tz: ZoneInfo,
     now: dt.datetime, per_unit: bool = False, title: str = "问题台账",
     units: Sequence[tuple[str, str]] | None = None, papers: PapersConfig | None = None,
+    colours: Colours | None = None,
 ) -> None:
     """Write the ledger as an A4-landscape office ledger, streaming (XlsxWriter's
     constant_memory) so 100k rows keep memory flat; `target` is a path or a binary stream.
 
     per_unit=False: one sheet named `title` (one unit's rows). per_unit=True: a 汇总 sheet
     with counts and 整改率 for every unit in `units` (code, name) and every unit with rows,
-    then one sheet per unit with rows. Dates are date cells in `tz`.
+    then one sheet per unit with rows. Dates are date cells in `tz`. `colours` gives the open
+    items' 预警 (蓝/黄/红, its cell filled so); without it the column stays empty.
     """
     papers = papers or PapersConfig()
     # Sheets stream their rows to temp files until close() zips them into `target`; a private
@@ -363,7 +365,7 @@ def write_xlsx(
         wb = Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": tmp})
         try:
             wb.set_properties({"title": title})
-            book = _Book(wb, tz, now, papers)
+            book = _Book(wb, tz, now, papers, colours)
             taken: set[str] = set()
             if per_unit:
                 # 汇总 is the first tab but is filled last: the unit sheets stream first and
