@@ -18,6 +18,7 @@ from bot.domain import NoteKind, Role, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.quickfile import MAX_TEXT
+from bot.services.membership import UnitView
 from bot.services.notify import Note
 from bot.services.rounds import Report, RoundView
 from bot.texts import fragment, shorten, t
@@ -63,16 +64,23 @@ def _next(lang: str, r: RoundView) -> str:
 
 async def rounds_command(update: Update, context: Ctx) -> None:
     """Show the round that applies, or set one: /rounds 每周五16:00; stop it: /rounds 停止."""
-    arg = " ".join(context.args or []).strip()
+    args = list(context.args or [])
+    ident = await identify(update, context)
+    unit = None
+    if len(args) > 1 and ident.role is Role.OFFICE:
+        # The office names one unit first, as /ledger does: /rounds EDU 每周五16:00前报进展.
+        unit = await call(context.svc.membership.find_unit, args[0])
+        if unit is not None:
+            args = args[1:]
+    arg = " ".join(args).strip()
     if not arg:
         await _show(update, context)
         return
     if arg.lower() in STOP:
-        await _stop(update, context)
+        await _stop(update, context, unit)
         return
-    ident = await identify(update, context)
     lang = lang_of(ident, context)
-    r = await call(context.svc.rounds.set, ident, display_name(update), arg)
+    r = await call(context.svc.rounds.set, ident, display_name(update), arg, unit)
     await answer(update, t(lang, "rounds.set", scope=_scope(lang, r), when=_when(lang, r),
                            next=_next(lang, r)))
 
@@ -102,10 +110,10 @@ async def _show(update: Update, context: Ctx) -> None:
     await answer(update, "\n\n".join(lines), markup=markup)
 
 
-async def _stop(update: Update, context: Ctx) -> None:
+async def _stop(update: Update, context: Ctx, unit: UnitView | None = None) -> None:
     ident = await identify(update, context)
     lang = lang_of(ident, context)
-    stopped = await call(context.svc.rounds.stop, ident)
+    stopped = await call(context.svc.rounds.stop, ident, unit)
     await answer(update, t(lang, "rounds.stopped", scope=_scope(lang, stopped))
                  if stopped else t(lang, "rounds.not_running"))
 

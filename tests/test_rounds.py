@@ -175,3 +175,17 @@ async def test_asking_for_more_time_from_a_round_opens_the_extension_flow(
     sent = await chat.send(CADRE, "窗口改造需要采购")
     assert "EDU-0001" in (sent[-1].text or "")
     assert len(texts_with(chat, LEADER, "窗口改造需要采购")) == 1
+
+
+async def test_the_office_sets_and_stops_one_units_round(
+    chat: Chat, unit: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 2, 10, 0))
+    set_reply = (await chat.send(OFFICE, "/rounds EDU 每周五16:00前报进展"))[-1].text or ""
+    assert "市教育局" in set_reply
+    shown = (await chat.send(CADRE, "/rounds"))[-1].text or ""
+    assert "市教育局：每周五16:00前报送进展（周主任 设置）" in shown
+    assert "尚未设置进展报送" in ((await chat.send(FIN_LEADER, "/rounds"))[-1].text or "")
+    stopped = await chat.send(OFFICE, "/rounds 市教育局 停止")
+    assert "已停止市教育局的进展报送" in (stopped[-1].text or "")
+    assert "尚未设置进展报送" in ((await chat.send(CADRE, "/rounds"))[-1].text or "")

@@ -17,7 +17,7 @@ from bot.domain import OPEN, DialogRef, EventKind, NoteKind, Role, Status
 from bot.errors import DomainError
 from bot.permissions import Action, can
 from bot.services.ledger_base import LedgerBase
-from bot.services.membership import Identity
+from bot.services.membership import Identity, UnitView
 from bot.services.notify import NotificationService, Planned
 from bot.services.plans import at_local
 from bot.workdays import WorkCalendar
@@ -127,10 +127,11 @@ class RoundService(LedgerBase):
 
     # -- setting -----------------------------------------------------------------------------
 
-    def set(self, by: Identity, by_name: str, text: str) -> RoundView:
-        """Set the round of the person's unit (the office: of every unit) from a phrase such as
-        每周五16:00前报进展, replacing the one before."""
-        unit_id = self._scope(by)
+    def set(self, by: Identity, by_name: str, text: str, unit: UnitView | None = None,
+            ) -> RoundView:
+        """Set the round of the person's unit (the office: of every unit, or of `unit`) from a
+        phrase such as 每周五16:00前报进展, replacing the one before."""
+        unit_id, unit_name = self._scope(by, unit)
         phrase = text.strip()
         now = self.clock.now()
         found = parse_recurring(phrase, now.astimezone(self.tz))
@@ -149,12 +150,12 @@ class RoundService(LedgerBase):
                               created_at=now)
             s.add(r)
             s.flush()
-            return _view(r, by.unit.name if unit_id is not None and by.unit else None,
-                         self._local_next(r, now))
+            return _view(r, unit_name, self._local_next(r, now))
 
-    def stop(self, by: Identity) -> RoundView | None:
-        """Stop the round of the person's unit (the office: the city's); None when none ran."""
-        unit_id = self._scope(by)
+    def stop(self, by: Identity, unit: UnitView | None = None) -> RoundView | None:
+        """Stop the round of the person's unit (the office: the city's, or `unit`'s); None when
+        none ran."""
+        unit_id, unit_name = self._scope(by, unit)
         now = self.clock.now()
         with self.db.unit() as uow:
             s = uow.session
@@ -162,7 +163,7 @@ class RoundService(LedgerBase):
             if r is None:
                 return None
             self._stop(s.connection(), unit_id, now)
-            return _view(r, by.unit.name if unit_id is not None and by.unit else None, None)
+            return _view(r, unit_name, None)
 
     def current(self, by: Identity) -> tuple[RoundView, ...]:
         """The rounds that apply to the person: the office sees every one; a unit its own,
@@ -183,14 +184,15 @@ class RoundService(LedgerBase):
             views = [v for v in views if v.unit_id is not None]
         return tuple(views)
 
-    def _scope(self, by: Identity) -> int | None:
+    def _scope(self, by: Identity, unit: UnitView | None) -> tuple[int | None, str | None]:
+        """The unit a round is set for (None: the city's) and its name."""
         if not can(by.role, Action.SET_ROUNDS):
             raise DomainError("rounds.denied")
         if by.role is Role.OFFICE:
-            return None
-        if by.unit is None:
+            return (unit.id, unit.name) if unit else (None, None)
+        if by.unit is None or (unit is not None and unit.id != by.unit.id):
             raise DomainError("rounds.denied")
-        return by.unit.id
+        return by.unit.id, by.unit.name
 
     def _local_next(self, r: ProgressRound, now: dt.datetime) -> dt.datetime | None:
         close = self.next_close(r.weekday, r.close_time, now)

@@ -46,7 +46,8 @@ EN: dict[str, str] = {
     "cmd.export.office": "Export the city's ledger (Excel); one unit: /export unit code, e.g. "
                          "/export EDU",
     "cmd.rounds.office": "Progress reporting: see each unit's reports, set the city's time "
-                         "(e.g. /rounds 每周五16:00) or stop it",
+                         "(e.g. /rounds 每周五16:00) or one unit's (/rounds EDU 每周五16:00), "
+                         "or stop it (/rounds EDU stop)",
     "cmd.inspect.office": "File a finding of an unannounced inspection into any unit's ledger, "
                           "with photos",
     "cmd.meeting.member": "My meeting notices (attend / ask for leave)",

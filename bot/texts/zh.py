@@ -39,7 +39,7 @@ ZH: dict[str, str] = {
                         "审核销号，标记督办，处理群众反映和企业投诉，登记暗访监督发现的问题。",
     "cmd.ledger.office": "全市问题台账；看一个单位：/ledger 单位编号或名称，例如 /ledger EDU",
     "cmd.export.office": "导出全市问题台账（Excel）；导出一个单位：/export 单位编号，例如 /export EDU",
-    "cmd.rounds.office": "进展报送：查看各单位报送情况，设置全市报送时间（例如 /rounds 每周五16:00）或停止",
+    "cmd.rounds.office": "进展报送：查看各单位报送情况，设置全市报送时间（例如 /rounds 每周五16:00）或某一单位的（/rounds EDU 每周五16:00），或停止（/rounds EDU 停止）",
     "cmd.inspect.office": "登记暗访监督发现的问题到任一单位的台账，可附照片",
     "cmd.meeting.member": "我的会议通知（参加 / 请假）",
     "cmd.stats.member": "本单位整改进展统计",
