@@ -8,6 +8,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, FilePayload, Page
 
+from bot.config import Config
 from bot.dates import parse_when
 from bot.domain import Role, Source
 from tests.test_digest import HLEADER, LEADER, unit_id
@@ -19,12 +20,21 @@ from tests.test_web_browser import (  # noqa: F401 - fixtures
     png,
     site,
 )
-from tests.web_fixtures import config  # noqa: F401 - fixtures
+from tests.web_fixtures import web_config
 from web.context import COOKIE
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 INSPECTOR, INSPECTOR_NAME = 61, "周督导"
-HOSTILE = '导诊台<script>alert(1)</script>无人值守 & "<b>推诿</b>"'
+# A small photo limit, so that a photo over it is quick to make.
+LIMIT = 4000
+HOSTILE = '导诊台<script>alert(1)</script>无人值守 & "<b>推诿</b>"\n第二行'
+
+
+@pytest.fixture
+def config(db_url: str) -> Config:
+    base = web_config(db_url)
+    return base.model_copy(update={"cases": base.cases.model_copy(
+        update={"max_photo_bytes": LIMIT})})
 
 
 def _join(site: Site) -> None:
@@ -130,6 +140,15 @@ async def test_a_refused_form_keeps_what_was_typed_and_hostile_text_stays_text(
     await page.wait_for_load_state()
     assert "JPG" in await page.locator("#error").inner_text()
     assert await page.input_value("#inspect-form textarea[name=text]") == HOSTILE
+    # A picture over the limit: refused too, the form still as typed.
+    await page.set_input_files("#inspect-form input[name=photo]", files=[
+        FilePayload(name="big.png", mimeType="image/png",
+                    buffer=b"\x89PNG\r\n\x1a\n" + b"\x07" * LIMIT)])
+    await page.click("#file")
+    await page.wait_for_load_state()
+    assert "照片过大" in await page.locator("#error").inner_text()
+    assert await page.input_value("#inspect-form textarea[name=text]") == HOSTILE
+    assert await page.input_value("#inspect-form input[name=deadline]") == "12月20日"
     assert services.board.unit(services.membership.identify(HLEADER), health).page.total == 2
 
     await page.set_input_files("#inspect-form input[name=photo]", files=[])

@@ -19,7 +19,7 @@ from bot.permissions import Action, can
 from bot.quickfile import MAX_TEXT
 from web.auth import _same_origin as same_origin
 from web.context import Viewer, call, state, viewer_of
-from web.public import _check_size as check_size
+from web.public import FORM_OVERHEAD
 from web.public import _number as number
 from web.public import _photo as photo_of
 from web.public import _text as text_of
@@ -66,7 +66,7 @@ async def inspect(request: Request) -> Response:
     services = web.services
     values = _values()
     try:
-        check_size(request)
+        _check_size(request)
         async with request.form(max_files=1, max_fields=10) as form:
             values = _read(form)
             photo = await photo_of(form, services.config.cases.max_photo_bytes)
@@ -84,10 +84,21 @@ async def inspect(request: Request) -> Response:
     return RedirectResponse(f"/inspect?filed={problem.id}", status_code=303)
 
 
+def _check_size(request: Request) -> None:
+    """Refuse unread only a body far over the limit: a photo a little too big is read (no more
+    than the limit of it) and refused with the form kept as typed."""
+    limit = state(request).services.config.cases.max_photo_bytes
+    size = request.headers.get("content-length", "")
+    if size.isdigit() and int(size) > 2 * limit + FORM_OVERHEAD:
+        raise DomainError("cases.photo_too_big", limit=f"{limit / 1e6:g}")
+
+
 def _read(form: FormData) -> dict[str, Any]:
     unit = text_of(form, "unit")
     return {"unit": int(unit) if number(unit) else None,
-            "category": text_of(form, "category"), "text": text_of(form, "text"),
+            # A form sends the textarea's line breaks as CRLF: kept as typed, one "\n" each.
+            "category": text_of(form, "category"),
+            "text": text_of(form, "text").replace("\r\n", "\n"),
             "deadline": text_of(form, "deadline")}
 
 
