@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,19 +38,26 @@ def ack_button(view: AckView, lang: str) -> InlineKeyboardMarkup:
                                          view.case_id)]])
 
 
-def ack_lines(handed: list[AckView], lang: str, tz: ZoneInfo,
+def ack_lines(handed: list[AckView], lang: str, tz: ZoneInfo, now: dt.datetime,
               shown: int = 8) -> tuple[list[str], list[list[InlineKeyboardButton]]]:
-    """/todo's part: the cases handed to the unit and not yet 签收, each with its button."""
-    lines = [t(lang, "todo.acks", n=len(handed))]
+    """/todo's part: the cases handed to the unit and not yet 签收, each with its button;
+    those past their 签收 time first and flagged with how long they are overdue."""
+    late = [v for v in handed if v.due_at <= now]
+    ordered = sorted(handed, key=lambda v: (v.due_at, v.case_id))  # the most overdue first
+    lines = [t(lang, "todo.acks_late", n=len(handed), late=len(late)) if late
+             else t(lang, "todo.acks", n=len(handed))]
     rows = []
-    for view in handed[:shown]:
-        lines.append(t(lang, "todo.ack_line", number=view.number,
-                       description=shorten(view.description, 30),
-                       due=describe_when(view.due_at.astimezone(tz), lang)))
+    for view in ordered[:shown]:
+        due = describe_when(view.due_at.astimezone(tz), lang)
+        hours = int((now - view.due_at).total_seconds() // 3600)
+        key = ("todo.ack_line" if view.due_at > now
+               else "todo.ack_line_late_hours" if hours >= 1 else "todo.ack_line_late")
+        lines.append(t(lang, key, number=view.number, description=shorten(view.description, 30),
+                       due=due, hours=hours))
         rows.append([button(f"{t(lang, 'cases.btn.ack')} {view.number}", FEATURE, "ack",
                             view.case_id)])
-    if len(handed) > shown:
-        lines.append(t(lang, "todo.more", n=len(handed) - shown))
+    if len(ordered) > shown:
+        lines.append(t(lang, "todo.more", n=len(ordered) - shown))
     return lines, rows
 
 

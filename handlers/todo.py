@@ -30,9 +30,10 @@ async def show_todo(update: Update, context: Ctx) -> None:
         await answer(update, t(lang, "todo.none"))
         return
     text, rows = render_todo(todo, lang, context)
-    if handed:  # cases handed to the unit, waiting for 签收
-        lines, buttons = ack_lines(handed, lang, context.svc.config.tz)
-        text, rows = "\n".join([text, *lines]), [*buttons, *rows]
+    if handed:  # cases handed to the unit, waiting for 签收: hours count, so listed first
+        lines, buttons = ack_lines(handed, lang, context.svc.config.tz, context.svc.clock.now())
+        header, _, rest = text.partition("\n")
+        text, rows = "\n".join([header, *lines, *([rest] if rest else [])]), [*buttons, *rows]
     await answer(update, text, markup=InlineKeyboardMarkup(rows) if rows else None)
 
 

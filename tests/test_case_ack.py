@@ -128,3 +128,32 @@ async def test_todo_lists_what_waits_for_acknowledgement(office: Chat, clock: Fi
     assert "待签收" not in (after.text or "")
     [cadre] = await office.send(CADRE, "/todo")
     assert "待签收" not in (cadre.text or "")
+
+
+async def test_todo_flags_what_is_past_its_acknowledgement_time_and_lists_it_first(
+        office: Chat, clock: FixedClock) -> None:
+    services = office.app.bot_data.services
+    clock.set(local(2026, 11, 30, 9, 0))
+    _hand_over(services, clock, "窗口人员脱岗")  # 签收 by Monday 17:00
+    clock.set(local(2026, 12, 1, 10, 0))
+    _hand_over(services, clock, "办事指南<b>过时</b>")  # handed Tuesday: not yet due
+    clock.set(local(2026, 12, 1, 11, 30))
+    [todo] = await office.send(LEADER, "/todo")
+    text = todo.text or ""
+    assert "待签收（2项，其中1项已超过签收时限）" in text
+    late = text.index("⚠️ EDU-0008 窗口人员脱岗")
+    assert "已超时18小时" in text[late:text.index("\n", late)]
+    ontime = text.index("EDU-0009 办事指南&lt;b&gt;过时&lt;/b&gt;")
+    assert late < ontime and "已超时" not in text[ontime:text.index("\n", ontime)]
+    # Ahead of what waits for 销号, its 签收 buttons the first rows.
+    assert "待销号" in text and text.index("待签收") < text.index("待销号")
+    assert todo.reply_markup is not None
+    buttons = [b["text"] for row in todo.reply_markup["inline_keyboard"] for b in row]
+    assert buttons[:2] == ["签收 EDU-0008", "签收 EDU-0009"]
+    [acked] = await office.click(LEADER, "签收 EDU-0008", message=todo)
+    assert "已签收问题 EDU-0008" in (acked.text or "")
+    [after] = await office.send(LEADER, "/todo")
+    assert "待签收（1项）" in (after.text or "") and "已超时" not in (after.text or "")
+    clock.set(local(2026, 12, 2, 10, 0))  # the second's time passed less than an hour ago
+    [later] = await office.send(LIAISON, "/todo")
+    assert "其中1项已超过签收时限" in (later.text or "")

@@ -78,6 +78,10 @@ def cases(ids: dict[str, int]) -> dict[tuple[str, str], list[tuple[str, Callable
         # 督办 from the item page: the office's alone (an empty form is a bad request).
         ("POST", "/item/{problem_id:int}/supervise"): [
             (f"/item/{edu_item}/supervise", expect({"office"}, ok=400, denied=403))],
+        # 暗访监督 from the dashboard: the 督导组 and the office, as in chat (an empty form is
+        # shown again with the reason).
+        ("GET", "/inspect"): [("/inspect", expect({"office"}, denied=403))],
+        ("POST", "/inspect"): [("/inspect", expect({"office"}, ok=400, denied=403))],
         ("GET", "/item/{problem_id:int}/evidence/{index:int}"): [
             (f"/item/{edu_item}/evidence/0", expect(EDU_ADMINS | {"cadre"})),
             (f"/item/{edu_item}/evidence/1", expect(set())),

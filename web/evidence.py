@@ -73,6 +73,26 @@ class EvidenceFiles:
         self._keep(file_id, content)
         return content
 
+    async def upload(self, chat_id: int, content: bytes, caption: str) -> str | None:
+        """Hand a photo taken on the web to the Bot API, into `chat_id`'s chat with the bot
+        (the person's own, as a receipt); its file id is then evidence like any photo sent in
+        chat. None: no bot here, or the Bot API refused it."""
+        if self.bot is None:
+            return None
+        try:
+            if not self._ready:
+                await self.bot.initialize()
+                self._ready = True
+            sent = await self.bot.send_photo(chat_id, content, caption=caption)
+        except TelegramError as exc:
+            log.warning("web photo not uploaded: %s", exc)
+            return None
+        if not sent.photo:
+            return None
+        file_id: str = sent.photo[-1].file_id
+        self._keep(file_id, content)
+        return file_id
+
     def _keep(self, file_id: str, content: bytes) -> None:
         if len(content) > self.cache_bytes // 4:
             return
