@@ -24,7 +24,7 @@ from sandbox import BotApiSandbox, SandboxRequest
 
 # One filing: 12 updates, buttons by label, texts as a cadre types them.
 SCRIPT: list[tuple[str, str]] = [
-    ("send", "/file"), ("click", "履职尽责缺位"), ("click", "单位"), ("click", "群众反映"),
+    ("send", "/file"), ("click", "履职尽责缺位"), ("click", "单位（科室）"), ("click", "群众反映"),
     ("send", "窗口工作人员午休时段无人值守"), ("send", "安排午间轮值\n公示值班电话"),
     ("click", "措施已写完 ✅"), ("click", "限期整改 — 在规定时限内改好"), ("click", "跳过"),
     ("click", "我自己"), ("send", "下周五前"), ("click", "确认"),

@@ -31,6 +31,10 @@ class Problem(Base):
         # A unit's list in deadline order, whole or by status, paged by keyset without a sort.
         Index("ix_problems_unit_status_deadline", "unit_id", "status", "deadline"),
         Index("ix_problems_unit_deadline", "unit_id", "deadline"),
+        # Every column the digests' per-unit counts read (stats._counts): one pass over the
+        # index, grouped in its order, without touching the table's rows.
+        Index("ix_problems_unit_counts", "unit_id", "status", "track", "deadline",
+              "rework_count", "supervision"),
         # /my (owned or filed: one index per side of the OR) and who filed nothing since when.
         Index("ix_problems_created_by", "created_by", "created_at"),
         Index("ix_problems_owner", "owner_user_id"),

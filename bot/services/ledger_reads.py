@@ -44,6 +44,10 @@ LARGE_UNIT = 500
 PEOPLE_FRESH = dt.timedelta(seconds=30)
 
 
+# The fields of a ledger row, every one a column of the problem or of its unit (_rows).
+_VIEW_FIELDS = frozenset(f.name for f in fields(ProblemView))
+
+
 @functools.cache
 def _people_query(by_role: bool, limited: bool, excluding: bool) -> Select[int, str, Role]:
     """Build each shape of the people query once: it runs on two steps of every filing."""
@@ -266,22 +270,26 @@ class LedgerReads:
     @staticmethod
     def _rows(conn: Connection, unit_id: int | None, batch: int) -> Iterator[ProblemView]:
         # Only the view's columns: a column read and dropped costs its decoding on every row.
-        wanted = {f.name for f in fields(ProblemView)}
-        columns = [c for c in Problem.__table__.c if c.name in wanted]
-        query = (select(*columns, Unit.code, Unit.name).join(Unit, Unit.id == Problem.unit_id)
-                 .order_by(Unit.code, Problem.seq))
+        columns = [c for c in Problem.__table__.c if c.name in _VIEW_FIELDS]
+        query = (select(*columns, Unit.code.label("unit_code"), Unit.name.label("unit_name"))
+                 .join(Unit, Unit.id == Problem.unit_id).order_by(Unit.code, Problem.seq))
         if unit_id is not None:
             query = query.where(Problem.unit_id == unit_id)
-        names = [c.name for c in columns]
+        names = [*(c.name for c in columns), "unit_code", "unit_name"]
+        if _VIEW_FIELDS.difference(names):
+            raise AssertionError(f"no column for {sorted(_VIEW_FIELDS.difference(names))}")
+        new, files = object.__new__, evidence_files
         # On the statement: Connection.execution_options would change the caller's connection.
         for row in conn.execute(query.execution_options(yield_per=batch)):
-            values = dict(zip(names, row[:-2], strict=True))
-            values["unit_code"], values["unit_name"] = row[-2], row[-1]
+            values = dict(zip(names, row, strict=True))
             values["measures"] = tuple(values["measures"] or ())
-            values["evidence_files"] = evidence_files(values["evidence_files"],
-                                                      values["evidence"])
+            values["evidence_files"] = files(values["evidence_files"], values["evidence"])
             values["evidence"] = tuple(values["evidence"] or ())
-            yield ProblemView(**values)
+            # Every field is here, as ProblemView(**values) would set it, without a frozen
+            # dataclass's object.__setattr__ per field (a third of an export's own time).
+            item = new(ProblemView)
+            item.__dict__.update(values)
+            yield item
 
     # -- who may see what ---------------------------------------------------------------------
 
