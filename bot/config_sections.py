@@ -109,14 +109,17 @@ class LadderConfig(Section):
 
 
 class ScoreWeights(Section):
-    """考核: 整改率 and 按期整改率 make up 100 points in these proportions; each 回炉, 红牌督办 and
-    day overdue, per item of the unit, takes this many points off. 0 leaves a component out."""
+    """考核: 整改率, 按期整改率 and 满意率 (once the public rated the unit's items) make up 100
+    points in these proportions; each 回炉, 红牌督办, day overdue and 未报送 progress report, per
+    item of the unit, takes this many points off. 0 leaves a component out."""
 
     rectification_rate: float = Field(60, ge=0)
     on_time_rate: float = Field(40, ge=0)
     rework: float = Field(10, ge=0)
     red_cards: float = Field(20, ge=0)
     overdue_days: float = Field(1, ge=0)
+    satisfaction: float = Field(20, ge=0)
+    missed_rounds: float = Field(5, ge=0)
 
 
 class ScoresConfig(Section):

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Select,
+    String,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy import case as when
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.domain import CaseState, Rating, Source
+from bot.domain import SATISFIED, CaseState, Rating, Source
+from storage.ledger import Problem
 from storage.models import Base, intpk, utc
 from storage.types import UTCDateTime, enum_column
 
@@ -62,3 +76,14 @@ class CaseRating(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     reopened: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[utc]
+
+
+def satisfaction_query(unit_ids: Iterable[int] | None = None) -> Select[int, int, Any]:
+    """满意率 per unit: (unit_id, ratings given on its items, of them satisfied)."""
+    satisfied = func.sum(when((CaseRating.rating.in_(SATISFIED), 1), else_=0))
+    query = (select(Problem.unit_id, func.count(CaseRating.id), satisfied)
+             .select_from(CaseRating).join(Case, Case.id == CaseRating.case_id)
+             .join(Problem, Problem.id == Case.problem_id).group_by(Problem.unit_id))
+    if unit_ids is not None:
+        query = query.where(Problem.unit_id.in_(list(unit_ids)))
+    return query

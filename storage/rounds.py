@@ -4,10 +4,26 @@ owner's answer for each open item at each close."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    SmallInteger,
+    String,
+    Text,
+    case,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.domain import OPEN
+from storage.ledger import Problem
 from storage.models import Base, intpk, utc
 from storage.types import UTCDateTime
 
@@ -47,3 +63,21 @@ class RoundReport(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)  # who was asked
     answer: Mapped[str | None] = mapped_column(String(16))  # progress / unchanged / extension
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+def tally_query(now: dt.datetime, unit_ids: Iterable[int] | None = None,
+                ) -> Select[int, int, Any, Any, Any]:
+    """Per unit, over the closes already past: (unit_id, asked, on time, late, missing); an
+    item signed off or sent for sign-off before its close is not counted missing."""
+    made = RoundReport.answered_at.is_not(None)
+    query = (select(RoundReport.unit_id, func.count(),
+                    func.sum(case((made & (RoundReport.answered_at <= RoundReport.close_at),
+                                   1), else_=0)),
+                    func.sum(case((made & (RoundReport.answered_at > RoundReport.close_at),
+                                   1), else_=0)),
+                    func.sum(case((~made & Problem.status.in_(OPEN), 1), else_=0)))
+             .join(Problem, Problem.id == RoundReport.problem_id)
+             .where(RoundReport.close_at <= now).group_by(RoundReport.unit_id))
+    if unit_ids is not None:
+        query = query.where(RoundReport.unit_id.in_(list(unit_ids)))
+    return query

@@ -101,6 +101,9 @@ async def test_the_city_digest_carries_the_satisfaction_rate(office: Chat,
     assert item.number in reopened and "非常不满意" in reopened
     city = [text for text in office.texts(OFFICE) if "全市进展周报" in text]
     assert len(city) == 1 and "群众满意率" in city[0] and "市教育局 0.0%（1次评价）" in city[0]
+    # The rating is part of the unit's score too, shown beside the other components.
+    [row] = [line for line in city[0].splitlines() if "分：" in line and "市教育局" in line]
+    assert row.endswith(" · 满意率0.0%"), row
 
 
 async def test_a_stranger_complains_in_a_private_chat(office: Chat) -> None:

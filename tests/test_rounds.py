@@ -12,6 +12,7 @@ from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.dates.recurring import parse_recurring
 from bot.domain import EventKind, Role
+from bot.reports.digest import DigestReport
 from tests.chat import Chat, deliver_at, join, local, texts_with
 from tests.test_forged_updates import press
 from tests.test_ladder import file_item
@@ -94,6 +95,10 @@ async def test_a_round_from_the_prompt_to_the_list_of_who_did_not_report(
     assert edu is not None
     tally = unit.rounds.tally([edu.id])[edu.id]
     assert (tally.asked, tally.on_time, tally.late, tally.missing) == (3, 2, 0, 1)
+    # The missed report counts against the unit's score, and the city digest says so.
+    [edu_row] = [line for line in DigestReport(unit.digest).city_text("zh").splitlines()
+                 if line.startswith(("1. 市教育局", "2. 市教育局")) and "分：" in line]
+    assert edu_row.endswith(" · 未报送1次"), edu_row
     # A report after the close is late, and no longer missing.
     clock.set(local(2026, 12, 4, 17, 0))
     late = await chat.click(OTHER, "无变化")

@@ -44,6 +44,24 @@ def test_the_formula_weighs_rates_and_takes_penalties_per_item() -> None:
         ("TOP", 100.0), ("EDU", 48.5), ("BAD", 0.0), ("NIL", None)]
 
 
+def test_missed_reports_take_points_off_and_the_public_rating_joins_the_rates() -> None:
+    w = ScoreWeights()
+    s = unit_stats("EDU", 2, 2, with_deadline=4, on_time=3, missed_rounds=2)
+    x = score(s, w)
+    # Nobody rated yet: 100 × (50% × 60 + 75% × 40) / 100 = 60, less 2 × 5 / 4 items = 57.5.
+    assert (x.missed_rounds, x.satisfaction, x.points) == (2, None, 57.5)
+    rated = unit_stats("EDU", 2, 2, with_deadline=4, on_time=3, missed_rounds=2,
+                       rated=4, satisfied=1)
+    x = score(rated, w)
+    # 100 × (50% × 60 + 75% × 40 + 25% × 20) / 120 = 54.17, less 2.5 = 51.7.
+    assert (x.satisfaction, x.points) == (0.25, 51.7)
+    off = ScoreWeights(satisfaction=0, missed_rounds=0)
+    assert score(rated, off).points == 60.0
+    # All satisfied lifts a unit above what its rates alone would give.
+    assert score(unit_stats("TOP", 2, 2, with_deadline=4, on_time=3, rated=3, satisfied=3),
+                 w).points == 66.7
+
+
 async def test_the_city_digest_shows_each_score_with_its_components(
     chat: Chat, services: Services, clock: FixedClock
 ) -> None:
@@ -60,7 +78,7 @@ async def test_the_city_digest_shows_each_score_with_its_components(
                               mark=Supervision.RED, note="抓紧")
     clock.set(local(2026, 12, 3, 10, 0))  # the first item is overdue its 3rd day
     text = DigestReport(services.digest).city_text("zh")
-    assert "<b>考核得分</b>（整改率×60与按期整改率×40合计100分" in text
+    assert "<b>考核得分</b>（整改率×60、按期整改率×40与满意率×20合计100分" in text
     # 100 × (0 × 60 + 50% × 40) / 100 = 20; less (1 × 10 + 1 × 20 + 3 × 1) / 2 = 16.5.
     assert "1. 市教育局 3.5分：整改率0.0% · 按期率50.0% · 回炉1次 · 红牌1个 · 超期3天" in text
 

@@ -16,6 +16,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
+from bot.services.scores import ranked
 from storage.db import Database
 from tests import screenshots
 from tests.chat import Chat, running_bot
@@ -190,3 +191,20 @@ async def test_the_office_in_the_mini_app_refused_when_forged_then_sees_the_city
     assert first == max(city.values(), key=lambda s: (s.overdue, s.code == "EDU")).code
     await page.set_viewport_size({"width": 1280, "height": 900})
     await page.screenshot(path=screenshots.path("city"), full_page=True)
+
+    # 考核得分: every unit's score with its components, as the city digest works them out.
+    await page.click("#nav-scores")
+    await page.wait_for_url(f"{site.base}/scores")
+    weights = site.services.config.scores.weights
+    assert "未报送进展1次扣5分" in await page.locator("#formula").inner_text()
+    expected = ranked(site.services.digest.city_stats(), weights)
+    order = [await r.get_attribute("data-unit") for r in await page.locator(
+        "#scores tbody tr").all()]
+    assert order == [x.unit.code for x in expected]
+    for x in expected:
+        cells = await page.locator(f'#scores tr[data-unit="{x.unit.code}"] td').all_inner_texts()
+        points = "—" if x.points is None else f"{x.points:.1f}"
+        assert cells[1:4] == [x.unit.name, points, x.unit.rate], cells
+        assert cells[6:] == [str(x.rework), str(x.red_cards), str(x.overdue_days),
+                             str(x.missed_rounds)], cells
+    assert any(x.points is not None for x in expected)

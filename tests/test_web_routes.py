@@ -65,6 +65,7 @@ def cases(ids: dict[str, int]) -> dict[tuple[str, str], list[tuple[str, Callable
         ("POST", "/signout"): [("/signout", expect(everyone, ok=303, public=True))],
         ("GET", "/healthz"): [("/healthz", expect(everyone, public=True))],
         ("GET", "/city"): [("/city", expect({"office"}, denied=403))],
+        ("GET", "/scores"): [("/scores", expect({"office"}, denied=403))],
         ("GET", "/unit/{unit_id:int}"): [
             (f"/unit/{edu}", expect(EDU_ADMINS)),
             (f"/unit/{edu}?status=open&due=overdue", expect(EDU_ADMINS)),

@@ -13,10 +13,11 @@ from bot.reports.summary import summary_workbook
 from bot.services.digest import CITY_ROWS, PRIVATE_NAMES, DigestService, rank
 from bot.services.membership import Identity
 from bot.services.private_note import PRIVATE_ITEMS
+from bot.services.scores import Score
 from bot.services.scores import ranked as ranked_scores
 from bot.services.stats import TrendPoint, UnitStats, city_totals, rate_text
 from bot.strings import shorten
-from bot.texts import t
+from bot.texts import fragment, t
 
 _STATUS_KEYS = {Status.PENDING: "pending", Status.IN_PROGRESS: "in_progress",
                 Status.AWAITING_SIGNOFF: "awaiting", Status.SIGNED_OFF: "signed"}
@@ -247,7 +248,8 @@ def _scores(units: list[UnitStats], w: ScoreWeights, lang: str, limit: int | Non
         return []
     lines = ["", t(lang, "digest.scores_head", w_rect=f"{w.rectification_rate:g}",
                    w_time=f"{w.on_time_rate:g}", w_rework=f"{w.rework:g}",
-                   w_red=f"{w.red_cards:g}", w_days=f"{w.overdue_days:g}")]
+                   w_red=f"{w.red_cards:g}", w_days=f"{w.overdue_days:g}",
+                   w_liked=f"{w.satisfaction:g}", w_missed=f"{w.missed_rounds:g}")]
     # A score row is twice a table row: fewer of them keep the message within Telegram's 4096.
     shown, skipped = head_and_tail(list(enumerate(scored, 1)),
                                    None if limit is None else min(limit, SCORE_ROWS))
@@ -262,5 +264,17 @@ def _scores(units: list[UnitStats], w: ScoreWeights, lang: str, limit: int | Non
                        rect=rate_text(x.unit.fixed, x.unit.total),
                        timely=rate_text(x.unit.on_time, x.unit.with_deadline)
                        if x.unit.with_deadline else "—",
-                       rework=x.rework, red=x.red_cards, days=x.overdue_days))
+                       rework=x.rework, red=x.red_cards, days=x.overdue_days,
+                       extra=_score_extra(x, w, lang)))
     return lines
+
+
+def _score_extra(x: Score, w: ScoreWeights, lang: str) -> str:
+    """满意率 and 未报送, shown where they count (weighted, and there is something to show)."""
+    parts = []
+    if w.satisfaction and x.satisfaction is not None:
+        parts.append(fragment(lang, "digest.score_liked",
+                              rate=rate_text(x.unit.satisfied, x.unit.rated)))
+    if w.missed_rounds and x.missed_rounds:
+        parts.append(fragment(lang, "digest.score_missed", n=x.missed_rounds))
+    return "".join(parts)

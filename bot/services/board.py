@@ -19,6 +19,8 @@ from bot.services.digest import DigestService, Ranked, rank
 from bot.services.ledger_reads import LedgerReads
 from bot.services.membership import Identity, UnitView
 from bot.services.problem import EventView, ProblemView, evidence_files
+from bot.services.scores import Score
+from bot.services.scores import ranked as ranked_scores
 from bot.services.stats import FIXED, TrendPoint, UnitStats, city_totals, time_left
 from storage.db import Database
 from storage.ledger import Problem
@@ -179,6 +181,11 @@ class BoardService:
         self._office(by)
         units = self.digest.city_stats(supervision=False)  # the page shows none of those
         return tuple(rank(units)), city_totals(units)
+
+    def scores(self, by: Identity) -> tuple[Score, ...]:
+        """考核得分: every unit's score with its components, as the city digest ranks them."""
+        self._office(by)
+        return tuple(ranked_scores(self.digest.city_stats(), self.digest.config.scores.weights))
 
     def city_trend(self, by: Identity) -> tuple[TrendPoint, ...]:
         """The overview's chart: the city digest's weekly trend. Apart from city_units so that

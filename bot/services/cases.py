@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import case as when
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -49,7 +48,7 @@ from bot.services.membership import Identity, UnitView
 from bot.services.notify import NotificationService, Planned
 from bot.services.problem import Draft, ProblemView, view
 from bot.workdays import WorkCalendar
-from storage.cases import Case, CaseRating
+from storage.cases import Case, CaseRating, satisfaction_query
 from storage.db import Database
 from storage.dialogs import end_dialog
 from storage.ledger import Problem, ProblemEvent
@@ -257,12 +256,7 @@ class CasesService:
 
     def satisfaction(self, unit_ids: Iterable[int] | None = None) -> dict[int, Satisfaction]:
         """满意率 per unit: of every rating given on its items, the share that was satisfied."""
-        satisfied = func.sum(when((CaseRating.rating.in_(SATISFIED), 1), else_=0))
-        query = (select(Problem.unit_id, func.count(CaseRating.id), satisfied)
-                 .select_from(CaseRating).join(Case, Case.id == CaseRating.case_id)
-                 .join(Problem, Problem.id == Case.problem_id).group_by(Problem.unit_id))
-        if unit_ids is not None:
-            query = query.where(Problem.unit_id.in_(list(unit_ids)))
+        query = satisfaction_query(unit_ids)
         with self.db.read() as conn:
             return {u: Satisfaction(u, int(n), int(ok or 0)) for u, n, ok in conn.execute(query)}
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Select, case, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, func, insert, select, update
 
 from bot.clock import Clock
 from bot.config import Config
@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.dialogs import end_dialog
 from storage.ledger import Problem
 from storage.models import Member, Unit
-from storage.rounds import ProgressRound, RoundReport
+from storage.rounds import ProgressRound, RoundReport, tally_query
 
 ASK = NoteKind.ROUND_ASK
 MISSING = NoteKind.ROUND_MISSING
@@ -352,18 +352,7 @@ class RoundService(LedgerBase):
     def tally(self, unit_ids: Sequence[int] | None = None) -> dict[int, Tally]:
         """Per unit, over the closes already past: reports made on time, late, and missing
         (an item signed off or sent for sign-off before its close is not counted missing)."""
-        now = self.clock.now()
-        made = RoundReport.answered_at.is_not(None)
-        query = (select(RoundReport.unit_id, func.count(),
-                        func.sum(case((made & (RoundReport.answered_at <= RoundReport.close_at),
-                                       1), else_=0)),
-                        func.sum(case((made & (RoundReport.answered_at > RoundReport.close_at),
-                                       1), else_=0)),
-                        func.sum(case((~made & Problem.status.in_(OPEN), 1), else_=0)))
-                 .join(Problem, Problem.id == RoundReport.problem_id)
-                 .where(RoundReport.close_at <= now).group_by(RoundReport.unit_id))
-        if unit_ids is not None:
-            query = query.where(RoundReport.unit_id.in_(list(unit_ids)))
+        query = tally_query(self.clock.now(), unit_ids)
         with self.db.read() as conn:
             return {unit: Tally(int(n), int(on or 0), int(late or 0), int(miss or 0))
                     for unit, n, on, late, miss in conn.execute(query)}

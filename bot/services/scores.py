@@ -20,24 +20,29 @@ class Score:
     rework: int  # 回炉 times
     red_cards: int  # items under 红牌督办
     overdue_days: int  # days overdue, summed over open items
+    missed_rounds: int  # 进展报送 reports never made (未报送)
+    satisfaction: float | None  # 满意率, 0–1; None before the public rated any of its items
     points: float | None
 
 
 def score(s: UnitStats, w: ScoreWeights) -> Score:
-    """100 × (整改率 × w1 + 按期率 × w2) / (w1 + w2), less each penalty per item × its weight,
-    kept within 0–100."""
+    """100 × (整改率 × w1 + 按期率 × w2 + 满意率 × w3) / (w1 + w2 + w3), less each penalty per
+    item × its weight, kept within 0–100; a unit nobody rated yet is scored without 满意率."""
     red = s.marks[Supervision.RED]
     rect = s.fixed / s.total if s.total else 0.0
     timely = s.on_time / s.with_deadline if s.with_deadline else 1.0
+    liked = s.satisfied / s.rated if s.rated else None
     points: float | None = None
     if s.total:
-        share = w.rectification_rate + w.on_time_rate
-        base = 100 * (rect * w.rectification_rate + timely * w.on_time_rate) / share \
-            if share else 100.0
-        penalty = (s.rework * w.rework + red * w.red_cards
-                   + s.overdue_days * w.overdue_days) / s.total
+        parts = [(rect, w.rectification_rate), (timely, w.on_time_rate)]
+        if liked is not None:
+            parts.append((liked, w.satisfaction))
+        share = sum(weight for _, weight in parts)
+        base = 100 * sum(v * weight for v, weight in parts) / share if share else 100.0
+        penalty = (s.rework * w.rework + red * w.red_cards + s.overdue_days * w.overdue_days
+                   + s.missed_rounds * w.missed_rounds) / s.total
         points = round(min(100.0, max(0.0, base - penalty)), 1)
-    return Score(s, rect, timely, s.rework, red, s.overdue_days, points)
+    return Score(s, rect, timely, s.rework, red, s.overdue_days, s.missed_rounds, liked, points)
 
 
 def ranked(units: Sequence[UnitStats], w: ScoreWeights) -> list[Score]:

@@ -22,22 +22,16 @@ from bot.domain import (
     Supervision,
     Track,
 )
+from storage.cases import satisfaction_query
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting
 from storage.models import Unit
+from storage.rounds import tally_query
 
 FIXED = (Status.AWAITING_SIGNOFF, Status.SIGNED_OFF)
 # Time left on open items with a deadline: 已超期 · ≤10天 · ≤20天 · >20天.
 BUCKET_DAYS = (10, 20)
-
-
-def _zero_status() -> dict[Status, int]:
-    return dict.fromkeys(Status, 0)
-
-
-def _zero_track() -> dict[Track, int]:
-    return dict.fromkeys(Track, 0)
 
 
 def rate_text(fixed: int, total: int) -> str:
@@ -55,8 +49,8 @@ class UnitStats:
     unit_id: int
     code: str
     name: str
-    status: dict[Status, int] = field(default_factory=_zero_status)
-    track: dict[Track, int] = field(default_factory=_zero_track)
+    status: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    track: dict[Track, int] = field(default_factory=lambda: dict.fromkeys(Track, 0))
     # overdue, ≤10 days, ≤20 days, >20 days (open items with a deadline)
     buckets: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
     filed_week: int = 0
@@ -77,6 +71,10 @@ class UnitStats:
     overdue_days: int = 0
     with_deadline: int = 0
     on_time: int = 0
+    # 进展报送 reports never made (未报送), and the public's ratings of its items (满意率).
+    missed_rounds: int = 0
+    rated: int = 0
+    satisfied: int = 0
 
     @property
     def total(self) -> int:
@@ -320,6 +318,12 @@ def _scoring(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[i
     for uid, deadline in conn.execute(overdue):
         if uid in units and deadline is not None:
             units[uid].overdue_days += max(1, (now - deadline).days + 1)
+    for uid, *_made, missing in conn.execute(tally_query(now, unit_ids)):
+        if uid in units:
+            units[uid].missed_rounds += int(missing or 0)
+    for uid, rated, satisfied in conn.execute(satisfaction_query(unit_ids)):
+        if uid in units:
+            units[uid].rated, units[uid].satisfied = int(rated), int(satisfied or 0)
 
 
 @dataclass(frozen=True)
@@ -370,6 +374,10 @@ def trend(conn: Connection, ends: Sequence[dt.datetime]) -> list[TrendPoint]:
                        fixed[i + 1] - fixed[i]) for i, end in enumerate(ends)]
 
 
+_SUMMED = ("filed_week", "fixed_week", "signed_week", "rework", "missed_rounds", "rated",
+           "satisfied")
+
+
 def city_totals(units: Sequence[UnitStats]) -> UnitStats:
     """The city as one UnitStats (unit_id 0), summed as the digest's city headline sums it."""
     total = UnitStats(0, "", "")
@@ -380,10 +388,8 @@ def city_totals(units: Sequence[UnitStats]) -> UnitStats:
             total.track[track] += n
         for i, n in enumerate(s.buckets):
             total.buckets[i] += n
-        total.filed_week += s.filed_week
-        total.fixed_week += s.fixed_week
-        total.signed_week += s.signed_week
-        total.rework += s.rework
+        for name in _SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(s, name))
         for colour, n in s.colours.items():
             total.colours[colour] += n
         for mark, n in s.marks.items():
