@@ -144,7 +144,7 @@ async def test_export_in_chat_holds_exactly_the_filed_rows(chat: Chat, org: Serv
 
     from openpyxl import load_workbook
 
-    from bot.reports.workbook import COLUMNS
+    from bot.reports.workbook import SHEET_COLUMNS
 
     first, second = _file(org), _file(org, deadline_days=10)
     cadre = org.membership.identify(CADRE)
@@ -156,8 +156,10 @@ async def test_export_in_chat_holds_exactly_the_filed_rows(chat: Chat, org: Serv
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     # Under the title and the 填报 line, the header; then the rows; then the colour legend.
     rows = [[c.value for c in row] for row in sheet.iter_rows()][2:-2]
-    assert tuple(rows[0]) == COLUMNS
-    assert [(r[1], r[13]) for r in rows[1:]] == [("EDU-0001", "待整改"), ("EDU-0002", "整改中")]
+    assert tuple(rows[0]) == SHEET_COLUMNS
+    # Neither is due within ladder.blue_days yet nor stagnant: no 预警 colour.
+    assert [(r[1], r[13], r[14]) for r in rows[1:]] == [("EDU-0001", "待整改", None),
+                                                        ("EDU-0002", "整改中", None)]
     # Date cells hold the wall-clock time in the deployment's zone (Excel has no zones).
     deadlines = [r[12].strftime("%Y-%m-%d %H:%M") for r in rows[1:]]
     assert deadlines == ["2026-12-04 15:00", "2026-12-08 15:00"]
