@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import Ctx
-from bot.dates import describe_when, parse_when
+from bot.dates import future_when
 from bot.domain import Role
 from bot.errors import DomainError
 from bot.processing import answered
@@ -154,13 +154,9 @@ def local_now(context: Ctx) -> dt.datetime:
 async def read_future_time(update: Update, context: Ctx, text: str) -> dt.datetime | None:
     """Read a time phrase that must lie ahead; on failure say why and return None."""
     language = await user_lang(update, context)
-    now = local_now(context)
-    when = parse_when(text, now, calendar=context.svc.calendar)
-    if when is None:
-        await answer(update, t(language, "deadline.unreadable"))
+    try:
+        return future_when(text, local_now(context), calendar=context.svc.calendar,
+                           lang=language)
+    except DomainError as refused:
+        await answer(update, t(language, refused.key, **refused.params))
         return None
-    if when <= now:
-        await answer(update, t(language, "deadline.past_with",
-                               when=describe_when(when, language)))
-        return None
-    return when

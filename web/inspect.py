@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.dates import describe_when, parse_when
+from bot.dates import future_when
 from bot.domain import Source
 from bot.errors import DomainError
 from bot.images import image_type
@@ -116,14 +116,8 @@ def _check(request: Request, values: dict[str, Any], units: set[int],
         raise DomainError("item.need_text")
     if len(text) > MAX_TEXT:
         raise DomainError("file.bad_length", max=MAX_TEXT)
-    now = services.clock.now().astimezone(services.config.tz)
-    when = parse_when(values["deadline"], now, calendar=services.calendar)
-    if when is None:
-        raise DomainError("deadline.unreadable")
-    if when <= now:
-        raise DomainError("deadline.past_with",
-                          when=describe_when(when, lang))
-    return when
+    return future_when(values["deadline"], services.clock.now().astimezone(services.config.tz),
+                       calendar=services.calendar, lang=lang)
 
 
 async def _upload(request: Request, viewer: Viewer, photo: bytes) -> str:

@@ -52,6 +52,7 @@ from bot.dates.normalise import (
     on_day,
 )
 from bot.dates.zh import Hit, parse_zh
+from bot.errors import DomainError
 
 Prefer = Literal["future", "past"]
 # With prefer="past", a month-day read further ahead than this is taken a year back.
@@ -77,6 +78,7 @@ __all__ = [
     "WorkdayCalendar",
     "describe_when",
     "extract_when",
+    "future_when",
     "parse_interval",
     "parse_range",
     "parse_when",
@@ -105,6 +107,18 @@ def parse_when(
             return None
     hit = _lean(parse_zh(s, now, calendar), now, prefer)
     return None if hit is None else hit.when
+
+
+def future_when(text: str, now: datetime, *, calendar: WorkdayCalendar | None, lang: str,
+                ) -> datetime:
+    """A deadline that must lie ahead of now (in the users' zone): read as parse_when reads
+    it, or refused with what the person can fix (unreadable, or already past, and when)."""
+    when = parse_when(text, now, calendar=calendar)
+    if when is None:
+        raise DomainError("deadline.unreadable")
+    if when <= now:
+        raise DomainError("deadline.past_with", when=describe_when(when, lang))
+    return when
 
 
 def warm_up() -> None:
