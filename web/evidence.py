@@ -60,10 +60,7 @@ class EvidenceFiles:
         if self.bot is None:
             return None
         try:
-            if not self._ready:
-                await self.bot.initialize()
-                self._ready = True
-            found = await self.bot.get_file(file_id)
+            found = await (await self._started()).get_file(file_id)
             if found.file_size and found.file_size > MAX_FILE:
                 return None
             content = bytes(await found.download_as_bytearray())
@@ -80,10 +77,7 @@ class EvidenceFiles:
         if self.bot is None:
             return None
         try:
-            if not self._ready:
-                await self.bot.initialize()
-                self._ready = True
-            sent = await self.bot.send_photo(chat_id, content, caption=caption)
+            sent = await (await self._started()).send_photo(chat_id, content, caption=caption)
         except TelegramError as exc:
             log.warning("web photo not uploaded: %s", exc)
             return None
@@ -92,6 +86,14 @@ class EvidenceFiles:
         file_id: str = sent.photo[-1].file_id
         self._keep(file_id, content)
         return file_id
+
+    async def _started(self) -> Any:
+        """The bot, initialised on first use (getMe once)."""
+        assert self.bot is not None
+        if not self._ready:
+            await self.bot.initialize()
+            self._ready = True
+        return self.bot
 
     def _keep(self, file_id: str, content: bytes) -> None:
         if len(content) > self.cache_bytes // 4:
