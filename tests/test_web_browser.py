@@ -17,6 +17,7 @@ from bot.bootstrap import Services
 from bot.clock import FixedClock
 from bot.config import Config
 from bot.services.scores import ranked
+from bot.services.stats import rate_text
 from storage.db import Database
 from tests import screenshots
 from tests.chat import Chat, running_bot
@@ -204,7 +205,9 @@ async def test_the_office_in_the_mini_app_refused_when_forged_then_sees_the_city
     for x in expected:
         cells = await page.locator(f'#scores tr[data-unit="{x.unit.code}"] td').all_inner_texts()
         points = "—" if x.points is None else f"{x.points:.1f}"
-        assert cells[1:4] == [x.unit.name, points, x.unit.rate], cells
+        assert cells[1:6] == [x.unit.name, points, x.unit.rate,
+                              rate_text(x.unit.on_time, x.unit.with_deadline),
+                              rate_text(x.unit.satisfied, x.unit.rated)], cells
         assert cells[6:] == [str(x.rework), str(x.red_cards), str(x.overdue_days),
                              str(x.missed_rounds)], cells
     assert any(x.points is not None for x in expected)

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from bot.bootstrap import Services
 from bot.errors import DomainError
 from bot.texts import t
-from web import auth, cases_pages, files, inspect, pages, public, scores, supervision
+from web import auth, cases_pages, files, inspect, pages, public, supervision
 from web.context import SignInRequired, WebState, state, texts_for
 from web.evidence import EvidenceFiles
 from web.guard import Attempts, SecurityHeaders
@@ -36,7 +36,7 @@ STATUS = {"web.not_found": 404, "web.denied": 403, "web.not_member": 403, "web.t
 def routes() -> list[BaseRoute]:
     """Every route of the product's pages (tests walk this list for the route × role matrix)."""
     return [*auth.ROUTES, *pages.ROUTES, *files.ROUTES, *supervision.ROUTES,
-            *cases_pages.ROUTES, *inspect.ROUTES, *scores.ROUTES,
+            *cases_pages.ROUTES, *inspect.ROUTES,
             Mount("/static", StaticFiles(directory=STATIC), name="static")]
 
 

@@ -13,6 +13,7 @@ from bot.domain import Status, Track
 from bot.permissions import Action, can
 from bot.services.board import STATUS_GROUPS, CityBoard, Due, ItemFilter
 from bot.services.digest import Ranked
+from bot.services.stats import rate_text
 from web import chart
 from web.context import Viewer, call, path_id, state, viewer_of
 from web.files import brief_writer
@@ -62,6 +63,15 @@ async def city(request: Request) -> Response:
     rows: list[Ranked] = sorted(board.ranked, key=SORTS.get(sort, SORTS["rank"]))
     return _page(request, viewer, "city.html", board=board, rows=rows, sort=sort,
                  chart=chart.chart(board.trend), brief=_has_brief())
+
+
+async def scores(request: Request) -> Response:
+    """考核得分: the city digest's score table, every component in a column, the formula above."""
+    viewer = await viewer_of(request)
+    services = state(request).services
+    rows = await call(services.board.scores, viewer.identity)
+    return _page(request, viewer, "scores.html", rows=rows, w=services.config.scores.weights,
+                 rate=rate_text)
 
 
 async def unit(request: Request) -> Response:
@@ -119,6 +129,7 @@ def _has_brief() -> bool:
 ROUTES = [
     Route("/", home, methods=["GET"]),
     Route("/city", city, methods=["GET"]),
+    Route("/scores", scores, methods=["GET"]),
     Route("/unit/{unit_id:int}", unit, methods=["GET"]),
     Route("/mine", mine, methods=["GET"]),
     Route("/item/{problem_id:int}", item, methods=["GET"]),

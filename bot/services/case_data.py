@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from bot.domain import CaseState, Rating, Source, Status
+from bot.services.stats import rate_text
 from storage.cases import Case
 
 KINDS = (Source.PUBLIC, Source.BUSINESS)
@@ -82,7 +83,7 @@ class Satisfaction:
     @property
     def rate(self) -> str:
         """满意率 as shown: one decimal, or a dash when nobody rated yet."""
-        return f"{self.satisfied * 100 / self.rated:.1f}%" if self.rated else "—"
+        return rate_text(self.satisfied, self.rated)
 
 
 def clean(value: str | None) -> str:
