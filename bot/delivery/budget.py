@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import heapq
 import itertools
 from collections import deque
@@ -46,6 +47,36 @@ def sending_as(priority: Priority) -> Iterator[None]:
         yield
     finally:
         _priority.reset(token)
+
+
+_steady = 0  # waves under way in this process (ticks and send_now may overlap)
+_thresholds: tuple[int, int, int] | None = None
+
+
+@contextlib.contextmanager
+def steady_collector() -> Iterator[None]:
+    """No full garbage collection while a wave is sending; the threshold comes back after.
+
+    A full collection walks every object the process holds and stops the event loop while it
+    does (102 ms at 160k objects, measured during a 1,500-message wave). Sends granted before
+    the pause then arrive late and those after it on time, so Telegram sees more than 30 in
+    one second and answers 429, which stops the whole bot for a second. The young generations
+    are still collected as usual (a few milliseconds at most); the full pass runs at its next
+    turn once no wave is under way.
+    """
+    global _steady, _thresholds
+    if _steady == 0:
+        _thresholds = gc.get_threshold()
+        young, middle, _ = _thresholds
+        gc.set_threshold(young, middle, 1 << 30)
+    _steady += 1
+    try:
+        yield
+    finally:
+        _steady -= 1
+        if _steady == 0 and _thresholds is not None:
+            gc.set_threshold(*_thresholds)
+            _thresholds = None
 
 
 class Budget:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.delivery.budget import Priority, sending_as
+from bot.delivery.budget import Priority, sending_as, steady_collector
 from bot.delivery.coalesce import split_batch
 from bot.delivery.outcomes import Outcomes, Run
 from bot.delivery.pacing import Pacer
@@ -104,7 +104,7 @@ class Sender:
         report = TickReport()
         async with self._ticking:
             run = self.outcomes.run()
-            with sending_as(Priority.BULK):
+            with sending_as(Priority.BULK), steady_collector():
                 await self._guarded(self._tick(run, report), run, report)
         return report
 
@@ -113,7 +113,7 @@ class Sender:
         next tick; any instance may, as claims are atomic per row."""
         report = TickReport()
         run = self.outcomes.run()
-        with sending_as(Priority.PROMPT):
+        with sending_as(Priority.PROMPT), steady_collector():
             await self._guarded(self._send_now(run, sorted(set(chat_ids)), report), run, report)
         return report
 
