@@ -33,8 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from telegram import Update
 
 from bench.bench_filing import SCRIPT
-from bench.common import drain, limited_config, make_app, percentile, plan_wave
-from bot.clock import SystemClock
+from bench.common import RunningClock, drain, limited_config, make_app, percentile, plan_wave
 from bot.context import App
 from bot.domain import Role
 from sandbox import BotApiSandbox
@@ -62,8 +61,9 @@ def _chat_requests(sandbox: BotApiSandbox) -> int:
 async def wave(count: int, rtt: float, *, replies: bool = False) -> dict[str, float]:
     """Send `count` due notes to distinct people; with `replies`, people ask for /help meanwhile."""
     sandbox = _sandbox(rtt)
-    # Real time: Telegram's limits, the budget and retry_after all run on it.
-    app, database, clock = make_app(limited_config(), sandbox, SystemClock())
+    # Real time (Telegram's limits, the budget and retry_after all run on it), from 09:00 of
+    # a working day, so that the hour the bench runs at changes nothing.
+    app, database, clock = make_app(limited_config(), sandbox, RunningClock())
     chats = range(500_000, 500_000 + count)
     plan_wave(app, sandbox, clock, chats, "wave")
     sandbox.enforce_limits(per_second=ALLOWED, per_chat_per_second=1, per_group_per_minute=20)
@@ -123,7 +123,7 @@ async def filing(people: int, seconds: float, rtt: float, pace: float | None) ->
     """`people` file problems for `seconds`; each step waits its answer, then `pace` s more
     at most (None: the next step at once, a closed loop)."""
     sandbox = _sandbox(rtt)
-    app, database, _clock = make_app(limited_config(), sandbox, SystemClock())
+    app, database, _clock = make_app(limited_config(), sandbox, RunningClock())
     users = _members(app, sandbox, people)
     sandbox.enforce_limits(per_second=ALLOWED, per_chat_per_second=None, per_group_per_minute=20)
     latencies: list[float] = []
@@ -172,7 +172,7 @@ async def daily_wave(people: int, extra: int, rtt: float) -> dict[str, float]:
     from storage.ledger import Problem
 
     sandbox = _sandbox(rtt)
-    app, database, clock = make_app(limited_config(), sandbox, SystemClock())
+    app, database, clock = make_app(limited_config(), sandbox, RunningClock())
     seed_problems(database, 4 * (people + extra), units=10)
     with database.write() as conn:
         conn.execute(update(Problem).values(status=Status.PENDING))

@@ -20,8 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert
 
-from bench.common import T0, drain, limited_config, make_app, median, plan_wave, temp_config
-from bot.clock import SystemClock
+from bench.common import (
+    T0,
+    RunningClock,
+    drain,
+    limited_config,
+    make_app,
+    median,
+    plan_wave,
+    temp_config,
+)
 from bot.domain import NoteState
 from sandbox import BotApiSandbox
 from storage.db import Database
@@ -67,8 +75,9 @@ def tick_cost(rows: int) -> float:
 async def burst(count: int, allowed: int = 30) -> dict[str, float]:
     """Send `count` due messages to distinct people through the sender, against the limits."""
     sandbox = BotApiSandbox(strict=False)
-    # Real time here: Telegram's limits, the rate limiter and retry_after all run on it.
-    app, _database, clock = make_app(limited_config(allowed), sandbox, SystemClock())
+    # Real time here (Telegram's limits, the rate limiter and retry_after all run on it), from
+    # a working morning, whatever the hour of the run.
+    app, _database, clock = make_app(limited_config(allowed), sandbox, RunningClock())
     chats = range(500_000, 500_000 + count)
     plan_wave(app, sandbox, clock, chats, "burst")
     sandbox.enforce_limits(per_second=allowed, per_chat_per_second=1, per_group_per_minute=20)

@@ -17,6 +17,24 @@ from storage.db import Database
 from storage.migrate import upgrade
 
 T0 = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+MORNING = T0.replace(hour=9)  # a Monday's 09:00, when the daily wave goes out
+
+
+class RunningClock:
+    """Real time, read from a chosen start: Telegram's limits and retry_after run on real
+    seconds, while the bot believes it is `start` plus the time since (a 09:00 wave stays a
+    09:00 wave, outside quiet hours, whatever hour the bench is run at)."""
+
+    def __init__(self, start: dt.datetime = MORNING) -> None:
+        import time
+
+        self._start = start.astimezone(dt.UTC)
+        self._t0 = time.perf_counter()
+
+    def now(self) -> dt.datetime:
+        import time
+
+        return self._start + dt.timedelta(seconds=time.perf_counter() - self._t0)
 
 
 def temp_config(db_url: str | None = None) -> tuple[Config, Path]:
@@ -49,14 +67,15 @@ def plan_wave(app: App, sandbox: BotApiSandbox, clock: Clock, chats: range, key:
 
 
 async def drain(app: App) -> float:
-    """Tick the sender until nothing is pending; the seconds it took (real time: Telegram's
-    limits, the budget and retry_after all run on it)."""
+    """Tick the sender until nothing due is pending; the seconds it took (real time: Telegram's
+    limits, the budget and retry_after all run on it). What a sent note plans for later (a
+    deadline nudge's next reminder) is not waited for."""
     import asyncio
     import time
 
-    notify = app.bot_data.services.notify
+    notify, clock = app.bot_data.services.notify, app.bot_data.services.clock
     start = time.perf_counter()
-    while notify.listing(limit=1):
+    while notify.listing(limit=1, due_before=clock.now()):
         report = await app.bot_data.sender.tick()
         if not report.sent:
             await asyncio.sleep(0.05)  # waiting out a retry_after
