@@ -3,6 +3,8 @@ as one message with a button per item; alone, a nudge is sent as it always was."
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.bootstrap import Services
 from bot.clock import FixedClock
 from tests.chat import Chat
@@ -48,3 +50,33 @@ async def test_a_nudge_alone_keeps_its_own_buttons(
 
     assert labels == [t("zh", "nudge.btn.done"), t("zh", "nudge.btn.progress"),
                       t("zh", "nudge.btn.snooze")]
+
+
+def test_a_claim_takes_the_whole_group_so_none_is_left_for_a_later_claim(
+    unit: Services, clock: FixedClock
+) -> None:
+    """Nudges due together for one person fold into the first's message only when claimed
+    with it; left to a later claim, each would be read and rendered for nothing."""
+    from bot.delivery.coalesce import COALESCED
+    from bot.domain import NoteKind
+    from bot.services.notify import Planned
+
+    now = clock.now()
+    # Planned in this order: a nudge for each of 30 people, then the second items of 7 and 8,
+    # and for 7 a nudge due an hour earlier (not its group) and a probe (not a nudge kind).
+    firsts = [Planned(key=f"a{c}", chat_id=c, kind=NoteKind.DEADLINE_BEFORE, due_at=now,
+                      payload={"problem_id": c}) for c in range(1, 31)]
+    seconds = [Planned(key=f"b{c}", chat_id=c, kind=NoteKind.DEADLINE_TODAY, due_at=now,
+                       payload={"problem_id": 100 + c}) for c in (7, 8)]
+    others = [Planned(key="early", chat_id=7, kind=NoteKind.DEADLINE_OVERDUE,
+                      due_at=now - timedelta(hours=1), payload={"problem_id": 200}),
+              Planned(key="probe", chat_id=7, kind="chat.unreachable", due_at=now,
+                      payload={"chat_id": 5})]
+    unit.notify.plan([*firsts, *seconds, *others])
+    claim = unit.notify.claim("t", limit=10, quiet=False, together=COALESCED)
+    keys = {n.key for n in claim.fresh}
+    # The first ten by due time: the early one, then a1..a9; b7 and b8 come with a7 and a8.
+    assert keys == {"early", *(f"a{c}" for c in range(1, 10)), "b7", "b8"}
+    rest = unit.notify.claim("t", limit=100, quiet=False, together=COALESCED)
+    assert "b7" not in {n.key for n in rest.fresh}
+    assert len(rest.fresh) == 30 - 9 + 1  # a10..a30 and the probe

@@ -22,7 +22,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.delivery.budget import Priority, sending_as, steady_collector
-from bot.delivery.coalesce import split_batch
+from bot.delivery.coalesce import COALESCED, split_batch
 from bot.delivery.outcomes import Outcomes, Run
 from bot.delivery.pacing import Pacer
 from bot.delivery.quiet import in_quiet_hours, personal_wait
@@ -152,7 +152,7 @@ class Sender:
                 if not await self._renew():
                     return []
                 claim = await self._db(notify.claim, self.holder, limit=self.batch,
-                                       quiet=self._quiet())
+                                       quiet=self._quiet(), together=COALESCED)
                 if not claim.fresh and not claim.stale:
                     return []
                 run.claimed(n.id for n in claim.fresh)

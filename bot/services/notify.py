@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
 
 from bot.clock import Clock
 from bot.domain import NoteState
@@ -227,30 +228,36 @@ class NotificationService:
 
     # -- sending -----------------------------------------------------------------------------
 
-    def claim(self, holder: str, *, limit: int, quiet: bool) -> Claim:
+    def claim(self, holder: str, *, limit: int, quiet: bool,
+              together: Iterable[str] = ()) -> Claim:
         """Claim due messages for sending; during quiet hours only urgent ones.
 
-        A claim is committed before anything is sent. Claims older than claim_timeout were
-        left by a sender that died; they are due again. A claim whose transaction died with
-        its connection was rolled back, so it is simply made again.
+        Committed before anything is sent. Claims older than claim_timeout were left by a
+        sender that died: due again. A note of a kind in `together` comes with the pending
+        ones of those kinds due to its chat at its moment (one message says them all), even
+        past `limit`, so that none is left over for a later claim to render for nothing.
         """
-        return self.db.retrying(lambda: self._claim(holder, limit=limit, quiet=quiet))
+        kinds = list(together)
+        return self.db.retrying(lambda: self._claim(holder, limit, quiet, kinds))
 
-    def _claim(self, holder: str, *, limit: int, quiet: bool) -> Claim:
+    def _claim(self, holder: str, limit: int, quiet: bool, together: list[str]) -> Claim:
         now = self.clock.now()
         due = and_(Notification.state == NoteState.PENDING, Notification.due_at <= now)
         abandoned = and_(Notification.state == NoteState.SENDING,
                          Notification.claimed_at < now - self.claim_timeout)
-        query = select(*_NOTE_COLUMNS).where(or_(due, abandoned))
-        if quiet:
-            query = query.where(Notification.urgent.is_(True))
         # Ties in the order they were planned: the same order on every backend and plan.
-        query = query.order_by(Notification.due_at, Notification.id).limit(limit)
-        if self.db.engine.dialect.name == "postgresql":
-            # Several instances may tick at once; each takes rows the others have not locked.
-            query = query.with_for_update(skip_locked=True)
+        query = self._quiet(select(*_NOTE_COLUMNS).where(or_(due, abandoned)), quiet)
         with self.db.write() as conn:
-            notes = [_note(r) for r in conn.execute(query)]
+            notes = [_note(r) for r in conn.execute(self._locked(
+                query.order_by(Notification.due_at, Notification.id).limit(limit)))]
+            groups = {(n.chat_id, n.due_at) for n in notes if n.kind in together}
+            if groups:
+                mates = self._quiet(select(*_NOTE_COLUMNS).where(
+                    Notification.state == NoteState.PENDING, Notification.kind.in_(together),
+                    Notification.chat_id.in_({c for c, _ in groups}),
+                    Notification.id.not_in([n.id for n in notes])), quiet)
+                notes += [m for m in map(_note, conn.execute(self._locked(
+                    mates.order_by(Notification.id)))) if (m.chat_id, m.due_at) in groups]
             if notes:
                 conn.execute(update(Notification).where(
                     Notification.id.in_([n.id for n in notes]),
@@ -265,6 +272,16 @@ class NotificationService:
                 fresh.append(note)
         return Claim(fresh, stale)
 
+    def _locked(self, query: Select[Any]) -> Select[Any]:
+        """Several instances may tick at once; each takes rows the others have not locked."""
+        if self.db.engine.dialect.name == "postgresql":
+            return query.with_for_update(skip_locked=True)
+        return query
+
+    @staticmethod
+    def _quiet(query: Select[Any], quiet: bool) -> Select[Any]:
+        return query.where(Notification.urgent.is_(True)) if quiet else query
+
     def claim_for_chats(self, holder: str, chat_ids: Iterable[int], *, quiet: bool) -> list[Note]:
         """Claim what is due now for a few chats (a use case just planned it), so it goes out
         at once rather than at the next tick; during quiet hours only urgent ones. Claims are
@@ -275,14 +292,10 @@ class NotificationService:
 
     def _claim_for_chats(self, holder: str, chats: list[int], quiet: bool) -> list[Note]:
         now = self.clock.now()
-        query = select(*_NOTE_COLUMNS).where(
+        query = self._quiet(select(*_NOTE_COLUMNS).where(
             Notification.chat_id.in_(chats), Notification.state == NoteState.PENDING,
-            Notification.due_at <= now, Notification.due_at > now - self.late_window)
-        if quiet:
-            query = query.where(Notification.urgent.is_(True))
-        query = query.order_by(Notification.due_at, Notification.id).limit(100)
-        if self.db.engine.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+            Notification.due_at <= now, Notification.due_at > now - self.late_window), quiet)
+        query = self._locked(query.order_by(Notification.due_at, Notification.id).limit(100))
         with self.db.write() as conn:
             notes = [_note(r) for r in conn.execute(query)]
             if notes:
@@ -299,7 +312,7 @@ class NotificationService:
         def write() -> None:
             # One statement for a whole batch: a wave writes what went out in few round trips.
             with self.db.write() as conn:
-                for chunk in _chunks(ids, 500):
+                for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
                     conn.execute(update(Notification).where(Notification.id.in_(chunk)).values(
                         state=NoteState.SUMMARISED if summarised else NoteState.SENT,
                         sent_at=now, late=Notification.due_at < now - LATE_AFTER,
@@ -384,7 +397,3 @@ class NotificationService:
                                          .group_by(Notification.state)))
 
         return {str(state): n for state, n in self.db.retrying(read)}
-
-
-def _chunks(ids: list[int], size: int) -> list[list[int]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
