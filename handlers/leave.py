@@ -17,7 +17,15 @@ from bot.dates import END_OF_DAY, Prefer, describe_when, parse_range, parse_when
 from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import LeaveKind, LeaveState, NoteKind
 from bot.errors import DomainError
-from bot.services.leave import LeaveService, LeaveView, Roster, retroactive
+from bot.services.leave import (
+    HALF_AM,
+    HALF_PM,
+    NOON,
+    LeaveService,
+    LeaveView,
+    Roster,
+    retroactive,
+)
 from bot.services.notify import Note
 from bot.texts import t
 from handlers.common import (
@@ -47,8 +55,16 @@ class Step(enum.IntEnum):
 
 # Longer than this is asked again: 12月10日至12月1日 reads as 357 days, and is a typo.
 LONGEST = 180
-# Leave is whole days: a part of a day is not a leave the ledger keeps.
+# Leave is whole days, or the morning or afternoon of one day (半天); other parts of a day
+# (中午, 晚上, a clock time) are not a leave the ledger keeps.
 _PART_OF_DAY = re.compile(r"上午|下午|中午|晚上|半天|\d+\s*[点时:：]")
+
+
+def _half(text: str) -> str | None:
+    """HALF_AM / HALF_PM when the text names one half of a day and no other time in it."""
+    named = {half for word, half in (("上午", HALF_AM), ("下午", HALF_PM)) if word in text}
+    rest = _PART_OF_DAY.sub(lambda m: "" if m.group() in ("上午", "下午", "半天") else "#", text)
+    return named.pop() if len(named) == 1 and "#" not in rest else None
 
 
 def service_of(svc: Services) -> LeaveService:
@@ -68,9 +84,17 @@ def _data(context: Ctx) -> dict[str, Any]:
     return context.dialog.data
 
 
-def span(first: dt.date, last: dt.date, lang: str, svc: Services) -> str:
-    """Both ends in full, 00:00 of the first day to 23:59 of the last, and the count of days."""
+def span(first: dt.date, last: dt.date, lang: str, svc: Services,
+         half: str | None = None) -> str:
+    """Both ends in full, 00:00 of the first day to 23:59 of the last, and the count of days;
+    a half day runs to noon (上午) or from it (下午) and counts 0.5."""
     tz = svc.config.tz
+    if half is not None:
+        hours = (dt.time(0, 0), NOON) if half == HALF_AM else (NOON, dt.time(23, 59))
+        start, end = (dt.datetime.combine(first, h, tzinfo=tz) for h in hours)
+        return t(lang, "leave.span_half", first=describe_when(start, lang),
+                 last=describe_when(end, lang), part=t(lang, f"leave.half.{half}"),
+                 workdays="0.5" if svc.calendar.is_workday(first) else "0")
     start = dt.datetime.combine(first, dt.time(0, 0), tzinfo=tz)
     end = dt.datetime.combine(last, dt.time(23, 59), tzinfo=tz)
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
@@ -79,13 +103,18 @@ def span(first: dt.date, last: dt.date, lang: str, svc: Services) -> str:
              days=len(days), workdays=working)
 
 
+def day_of(r: LeaveView, day: dt.date, lang: str) -> str:
+    """12-03, or 12-03下午 for a half day."""
+    return f"{day:%m-%d}" + (t(lang, f"leave.half.{r.half}") if r.half is not None else "")
+
+
 def request_card(r: LeaveView, lang: str, svc: Services) -> str:
     kind = t(lang, f"leave.kind.{r.kind.value}")
     asked = (r.created_at or svc.clock.now()).astimezone(svc.config.tz).date()
     if retroactive(r.kind, r.first_day, asked):
         kind += t(lang, "leave.retroactive")
     return t(lang, "leave.request", unit=r.unit_name, name=r.user_name, kind=kind,
-             span=span(r.first_day, r.last_day, lang, svc), reason=r.reason)
+             span=span(r.first_day, r.last_day, lang, svc, r.half), reason=r.reason)
 
 
 # -- asking for leave --------------------------------------------------------------------------
@@ -109,7 +138,7 @@ async def request_leave(update: Update, context: Ctx) -> None:
             _button(t(lang, "leave.btn.withdraw"), "withdraw", r.id)]
         await answer(update, t(lang, f"leave.mine.{r.state.value}",
                                kind=t(lang, f"leave.kind.{r.kind.value}"),
-                               span=span(r.first_day, r.last_day, lang, context.svc)),
+                               span=span(r.first_day, r.last_day, lang, context.svc, r.half)),
                      markup=InlineKeyboardMarkup([action]))
     await begin(context, update, FEATURE, Step.KIND, {})
     kinds = [_button(t(lang, f"leave.kind.{k.value}"), "kind", k.value) for k in LeaveKind]
@@ -122,8 +151,8 @@ def _roster_text(roster: Roster, lang: str, today: dt.date) -> str:
         return t(lang, "leave.roster_none")
     lines = [t(lang, "leave.roster_away", count=len(roster.away))]
     lines += [t(lang, "leave.roster_line", name=r.user_name, unit=r.unit_name,
-                kind=t(lang, f"leave.kind.{r.kind.value}"), first=f"{r.first_day:%m-%d}",
-                last=f"{r.last_day:%m-%d}") for r in roster.away]
+                kind=t(lang, f"leave.kind.{r.kind.value}"), first=day_of(r, r.first_day, lang),
+                last=day_of(r, r.last_day, lang)) for r in roster.away]
     lines.append(t(lang, "leave.roster_late", count=len(roster.late)))
     lines += [t(lang, "leave.late_line", name=r.user_name, unit=r.unit_name,
                 kind=t(lang, f"leave.kind.{r.kind.value}"), last=f"{r.last_day:%m-%d}",
@@ -148,11 +177,17 @@ async def receive_dates(update: Update, context: Ctx) -> int | None:
     sick = _data(context).get("kind") == LeaveKind.SICK.value
     # 补假: sick leave may be asked after the fact, so its month-days read the recent past too.
     prefer: Prefer = "past" if sick else "future"
-    found = parse_range(text, now, prefer)
+    plain, half = _PART_OF_DAY.sub("", text), _half(text)
+    found = parse_range(plain, now, prefer)
+    if found is not None and plain != text:
+        await answer(update, t(lang, "leave.half_range"))  # 12月3日下午至12月5日
+        return None
     if found is None:
-        # One day (明天, 12月3日) is a range of one; a time of day (明天下午) is not a whole day.
-        day = parse_when(text, now, calendar=context.svc.calendar, prefer=prefer)
-        if (day is not None and day.time() != END_OF_DAY) or _PART_OF_DAY.search(text):
+        # One day (明天, 12月3日) is a range of one, 明天下午 its half; 明天晚上 is neither.
+        day = parse_when(plain if half else text, now, calendar=context.svc.calendar,
+                         prefer=prefer)
+        if half is None and ((day is not None and day.time() != END_OF_DAY)
+                             or _PART_OF_DAY.search(text)):
             await answer(update, t(lang, "leave.whole_days"))
             return None
         found = (day, day) if day is not None else None
@@ -166,8 +201,9 @@ async def receive_dates(update: Update, context: Ctx) -> int | None:
     if last < now.date() and not sick:
         await answer(update, t(lang, "leave.past"))
         return None
-    _data(context).update(first=first.isoformat(), last=last.isoformat())
-    await answer(update, t(lang, "leave.dates_echo", span=span(first, last, lang, context.svc))
+    _data(context).update(first=first.isoformat(), last=last.isoformat(), half=half)
+    await answer(update, t(lang, "leave.dates_echo",
+                           span=span(first, last, lang, context.svc, half))
                  + "\n" + t(lang, "leave.ask_reason"))
     return Step.REASON
 
@@ -180,7 +216,8 @@ async def receive_reason(update: Update, context: Ctx) -> int:
     data["reason"] = (update.message.text or "").strip()[:500]
     first, last = dt.date.fromisoformat(data["first"]), dt.date.fromisoformat(data["last"])
     await answer(update, t(lang, "leave.card", kind=t(lang, f"leave.kind.{data['kind']}"),
-                           span=span(first, last, lang, context.svc), reason=data["reason"]),
+                           span=span(first, last, lang, context.svc, data.get("half")),
+                           reason=data["reason"]),
                  markup=InlineKeyboardMarkup([[_button(t(lang, "leave.btn.submit"), "submit"),
                                                _button(t(lang, "leave.btn.drop"), "drop")]]))
     return Step.CONFIRM
@@ -195,7 +232,7 @@ async def submit_leave(update: Update, context: Ctx) -> int:
         by_name=display_name(update), kind=LeaveKind(data["kind"]),
         first_day=dt.date.fromisoformat(data["first"]),
         last_day=dt.date.fromisoformat(data["last"]), reason=data["reason"],
-        dialog=here(context, update)))
+        half=data.get("half"), dialog=here(context, update)))
     await answer(update, t(await user_lang(update, context), "leave.submitted"))
     await context.bot_data.sender.send_now(submitted.approvers)
     return END
@@ -263,7 +300,7 @@ async def withdraw_leave(update: Update, context: Ctx) -> None:
     r = await call(_service(context).withdraw, button_id(update),
                    by=await identify(update, context))
     await answer(update, t(lang, "leave.withdrawn", kind=t(lang, f"leave.kind.{r.kind.value}"),
-                           span=span(r.first_day, r.last_day, lang, context.svc)))
+                           span=span(r.first_day, r.last_day, lang, context.svc, r.half)))
 
 
 async def report_back(update: Update, context: Ctx) -> None:
@@ -301,7 +338,7 @@ def render_decided(svc: Services, note: Note, lang: str, brief: bool) -> Rendere
         return None
     text = t(lang, f"leave.decided.{r.state.value}", who=r.decided_by_name or "",
              kind=t(lang, f"leave.kind.{r.kind.value}"),
-             span=span(r.first_day, r.last_day, lang, svc))
+             span=span(r.first_day, r.last_day, lang, svc, r.half))
     if r.answer:
         text += t(lang, "leave.decided.answer", answer=r.answer)
     return Rendered(text)
@@ -314,7 +351,7 @@ def render_returned(svc: Services, note: Note, lang: str, brief: bool) -> Render
         return None
     return Rendered(t(lang, "leave.returned", name=r.user_name,
                       kind=t(lang, f"leave.kind.{r.kind.value}"),
-                      span=span(r.first_day, r.last_day, lang, svc),
+                      span=span(r.first_day, r.last_day, lang, svc, r.half),
                       when=describe_when(r.returned_at.astimezone(svc.config.tz), lang)))
 
 
@@ -328,7 +365,8 @@ def render_nudge(svc: Services, note: Note, lang: str, brief: bool) -> Rendered 
         # A downtime summary does not plan `then`; keep the daily chain going ourselves.
         svc.notify.plan([following])
         return Rendered(t(lang, "leave.brief.nudge", kind=kind))
-    text = t(lang, "leave.nudge", kind=kind, span=span(r.first_day, r.last_day, lang, svc))
+    text = t(lang, "leave.nudge", kind=kind,
+             span=span(r.first_day, r.last_day, lang, svc, r.half))
     back = InlineKeyboardMarkup([[_button(t(lang, "leave.btn.back"), "back", r.id)]])
     return Rendered(text, back, then=(following,))
 

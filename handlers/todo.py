@@ -14,6 +14,7 @@ from bot.services.todo import Todo
 from bot.texts import fragment, shorten, t
 from handlers.case_ack import ack_lines
 from handlers.common import ack, answer, button, call, identify, lang_of
+from handlers.leave import day_of
 
 # Lines shown per kind; the rest is counted.
 SHOWN = 8
@@ -83,8 +84,8 @@ def render_todo(todo: Todo, lang: str, context: Ctx
         for r in todo.leave[:SHOWN]:
             lines.append(t(lang, "todo.leave_line", name=r.user_name, unit=r.unit_name,
                            kind=t(lang, f"leave.kind.{r.kind.value}"),
-                           first=f"{r.first_day:%m-%d}", last=f"{r.last_day:%m-%d}",
-                           days=r.days))
+                           first=day_of(r, r.first_day, lang), last=day_of(r, r.last_day, lang),
+                           days=r.length))
             if todo.decides:
                 rows.append([button(f"{t(lang, 'leave.btn.approve')} {r.user_name}",
                                     "leave", "ok", r.id),

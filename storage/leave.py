@@ -11,9 +11,14 @@ from bot.domain import LeaveKind, LeaveState
 from storage.models import Base, intpk, utc
 from storage.types import UTCDateTime, enum_column
 
+HALF_AM, HALF_PM = "am", "pm"
+# A reminder at or after noon belongs to the afternoon.
+NOON = dt.time(12, 0)
+
 
 class LeaveRequest(Base):
-    """Leave is whole days: the first and last day are local calendar dates."""
+    """The first and last day are local calendar dates; a half day (半天) is one day's morning
+    or afternoon (`half`: HALF_AM / HALF_PM), whole days otherwise."""
 
     __tablename__ = "leave_requests"
     __table_args__ = (
@@ -28,6 +33,7 @@ class LeaveRequest(Base):
     kind: Mapped[LeaveKind] = mapped_column(enum_column(LeaveKind, "leave_kind"))
     first_day: Mapped[dt.date] = mapped_column(Date)
     last_day: Mapped[dt.date] = mapped_column(Date)
+    half: Mapped[str | None] = mapped_column(String(2))
     reason: Mapped[str] = mapped_column(Text)
     state: Mapped[LeaveState] = mapped_column(enum_column(LeaveState, "leave_state"))
     created_at: Mapped[utc]

@@ -24,15 +24,62 @@ async def _ask(chat: Chat, days: str, kind: str = "事假") -> str:
     return echo.text or ""
 
 
-async def test_one_day_is_a_leave_of_one_day_and_a_half_day_is_refused(
+async def test_one_day_is_a_leave_of_one_day_and_other_parts_of_a_day_are_refused(
     chat: Chat, org: Services, clock: FixedClock
 ) -> None:
     clock.set(local(2026, 12, 1, 10, 0))  # Tuesday
     echo = await _ask(chat, "明天")
     assert "2026年12月2日 周三 00:00 至 2026年12月2日 周三 23:59（共1天，其中工作日1天）" in echo
+    for text in ("明天晚上", "明天下午3点", "明天半天"):
+        await chat.send(CADRE, "/cancel")
+        assert "请假以整天或半天（上午、下午）计" in await _ask(chat, text), text
     await chat.send(CADRE, "/cancel")
-    half = await _ask(chat, "明天下午")
-    assert "请假以整天计" in half
+    # A half day is one day's: a range beginning in an afternoon is asked again, not widened.
+    assert "半天假只能是某一天的上午或下午" in await _ask(chat, "12月3日下午至12月5日")
+
+
+async def test_a_half_day_is_asked_approved_and_silences_only_its_half_of_office_hours(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 1, 10, 0))  # Tuesday
+    echo = await _ask(chat, "明天下午")
+    assert ("2026年12月2日 周三 12:00 至 2026年12月2日 周三 23:59（下午，共0.5天，其中工作日0.5天）"
+            in echo)
+    await chat.send(CADRE, "看病")
+    await chat.click(CADRE, "提交")
+    card = chat.last_text(LEADER)
+    assert "（下午，共0.5天" in card
+    await chat.click(LEADER, "批准")
+    [request] = org.leave.mine(org.membership.identify(CADRE))
+    assert request.half == "pm" and request.length == 0.5
+    # Office hours: the morning's reminders still come, the afternoon's do not.
+    times = org.office_hours.setting(CADRE).times
+    day = dt.date(2026, 12, 2)
+    wanted = {time: org.office_hours.still_wanted(CADRE, day, time) for time in times}
+    assert [wanted[t] for t in times] == [t < "12:00" for t in times], wanted
+    assert any(t < "12:00" for t in times) and any(t >= "12:00" for t in times)
+    # The next day is a working day like any other.
+    assert all(org.office_hours.still_wanted(CADRE, dt.date(2026, 12, 3), t) for t in times)
+
+
+async def test_the_morning_and_the_afternoon_of_one_day_are_two_halves_not_an_overlap(
+    chat: Chat, org: Services, clock: FixedClock
+) -> None:
+    clock.set(local(2026, 12, 1, 10, 0))
+    leave, who = org.leave, org.membership.identify(CADRE)
+    day = dt.date(2026, 12, 7)
+    for half in ("am", "pm"):
+        leave.submit(by=who, by_name="张三", kind=LeaveKind.PERSONAL, first_day=day,
+                     last_day=day, reason="家事", half=half)
+    for half in ("pm", None):
+        with pytest.raises(DomainError) as refused:
+            leave.submit(by=who, by_name="张三", kind=LeaveKind.PERSONAL, first_day=day,
+                         last_day=day, reason="家事", half=half)
+        assert refused.value.key == "leave.overlap"
+    with pytest.raises(DomainError) as refused:  # half of two days is not a thing
+        leave.submit(by=who, by_name="张三", kind=LeaveKind.PERSONAL, first_day=day,
+                     last_day=day + dt.timedelta(days=1), reason="家事", half="am")
+    assert refused.value.key == "leave.half_range"
 
 
 async def test_a_range_written_backwards_is_asked_again_not_read_as_a_year(

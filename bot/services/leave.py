@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -19,6 +19,9 @@ from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
 from storage.dialogs import end_dialog
+from storage.leave import HALF_AM as HALF_AM  # re-exported for the handlers
+from storage.leave import HALF_PM as HALF_PM
+from storage.leave import NOON as NOON
 from storage.leave import LeaveRequest
 from storage.models import Unit
 
@@ -52,10 +55,16 @@ class LeaveView:
     answer: str | None = None  # why it was not approved
     decided_by: int | None = None
     created_at: dt.datetime | None = None
+    half: str | None = None  # HALF_AM / HALF_PM: that day's morning or afternoon only
 
     @property
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
+
+    @property
+    def length(self) -> float | int:
+        """Days of leave as said: 0.5 for a half day."""
+        return 0.5 if self.half is not None else self.days
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def subject(request_id: int) -> str:
 def _view(r: LeaveRequest, unit_name: str) -> LeaveView:
     return LeaveView(r.id, r.unit_id, unit_name, r.user_id, r.user_name, r.kind, r.first_day,
                      r.last_day, r.reason, r.state, r.decided_by_name, r.returned_at, r.answer,
-                     r.decided_by, r.created_at)
+                     r.decided_by, r.created_at, r.half)
 
 
 class LeaveService:
@@ -99,13 +108,17 @@ class LeaveService:
     # -- the request -------------------------------------------------------------------------
 
     def submit(self, *, by: Identity, by_name: str, kind: LeaveKind, first_day: dt.date,
-               last_day: dt.date, reason: str, dialog: DialogRef | None = None) -> Submitted:
-        """Save a pending request and send it to the unit's leaders (else to the office)."""
+               last_day: dt.date, reason: str, dialog: DialogRef | None = None,
+               half: str | None = None) -> Submitted:
+        """Save a pending request and send it to the unit's leaders (else to the office);
+        `half` (HALF_AM / HALF_PM) asks for one day's morning or afternoon only."""
         if by.unit is None:
             raise DomainError("leave.no_unit")
         today = self.today()
         if last_day < first_day:
             raise DomainError("leave.past")
+        if half is not None and (half not in (HALF_AM, HALF_PM) or first_day != last_day):
+            raise DomainError("leave.half_range")
         if kind == LeaveKind.SICK:
             if first_day < today - dt.timedelta(days=SICK_BACK_DAYS):
                 raise DomainError("leave.too_far_back", days=SICK_BACK_DAYS)
@@ -122,13 +135,16 @@ class LeaveService:
                 LeaveRequest.user_id == by.user_id,
                 LeaveRequest.state.in_((LeaveState.PENDING, LeaveState.APPROVED)),
                 LeaveRequest.first_day <= last_day, LeaveRequest.last_day >= first_day,
+                # The morning and the afternoon of one day are two halves, not an overlap.
+                true() if half is None else or_(LeaveRequest.half.is_(None),
+                                                LeaveRequest.half == half),
             ).limit(1)).first()
             if overlap is not None:
                 raise DomainError("leave.overlap", first=f"{overlap.first_day:%m-%d}",
                                   last=f"{overlap.last_day:%m-%d}")
             request = LeaveRequest(
                 unit_id=by.unit.id, user_id=by.user_id, user_name=by_name[:200], kind=kind,
-                first_day=first_day, last_day=last_day, reason=reason[:MAX_REASON],
+                first_day=first_day, last_day=last_day, half=half, reason=reason[:MAX_REASON],
                 state=LeaveState.PENDING, created_at=now)
             s.add(request)
             s.flush()
@@ -174,7 +190,9 @@ class LeaveService:
             plans = [Planned(f"leave{view.id}:decided", view.user_id, NoteKind.LEAVE_DECIDED, now,
                              {"leave": view.id})]
             if approve:
-                first = dt.datetime.combine(view.last_day, LAST_DAY_AT, tzinfo=self.tz)
+                # Back from a morning off at noon; otherwise at the end of the last day.
+                back = NOON if view.half == HALF_AM else LAST_DAY_AT
+                first = dt.datetime.combine(view.last_day, back, tzinfo=self.tz)
                 plans.append(self.nudge(view, max(first, now)))
             self.notify.plan(plans, conn=uow.conn)
             return view

@@ -17,7 +17,7 @@ from bot.services.membership import Identity
 from bot.services.notify import NotificationService, Planned
 from bot.workdays import WorkCalendar
 from storage.db import Database
-from storage.leave import LeaveRequest
+from storage.leave import HALF_AM, HALF_PM, NOON, LeaveRequest
 from storage.models import Member, Unit, User
 
 KIND = NoteKind.OFFICE_HOURS
@@ -183,13 +183,17 @@ class OfficeHoursService:
         """What a planned reminder is for (see moment), or None once it no longer applies:
         opted out, other times, not a working day, or on approved leave that day.
 
-        Leave is whole days (the model records no halves), so it silences every reminder of
-        the day; reporting back (销假) early brings back the reminders after it.
+        Whole days of leave silence every reminder of the day, a half day (半天) those of its
+        half (before noon, or from noon on); reporting back (销假) early brings back the
+        reminders after it.
         """
-        due = dt.datetime.combine(day, dt.time.fromisoformat(time), tzinfo=self.tz)
+        at = dt.time.fromisoformat(time)
+        due = dt.datetime.combine(day, at, tzinfo=self.tz)
         away = exists().where(
             LeaveRequest.user_id == User.id, LeaveRequest.state == LeaveState.APPROVED,
             LeaveRequest.first_day <= day, LeaveRequest.last_day >= day,
+            or_(LeaveRequest.half.is_(None),
+                LeaveRequest.half == (HALF_PM if at >= NOON else HALF_AM)),
             or_(LeaveRequest.returned_at.is_(None), LeaveRequest.returned_at > due))
         with self.db.read() as conn:
             row = conn.execute(
