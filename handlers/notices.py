@@ -15,7 +15,7 @@ from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import OPEN, NoteKind, Track
 from bot.errors import DomainError
 from bot.services.notify import Note, Planned
-from bot.services.plans import morning_after, next_checkin, overdue_nudge
+from bot.services.plans import morning, morning_after, next_checkin, overdue_nudge
 from bot.services.problem import ProblemView
 from bot.texts import shorten, t
 from handlers.common import (
@@ -134,9 +134,23 @@ async def _own_note(update: Update, context: Ctx, note_id: int) -> Note:
 
 
 def _snoozed_until(svc: Services, now: dt.datetime, choice: str) -> dt.datetime:
-    """An hour is an hour; "tomorrow" and "in 3 days" mean that day's morning nudge time."""
+    """An hour is an hour; "tomorrow" and "in 3 days" mean that day's morning nudge time, or
+    the next working day's when that day is a weekend or a holiday."""
     delay = SNOOZE[choice]
-    return now + delay if delay.days == 0 else morning_after(svc.config, now, delay.days)
+    if delay.days == 0:
+        return now + delay
+    day = now.astimezone(svc.config.tz).date() + delay
+    return morning(svc.config, day if svc.calendar.is_workday(day)
+                   else svc.calendar.next_workday(day))
+
+
+def _snooze_label(svc: Services, now: dt.datetime, choice: str, when: dt.datetime,
+                  lang: str) -> str:
+    """明天, or 下个工作日 when tomorrow is a day off and the snooze goes past it."""
+    tomorrow = now.astimezone(svc.config.tz).date() + dt.timedelta(days=1)
+    if choice == "d1" and when.astimezone(svc.config.tz).date() != tomorrow:
+        return t(lang, "nudge.snooze.workday")
+    return t(lang, f"nudge.snooze.{choice}")
 
 
 async def _snoozes(context: Ctx, note: Note,
@@ -165,7 +179,9 @@ async def offer_snooze(update: Update, context: Ctx) -> None:
     if not times:
         await answer(update, t(lang, "nudge.snooze.deadline_first", when=deadline or ""))
         return
-    buttons = [_button(t(lang, f"nudge.snooze.{k}"), "nudge", "later", note.id, k) for k in times]
+    now = context.svc.clock.now()
+    buttons = [_button(_snooze_label(context.svc, now, k, when, lang), "nudge", "later", note.id,
+                       k) for k, when in times.items()]
     await edit_markup(query, InlineKeyboardMarkup([buttons]))
 
 

@@ -209,3 +209,19 @@ async def test_a_snooze_button_kept_until_past_the_deadline_is_refused(
     *_, told = await chat.click(CADRE, "3天后")
     assert (told.text or "").startswith("整改时限为2026年12月4日 周五 23:59")
     assert [n for n in unit.notify.listing() if ":snooze:" in n.key] == []
+
+
+async def test_a_snooze_on_friday_comes_back_on_monday_not_on_the_weekend(
+    unit: Services, chat: Chat, clock: FixedClock
+) -> None:
+    file_item(unit, local(2026, 12, 9, 23, 59))  # due Wednesday
+    # "3 days before" is Sunday 6 Dec: the nudge moves to Friday 4 Dec.
+    [nudge] = await tick_at(chat, clock, local(2026, 12, 4, 9, 0))
+    assert "还有5天" in nudge
+    [offer] = await chat.click(CADRE, "推迟提醒")
+    assert _labels(chat, offer) == ["1小时后", "下个工作日", "3天后"]
+    *_, confirm = await chat.click(CADRE, "下个工作日")
+    assert "2026年12月7日 周一 09:00" in (confirm.text or "")
+    assert await tick_at(chat, clock, local(2026, 12, 5, 9, 0)) == []
+    [again] = await tick_at(chat, clock, local(2026, 12, 7, 9, 0))
+    assert "还有" in again

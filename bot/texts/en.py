@@ -399,6 +399,7 @@ EN: dict[str, str] = {
     "nudge.btn.adjust": "Needs adjusting",
     "nudge.snooze.h1": "In 1 hour",
     "nudge.snooze.d1": "Tomorrow",
+    "nudge.snooze.workday": "Next working day",
     "nudge.snooze.d3": "In 3 days",
     "nudge.snooze.deadline_first": "The deadline ({when}) comes before any later reminder; "
                                    "please act on it before then.",

@@ -386,6 +386,7 @@ ZH: dict[str, str] = {
     "nudge.btn.adjust": "需调整",
     "nudge.snooze.h1": "1小时后",
     "nudge.snooze.d1": "明天",
+    "nudge.snooze.workday": "下个工作日",
     "nudge.snooze.d3": "3天后",
     "nudge.snooze.deadline_first": "整改时限为{when}，早于可推迟到的时间，不再推迟提醒，请在时限前办理。",
     "nudge.snoozed": "好的，{when} 再提醒您（整改时限不变）。",
