@@ -14,7 +14,7 @@ from bot.context import Ctx
 from bot.delivery.rendering import Rendered, Renderers
 from bot.domain import NoteKind
 from bot.services.notify import Note
-from bot.services.office_hours import SETTERS, OfficeSetting
+from bot.services.office_hours import SETTERS, OfficeSetting, moment
 from bot.texts import fragment, t
 from bot.words import DEFAULT, OFF, ON
 from handlers.common import answer, button, button_choice, call, identify, lang_of, reply
@@ -29,7 +29,10 @@ def _button(label: str, action: str, *args: object) -> Any:
 
 
 def _times(lang: str, setting: OfficeSetting) -> str:
-    return fragment(lang, "list.sep").join(setting.times)
+    """Each time named by what it is for: 上班 08:30、午休 12:00、下午上班 14:00、下班 17:30."""
+    return fragment(lang, "list.sep").join(
+        f"{t(lang, 'office.name.' + moment(time, setting.times))} {time}"
+        for time in setting.times)
 
 
 def _office_card(lang: str, setting: OfficeSetting, setter: bool) -> str:

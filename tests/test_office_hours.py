@@ -148,7 +148,7 @@ async def test_opting_out_stops_them_even_after_planning(
         LEADER, OTHER, OFFICE_MEMBER}
     assert await tick_at(chat, clock, local(2026, 11, 30, 8, 50), MEMBER) == []
     [on] = await chat.send(MEMBER, "/officehours on")
-    assert on.text == "已开启上下班提醒：工作日 08:50、17:30 提醒您。"
+    assert on.text == "已开启上下班提醒：工作日 上班 08:50、下班 17:30 提醒您。"
     assert await tick_at(chat, clock, local(2026, 11, 30, 17, 30), MEMBER) == [
         OFF_DUTY.format("17:30")]
 
@@ -173,17 +173,21 @@ async def test_leaders_set_their_units_times_and_members_cannot(
     [bad] = await chat.send(LEADER, "/officehours 8点半")
     assert "时间格式不对" in (bad.text or "")
     [done] = await chat.send(LEADER, "/officehours 17:45 8:30")
-    assert done.text == "已将<b>市教育局</b>的上下班提醒时间调整为：08:30、17:45。"
+    assert done.text == "已将<b>市教育局</b>的上下班提醒时间调整为：上班 08:30、下班 17:45。"
+    [four] = await chat.send(LEADER, "/officehours 14:00 08:30 17:30 12:00")
+    assert four.text == ("已将<b>市教育局</b>的上下班提醒时间调整为：上班 08:30、午休 12:00、"
+                         "下午上班 14:00、下班 17:30。")
+    [done] = await chat.send(LEADER, "/officehours 17:45 8:30")
     monday = dt.date(2026, 11, 30)
     office(org).plan_day(monday)
     assert planned(org) == sorted(both(monday, MEMBER, LEADER, times=("08:30", "17:45"))
                                   + both(monday, OTHER, OFFICE_MEMBER))
     [status] = await chat.send(MEMBER, "/officehours")
     assert (status.text or "").startswith(
-        "上下班提醒：已开启\n<b>市教育局</b>的提醒时间（工作日）：08:30、17:45\n")
+        "上下班提醒：已开启\n<b>市教育局</b>的提醒时间（工作日）：上班 08:30、下班 17:45\n")
     assert "/officehours 08:30 17:30" not in (status.text or "")  # members see no setter hint
     [reset] = await chat.send(LEADER, "/officehours default")
-    assert reset.text == "<b>市教育局</b>已恢复默认提醒时间：08:50、17:30。"
+    assert reset.text == "<b>市教育局</b>已恢复默认提醒时间：上班 08:50、下班 17:30。"
     assert office(org).setting(MEMBER).default
 
 
@@ -203,7 +207,7 @@ async def test_status_shows_the_switch_the_default_and_the_setter_hint(
 ) -> None:
     [status] = await chat.send(LEADER, "/officehours")
     assert (status.text or "").startswith(
-        "上下班提醒：已开启\n<b>市教育局</b>的提醒时间（工作日）：08:50、17:30（默认）")
+        "上下班提醒：已开启\n<b>市教育局</b>的提醒时间（工作日）：上班 08:50、下班 17:30（默认）")
     assert "<code>/officehours 08:30 17:30</code>" in (status.text or "")
     [_, switched] = await chat.click(LEADER, "关闭上下班提醒", message=status)
     assert switched.text == "已关闭上下班提醒。需要时发送 /officehours on 重新开启。"

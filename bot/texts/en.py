@@ -617,6 +617,10 @@ EN: dict[str, str] = {
     "office.off_duty": "⏰ End of the working day: {time}. Wrap up today's work; no leaving early.",
     "office.lunch": "⏰ Midday break: {time}. The morning's working hours are over; be back on time.",
     "office.afternoon": "⏰ Afternoon office hours: {time}. Please be at your post on time.",
+    "office.name.on_duty": "arrive",
+    "office.name.lunch": "lunch",
+    "office.name.afternoon": "back from lunch",
+    "office.name.off_duty": "leave",
     "office.btn.stop": "Stop office-hours reminders",
     "office.status": "Office-hours reminders: {state}\n<b>{unit}</b> times (working days): "
                      "{times}{default}",
