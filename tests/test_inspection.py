@@ -108,3 +108,9 @@ def test_the_inspector_is_named_when_configured_and_others_may_not_inspect(
                 unit_id(services, "EDU"), by=m.identify(who), by_name="某人",
                 description="x", category="服务基层不优", deadline=local(2026, 12, 20, 18, 0))
         assert denied.value.key == "inspect.denied"
+    # The service keeps the ledger's length limit whoever calls it, not only the chat and web.
+    with pytest.raises(DomainError) as long:
+        inspection.file_finding(
+            unit_id(services, "HEALTH"), by=m.identify(INSPECTOR), by_name=INSPECTOR_NAME,
+            description="窗" * 2001, category="服务基层不优", deadline=local(2026, 12, 20, 18, 0))
+    assert long.value.key == "file.bad_length"

@@ -13,6 +13,7 @@ from bot.config import Config
 from bot.domain import DialogRef, Role, Source, Track
 from bot.errors import DomainError
 from bot.permissions import Action, can
+from bot.quickfile import MAX_TEXT
 from bot.services.ledger import LedgerService
 from bot.services.membership import Identity, UnitView
 from bot.services.problem import Draft, ProblemView
@@ -45,6 +46,8 @@ class InspectionService:
         description = description.strip()
         if not description:
             raise DomainError("item.need_text")
+        if len(description) > MAX_TEXT:  # the chat and the web form check it too; any caller
+            raise DomainError("file.bad_length", max=MAX_TEXT)
         shown = by_name if self.config.cases.show_inspector else self.config.cases.inspector_name
         with self.db.unit() as uow:
             end_dialog(uow, dialog)
