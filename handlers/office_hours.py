@@ -31,7 +31,7 @@ def _button(label: str, action: str, *args: object) -> Any:
 def _times(lang: str, setting: OfficeSetting) -> str:
     """Each time named by what it is for: 上班 08:30、午休 12:00、下午上班 14:00、下班 17:30."""
     return fragment(lang, "list.sep").join(
-        f"{t(lang, 'office.name.' + moment(time, setting.times))} {time}"
+        t(lang, f"office.name.{moment(time, setting.times)}") + f" {time}"
         for time in setting.times)
 
 

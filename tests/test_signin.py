@@ -46,7 +46,10 @@ def test_a_link_expires_after_ten_minutes(seeded: Services, clock: FixedClock) -
 def test_forged_and_tampered_links_are_refused(seeded: Services) -> None:
     token = seeded.signin.issue_link(CADRE)
     random_part, _, signature = token.partition(".")
-    for forged in (f"{random_part}.{signature[:-2]}AA", f"A{random_part[1:]}.{signature}",
+    # Each forgery differs from the token: a changed character is never the one it replaces.
+    tail = "BB" if signature.endswith("AA") else "AA"
+    head = "B" if random_part[0] == "A" else "A"
+    for forged in (f"{random_part}.{signature[:-2]}{tail}", f"{head}{random_part[1:]}.{signature}",
                    random_part, "", "x" * 500, "中文.签名"):
         refused("web.link_invalid", seeded.signin.redeem_link, forged)
     # Signed with the right secret but never issued: the database does not know it.

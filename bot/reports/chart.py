@@ -47,7 +47,13 @@ def _family() -> str:
     from matplotlib import font_manager
 
     path = font_path()
-    font_manager.fontManager.addfont(str(path))
+    manager = font_manager.fontManager
+    manager.addfont(str(path))
+    # A machine with the same font installed (fonts-noto-cjk) has an entry of the same family
+    # name, and a tie goes to the first listed: the project's file goes first, whatever the
+    # machine has, so every machine draws the chart with the same file.
+    manager.ttflist.sort(key=lambda entry: entry.fname != str(path))
+    manager._findfont_cached.cache_clear()
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
