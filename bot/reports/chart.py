@@ -53,7 +53,7 @@ def _family() -> str:
     # name, and a tie goes to the first listed: the project's file goes first, whatever the
     # machine has, so every machine draws the chart with the same file.
     manager.ttflist.sort(key=lambda entry: entry.fname != str(path))
-    manager._findfont_cached.cache_clear()
+    manager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
     return font_manager.FontProperties(fname=str(path)).get_name()
 
 
