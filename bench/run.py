@@ -51,7 +51,9 @@ TARGETS: dict[str, tuple[str, float]] = {
 }
 # Targets relative to another figure of the same run: (that figure, factor), at least.
 RELATIVE_TARGETS: dict[str, tuple[str, float]] = {
-    "filing_updates_per_s_1m": ("filing_updates_per_s", 0.8),
+    # The empty database's figure measured beside the 1M one, round after round in the same
+    # process: bench_filing's own run comes first in a fresh process and reads 20-30% higher.
+    "filing_updates_per_s_1m": ("filing_updates_per_s_empty_beside", 0.8),
 }
 
 
