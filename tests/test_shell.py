@@ -59,13 +59,23 @@ class Session:
             cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.errors: list[str] = []
+        # One reader per pipe, and nobody else reads them: communicate() beside a reader
+        # thread closes the pipe under it (ValueError: I/O operation on closed file).
+        self._readers = [threading.Thread(target=self._pump, daemon=True),
+                         threading.Thread(target=self._pump_errors, daemon=True)]
+        for reader in self._readers:
+            reader.start()
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self.lines.put(line)
         self.lines.put(None)
+
+    def _pump_errors(self) -> None:
+        assert self.proc.stderr is not None
+        self.errors.extend(self.proc.stderr)
 
     def until(self, marker: str, timeout: float = 60) -> str:
         seen: list[str] = []
@@ -84,10 +94,23 @@ class Session:
         return self.until(marker)
 
     def quit(self) -> str:
-        out, err = self.proc.communicate("/quit\n", timeout=60)
+        """Send /quit, wait for the shell to end; what it printed since the last marker."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("/quit\n")
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        for reader in self._readers:
+            reader.join(timeout=60)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe is not None:
+                pipe.close()
+        out: list[str] = []
+        while (line := self.lines.get(timeout=5)) is not None:
+            out.append(line)
+        err = "".join(self.errors)
         assert self.proc.returncode == 0, err
         assert "Traceback" not in err
-        return out
+        return "".join(out)
 
 
 def _cli(cwd: Path, *args: str) -> str:
