@@ -140,8 +140,7 @@ def _snoozed_until(svc: Services, now: dt.datetime, choice: str) -> dt.datetime:
     if delay.days == 0:
         return now + delay
     day = now.astimezone(svc.config.tz).date() + delay
-    return morning(svc.config, day if svc.calendar.is_workday(day)
-                   else svc.calendar.next_workday(day))
+    return morning(svc.config, svc.calendar.next_workday(day, include_today=True))
 
 
 def _snooze_label(svc: Services, now: dt.datetime, choice: str, when: dt.datetime,
