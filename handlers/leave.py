@@ -62,9 +62,9 @@ _PART_OF_DAY = re.compile(r"上午|下午|中午|晚上|半天|\d+\s*[点时:：
 
 def _half(text: str) -> str | None:
     """HALF_AM / HALF_PM when the text names one half of a day and no other time in it."""
-    named = {half for word, half in (("上午", HALF_AM), ("下午", HALF_PM)) if word in text}
-    rest = _PART_OF_DAY.sub(lambda m: "" if m.group() in ("上午", "下午", "半天") else "#", text)
-    return named.pop() if len(named) == 1 and "#" not in rest else None
+    parts = set(_PART_OF_DAY.findall(text))
+    named = {half for word, half in (("上午", HALF_AM), ("下午", HALF_PM)) if word in parts}
+    return named.pop() if len(named) == 1 and parts <= {"上午", "下午", "半天"} else None
 
 
 def service_of(svc: Services) -> LeaveService:
