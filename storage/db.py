@@ -59,11 +59,12 @@ def _drop_nul(
     """Drop NUL characters from text about to be stored: PostgreSQL refuses them in text
     (SQLite would keep them), and no one means one in a message. Same data on both backends."""
     if executemany and isinstance(parameters, list):
-        return statement, [_clean(p) for p in parameters]
-    return statement, _clean(parameters)
+        return statement, [drop_nul_characters(p) for p in parameters]
+    return statement, drop_nul_characters(parameters)
 
 
-def _clean(parameters: Any) -> Any:
+def drop_nul_characters(parameters: Any) -> Any:
+    """The statement's parameters with NUL dropped from text (see _drop_nul)."""
     if isinstance(parameters, dict):
         if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
             return {k: v.replace("\x00", "") if isinstance(v, str) else v

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from bot.clock import Clock
 from bot.domain import DialogRef, DialogState
 from storage.db import Database
+from storage.hot import HotPath
 from storage.models import Dialog
 from storage.people import IDENTITY_COLUMNS, join_identity
 from storage.uow import UnitOfWork
@@ -38,8 +39,10 @@ class DialogStore:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        self.hot = HotPath(db.engine)
 
-    # Core statements, not ORM loads: these run on every update of a private chat.
+    # Core statements, not ORM loads: these run on every update of a private chat, the read
+    # and the save straight on the driver (storage.hot).
 
     def get(self, chat_id: int, user_id: int) -> DialogState | None:
         with self.db.read() as conn:
@@ -51,8 +54,8 @@ class DialogStore:
     ) -> tuple[DialogState, tuple[Any, ...]] | None:
         """Read a conversation and its person's IDENTITY_COLUMNS together; None when there is
         no conversation."""
-        with self.db.read() as conn:
-            row = conn.execute(_GET_WITH_IDENTITY, {"chat": chat_id, "user": user_id}).first()
+        with self.hot.reading() as run:
+            row = run.first(_GET_WITH_IDENTITY, {"chat": chat_id, "user": user_id})
         if row is None:
             return None
         return DialogState(row[0], row[1], dict(row[2])), tuple(row[3:])
@@ -61,9 +64,9 @@ class DialogStore:
         params = {"chat": chat_id, "user": user_id, "p_flow": dialog.flow,
                   "p_state": int(dialog.state), "p_data": dict(dialog.data),
                   "p_at": self.clock.now()}
-        with self.db.write() as conn:
-            if not conn.execute(_UPDATE, params).rowcount:
-                conn.execute(_INSERT, params)
+        with self.hot.writing() as run:
+            if not run.rowcount(_UPDATE, params):
+                run.rowcount(_INSERT, params)
 
     def clear(self, chat_id: int, user_id: int) -> bool:
         """End a conversation; tell whether there was one."""
