@@ -35,6 +35,10 @@ def test_2027_without_config_falls_back_to_the_statutory_holidays() -> None:
     assert cal.source(D(2027, 1, 1)) == "statutory"
     assert cal.next_workday(D(2026, 12, 31)) == D(2027, 1, 4)
     assert cal.next_workday(D(2026, 12, 31)) != D(2027, 1, 1)
+    # Back over the same holiday and weekend: the working day before Monday 4 January 2027.
+    assert cal.previous_workday(D(2027, 1, 4)) == D(2026, 12, 31)
+    assert cal.previous_workday(D(2027, 1, 4), include_today=True) == D(2027, 1, 4)
+    assert cal.previous_workday(D(2027, 1, 2), include_today=True) == D(2026, 12, 31)
     for day in (D(2027, 2, 5), D(2027, 2, 8), D(2027, 2, 10), D(2027, 10, 1), D(2027, 10, 5)):
         assert not cal.is_workday(day), day  # 春节 with 除夕 and 补假, 国庆 with 补假
     assert cal.source(D(2027, 3, 3)) == "weekday"

@@ -141,6 +141,13 @@ class WorkCalendar:
             candidate += _ONE_DAY
         return candidate
 
+    def previous_workday(self, day: dt.date, *, include_today: bool = False) -> dt.date:
+        """Return the last working day before `day` (or `day` itself when allowed)."""
+        candidate = day if include_today else day - _ONE_DAY
+        while not self.is_workday(candidate):
+            candidate -= _ONE_DAY
+        return candidate
+
     def holiday_name(self, day: dt.date) -> str | None:
         """The statutory holiday a day belongs to by the package or the law, if any."""
         if self.package_covers(day.year):

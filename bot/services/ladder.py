@@ -249,10 +249,7 @@ class LadderService:
 
     def _last_pass(self, today: dt.date) -> dt.datetime:
         """When the daily pass ran on the working day before `today`."""
-        day = today - dt.timedelta(days=1)
-        while not self.calendar.is_workday(day):
-            day -= dt.timedelta(days=1)
-        return morning(self.config, day)
+        return morning(self.config, self.calendar.previous_workday(today))
 
     def _people(self, conn: Connection) -> tuple[dict[int, set[int]], list[int]]:
         leaders: dict[int, set[int]] = {}

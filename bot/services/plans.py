@@ -68,9 +68,7 @@ class DeadlinePlanner:
         """`day` if it is a working day, else the working day before it."""
         if self.calendar is None:
             return day
-        while not self.calendar.is_workday(day):
-            day -= dt.timedelta(days=1)
-        return day
+        return self.calendar.previous_workday(day, include_today=True)
 
     def _escalation_day(self, day: dt.date, deadline_day: dt.date) -> dt.date:
         if self.calendar is None or self.calendar.is_workday(day):

@@ -119,10 +119,7 @@ class RoundService(LedgerBase):
         day = close.astimezone(self.tz).date()
         prompt = at_local(day, nudge, self.tz)
         if close - prompt < LEAST_NOTICE:
-            day -= dt.timedelta(days=1)
-            while not self.calendar.is_workday(day):
-                day -= dt.timedelta(days=1)
-            prompt = at_local(day, nudge, self.tz)
+            prompt = at_local(self.calendar.previous_workday(day), nudge, self.tz)
         return prompt
 
     # -- setting -----------------------------------------------------------------------------
