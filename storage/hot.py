@@ -87,26 +87,26 @@ class Run:
 
     def __init__(self, hot: HotPath, cursor: Any) -> None:
         self._hot = hot
-        self._cursor = cursor
+        self.cursor = cursor
         self.sql = ""
         self.params: Any = None
 
     def _execute(self, statement: ClauseElement, values: Mapping[str, Any]) -> Compiled:
         compiled = self._hot.compiled(statement)
         self.sql, self.params = compiled.sql, compiled.parameters(values)
-        self._cursor.execute(self.sql, self.params)
+        self.cursor.execute(self.sql, self.params)
         return compiled
 
     def first(self, statement: ClauseElement, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a SELECT, its columns processed; None when there is none."""
         compiled = self._execute(statement, values)
-        raw = self._cursor.fetchone()
+        raw = self.cursor.fetchone()
         return None if raw is None else compiled.row(tuple(raw))
 
     def rowcount(self, statement: ClauseElement, values: Mapping[str, Any]) -> int:
         """Run an INSERT, UPDATE or DELETE; how many rows it touched."""
         self._execute(statement, values)
-        return int(self._cursor.rowcount)
+        return int(self.cursor.rowcount)
 
 
 class HotPath:
@@ -149,9 +149,11 @@ class HotPath:
                                       connection_invalidated=bool(
                                           self.dialect.is_disconnect(exc, None, None))) from exc
         driver: Any = pooled.driver_connection
-        run = Run(self, cursor := driver.cursor())
+        cursor: Any = None
+        run = Run(self, None)
         try:
             try:
+                run.cursor = cursor = driver.cursor()
                 if write and self._sqlite:
                     run.sql, run.params = "BEGIN IMMEDIATE", ()
                     cursor.execute(run.sql)
@@ -170,7 +172,7 @@ class HotPath:
             raise DBAPIError.instance(run.sql, run.params, exc, error, dialect=self.dialect,
                                       connection_invalidated=invalidated) from exc
         finally:
-            if pooled.is_valid:
+            if cursor is not None and pooled.is_valid:
                 cursor.close()
             pooled.close()
 
