@@ -4,12 +4,11 @@ and fail the way it fails (the faults classify() names, rollback, dropped connec
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, create_engine, select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot.bootstrap import Services
@@ -20,7 +19,12 @@ from storage.dialogs import _GET_WITH_IDENTITY, DialogStore
 from storage.hot import HotPath
 from storage.migrate import upgrade
 from storage.models import User
-from tests.conftest import POSTGRES_URL, migrated
+from tests.test_faults_db import (  # noqa: F401  (fixtures: this test's own PostgreSQL connections)
+    pg_app,
+    pg_config,
+    pg_db,
+    terminate,
+)
 
 DATA = {"description": "窗口\n无人值守 “午休”", "measures": ["轮值", "公示"], "n": 3,
         "nested": {"owner": None, "ok": True}}
@@ -104,40 +108,21 @@ def test_a_locked_sqlite_file_is_the_busy_fault(tmp_path: Path, clock: FixedCloc
     db.dispose()
 
 
-@pytest.fixture
-def pg_named(postgres_url: str) -> Any:
-    app = f"hot_{uuid.uuid4().hex[:10]}"
-    with migrated(f"{postgres_url}&application_name={app}") as db:
-        yield db, app
-
-
-def _terminate(app: str) -> int:
-    admin = create_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as conn:
-            return int(conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = :app AND pid <> pg_backend_pid()"), {"app": app},
-            ).scalar_one())
-    finally:
-        admin.dispose()
-
-
 def test_a_postgres_connection_killed_is_the_lost_fault_and_is_not_pooled_again(
-    pg_named: tuple[Database, str],
+    pg_db: Database, terminate: Any,
 ) -> None:
-    db, app = pg_named
+    db = pg_db
     hot = HotPath(db.engine)
     with hot.reading() as run:
         assert run.first(text("SELECT 1"), {}) == (1,)
     # Killed while it sat in the pool: the pool's pre-ping replaces it, nobody notices.
-    assert _terminate(app) > 0
+    assert terminate() > 0
     with hot.reading() as run:
         assert run.first(text("SELECT 2"), {}) == (2,)
     # Killed inside a block: the statement fails as a lost connection, and that connection
     # is dropped, so the next block (or the retry) gets a live one.
     with pytest.raises(DBAPIError) as raised, hot.writing() as run:
-        assert _terminate(app) > 0
+        assert terminate() > 0
         run.first(text("SELECT 3"), {})
     assert raised.value.connection_invalidated
     assert classify(raised.value) is StorageFault.LOST
