@@ -89,6 +89,8 @@ def _private_database(path: Path) -> None:
 
 # Execution option that marks a connection as only reading.
 READ_ONLY = "zhenggai_read_only"
+# How every SQLite writer begins (see _sqlite_begin); storage.hot begins its writes alike.
+SQLITE_BEGIN = "BEGIN IMMEDIATE"
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -100,7 +102,7 @@ def _sqlite_begin(conn: Connection) -> None:
         # VACUUM and the like run outside any transaction; a reader's statements each see a
         # committed state, as pysqlite's own handling gave them, without a BEGIN round trip.
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    conn.exec_driver_sql(SQLITE_BEGIN)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_millis: int) -> None:

@@ -32,7 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.types import TypeEngine
 
-from storage.db import drop_nul_characters
+from storage.db import SQLITE_BEGIN, drop_nul_characters
 
 Processor = Callable[[Any], Any] | None
 
@@ -65,15 +65,15 @@ class Compiled:
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         """The driver's parameters for `values` (by bind name), processed and cleaned."""
-        processed = {}
-        for name, value in self._compiled.construct_params(dict(values)).items():
+        processed: dict[str, Any] = {}
+        for name, value in self._compiled.construct_params(values).items():
             process = self._binds.get(name)
             processed[name] = process(value) if process is not None and value is not None \
                 else value
-        processed = drop_nul_characters(processed)
+        cleaned: dict[str, Any] = drop_nul_characters(processed)
         if self._order is None:
-            return dict(processed)
-        return tuple(processed[name] for name in self._order)
+            return cleaned
+        return tuple(cleaned[name] for name in self._order)
 
     def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
         if self._results is None:
@@ -155,7 +155,7 @@ class HotPath:
             try:
                 run.cursor = cursor = driver.cursor()
                 if write and self._sqlite:
-                    run.sql, run.params = "BEGIN IMMEDIATE", ()
+                    run.sql, run.params = SQLITE_BEGIN, ()
                     cursor.execute(run.sql)
                 yield run
                 if write:
