@@ -46,7 +46,11 @@ def command(args: argparse.Namespace, services: Services) -> int:
 
 
 def _export(services: Services, args: argparse.Namespace) -> None:
+    import contextlib
+    import tempfile
+
     from bot.reports.ledger_csv import write_csv
+    from bot.reports.parallel import city_sheets, default_jobs, shareable
     from bot.reports.workbook import write_xlsx
 
     unit = services.membership.find_unit(args.unit) if args.unit else None
@@ -65,8 +69,17 @@ def _export(services: Services, args: argparse.Namespace) -> None:
     else:
         units = ([(u.code, u.name) for u in services.membership.list_units()]
                  if unit is None else None)
-        write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
-                   papers=services.config.papers, colours=services.ladder.colours)
+        url = services.config.database.url
+        jobs = args.jobs or default_jobs(count, url)
+        with contextlib.ExitStack() as stack:
+            sheets = None
+            if unit is None and jobs > 1 and shareable(url):
+                # A city's unit sheets, written by `jobs` processes (bot/reports/parallel.py).
+                folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-rows-"))
+                sheets = city_sheets(services, now, jobs, folder)
+            write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
+                       papers=services.config.papers, colours=services.ladder.colours,
+                       sheets=sheets)
     print(f"{out}: {count} rows ({fmt})")
 
 

@@ -151,13 +151,25 @@ class Styles:
             bold: bool = False) -> list[Any]:
         return [self.cell(c.kind, fill, bold) for c in columns]
 
+    def number(self, columns: Sequence[Column]) -> None:
+        """Give every format a table of `columns` can use its number (the s="N" of a cell) now,
+        in a fixed order: another process that numbers them so writes rows this workbook can
+        take whole (bot/reports/parallel.py)."""
+        for made in (self.title, self.info, self.header, self.note):
+            made._get_xf_index()
+        for kind in dict.fromkeys(c.kind for c in columns):
+            for fill in Fill:
+                self.cell(kind, fill)._get_xf_index()
+
 
 
 class Table:
     """One printed sheet: page setup, the title and 填报 lines, the header, then rows."""
 
     def __init__(self, wb: Workbook, styles: Styles, name: str, columns: Sequence[Column], *,
-                 title: str, info: str) -> None:
+                 title: str, info: str, head: bool = True) -> None:
+        """head=False: only the rows, from FIRST_ROW on, as another process writes a sheet's
+        rows for this one to take whole (Table.take); no page setup, title or header."""
         ws = wb.add_worksheet(name, worksheet_class=RowSheet)
         assert isinstance(ws, RowSheet)
         self.ws = ws
@@ -168,6 +180,11 @@ class Table:
         self._rows: dict[tuple[Fill, bool, int, Fill], list[Any]] = {
             (Fill.NONE, False, 0, Fill.NONE): self._plain}
         self.next = FIRST_ROW
+        if head:
+            self._head(title, info)
+
+    def _head(self, title: str, info: str) -> None:
+        ws, styles, columns = self.ws, self.styles, self.columns
         last = len(columns) - 1
         ws.set_paper(A4)
         ws.set_landscape()
@@ -203,6 +220,13 @@ class Table:
             self._rows[key] = styles
         self.ws.put_row(self.next, row_height(values, self.widths), values, styles)
         self.next += 1
+
+    def take(self, rows: int, path: str) -> None:
+        """`rows` table rows that a head-less Table of a workbook numbered alike (Styles.number)
+        wrote to the file at `path`, written here as they are."""
+        if rows:
+            self.ws.put_rows(self.next, self.next + rows - 1, len(self.columns), path)
+            self.next += rows
 
     def finish(self, legend: Sequence[tuple[str, Fill]] = (), *, autofilter: bool = True) -> None:
         """Close the table: the filter over its rows and the colour legend under it."""

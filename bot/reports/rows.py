@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,8 @@ from xlsxwriter.worksheet import Worksheet
 from xlsxwriter.xmlwriter import XMLwriter
 
 Cell = str | int | float | dt.datetime | None
+# Characters read and written at a time when a sheet takes rows written elsewhere.
+_COPY_CHUNK = 1 << 20
 
 # What XlsxWriter changes in a string before it writes it: control characters and the literal
 # "_xHHHH_" it uses to escape them, the characters XML escapes, and the non-characters; and
@@ -103,6 +106,22 @@ class RowSheet(Worksheet):  # type: ignore[misc]  # XlsxWriter has no types
                 add(f"{start}{r}{style}><v>{value:.16G}</v></c>")
         parts.append("</row>")
         self.fh.write("".join(parts))
+
+    def put_rows(self, first: int, last: int, width: int, path: str) -> None:
+        """Rows `first` to `last` (0-based) of `width` cells, as put_row wrote them into the
+        file at `path` in another sheet: copied into this sheet's stream unchanged."""
+        if not self.constant_memory:
+            raise ValueError("rows written elsewhere go only into a streaming sheet")
+        if first <= self.previous_row and self.dim_rowmax is not None:
+            raise ValueError(f"row {first} is already written")
+        if last < first or self._check_dimensions(first, 0):
+            raise ValueError(f"rows {first}-{last} are outside the sheet")
+        # The row XlsxWriter still holds (the header) goes out first, as in put_row.
+        self._write_single_row(last)
+        if self._check_dimensions(last, width - 1):
+            raise ValueError(f"rows {first}-{last} are outside the sheet")
+        with open(path, encoding="utf-8") as rows:
+            shutil.copyfileobj(rows, self.fh, _COPY_CHUNK)
 
     def _templates(self, formats: Sequence[Any]) -> tuple[list[str], list[str]]:
         """Each column's '<c r="X' and '" s="N"' for a row of these formats, made once per

@@ -14,9 +14,14 @@ from zoneinfo import ZoneInfo
 from xlsxwriter import Workbook
 
 from bot.config import PapersConfig
-from bot.domain import OPEN, Colour, Level, Source, Status, Supervision, Track
-from bot.reports.paper import ILLEGAL as _ILLEGAL
+from bot.domain import Colour, Status
+from bot.reports.ledger_cells import COLUMNS as COLUMNS
+from bot.reports.ledger_cells import STATUS_NAMES as STATUS_NAMES
+from bot.reports.ledger_cells import TRACK_NAMES as TRACK_NAMES
+from bot.reports.ledger_cells import row_fill, typed_cells
+from bot.reports.ledger_cells import row_values as row_values
 from bot.reports.paper import (
+    FIRST_ROW,
     WORKBOOK_OPTIONS,
     Cell,
     Column,
@@ -26,58 +31,18 @@ from bot.reports.paper import (
     info_line,
     release,
 )
+from bot.reports.paper import ILLEGAL as _ILLEGAL
 from bot.reports.paper import (
     sheet_name as sheet_name,
 )
 from bot.services.problem import ProblemView
-from bot.services.stats import FIXED, rate_text
+from bot.services.stats import rate_text
 
-COLUMNS: tuple[str, ...] = (
-    "序号", "问题编号", "责任单位", "问题来源", "层面", "问题类别", "问题描述", "整改措施",
-    "整改目标", "整改类型", "责任领导", "责任人", "整改时限", "整改状态", "整改进展",
-    "完成情况(佐证)", "销号时间", "审核人", "备注",
-)
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "单位编号", "单位", "问题总数", "待整改", "整改中", "待销号", "已销号", "逾期", "整改率",
     "备注",
 )
 SUMMARY_SHEET = "汇总"
-
-STATUS_NAMES: dict[Status, str] = {
-    Status.PENDING: "待整改",
-    Status.IN_PROGRESS: "整改中",
-    Status.AWAITING_SIGNOFF: "已整改（待销号）",
-    Status.SIGNED_OFF: "已销号",
-}
-TRACK_NAMES: dict[Track, str] = {
-    Track.IMMEDIATE: "立行立改",
-    Track.DEADLINE: "限期整改",
-    Track.ONGOING: "长期坚持",
-}
-LEVEL_NAMES: dict[Level, str] = {
-    Level.LEADERSHIP: "领导班子",
-    Level.TEAM_MEMBER: "班子成员",
-    Level.INDIVIDUAL: "干部个人",
-    Level.UNIT: "单位（科室）",
-    Level.SECTOR: "行业",
-}
-SOURCE_NAMES: dict[Source, str] = {
-    Source.SELF: "自查自纠",
-    Source.PUBLIC: "群众反映",
-    Source.BUSINESS: "企业投诉",
-    Source.INSPECTION: "暗访监督",
-    Source.SUPERVISION: "上级督导",
-    Source.PATROL: "巡视巡察反馈",
-    Source.AUDIT: "审计发现",
-    Source.HOTLINE: "12345热线",
-}
-SUPERVISION_NAMES: dict[Supervision, str] = {Supervision.YELLOW: "黄牌督办",
-                                             Supervision.RED: "红牌督办"}
-
-_TIME_FORMAT = "%Y-%m-%d %H:%M"
-_OVERDUE_MARK = "（已超期）"
-
-_DUE_SOON = dt.timedelta(days=3)
 
 # Width units for A4 landscape (a CJK character takes two): the four long texts get the room.
 LEDGER_COLUMNS: tuple[Column, ...] = (
@@ -108,86 +73,7 @@ LEGEND: tuple[tuple[str, Fill], ...] = (
     ("已超期", Fill.OVERDUE), ("3天内到期", Fill.DUE_SOON), ("已销号", Fill.SIGNED),
 )
 
-# -- cell values ------------------------------------------------------------------------------
-
-
-def _when(value: dt.datetime | None, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime(_TIME_FORMAT) if value is not None else ""
-
-
-def _local(value: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
-    # Excel has no time zones: a cell holds the wall-clock time in the deployment's zone.
-    return value.astimezone(tz).replace(tzinfo=None) if value is not None else None
-
-
-def _measures(measures: Sequence[str]) -> str:
-    return "\n".join(f"{i}. {m}" for i, m in enumerate(measures, 1))
-
-
-def _ongoing(row: ProblemView) -> str | None:
-    # A date, when an ongoing item has one anyway, wins: it is what overdue() judges by.
-    if row.deadline is None and row.track == Track.ONGOING:
-        return f"长期坚持（每{row.checkin_days}天检查）" if row.checkin_days else "长期坚持"
-    return None
-
-
-def _status(row: ProblemView, overdue: bool) -> str:
-    name = STATUS_NAMES[row.status]
-    return name + _OVERDUE_MARK if overdue else name
-
-
-def _completion(row: ProblemView) -> str:
-    # A completion sent back (驳回) is not one: only an item awaiting or past sign-off shows it.
-    if row.status not in FIXED:
-        return ""
-    text = row.completion or ""
-    names = "、".join(f.name for f in row.evidence_files if f.name)  # files sent as documents
-    return f"{text}（佐证 {len(row.evidence)} 件{'：' + names if names else ''}）" \
-        if row.evidence else text
-
-
-def _reviewer(row: ProblemView) -> str:
-    # Whoever rejected an item did not sign it off; the name stands only under 已销号.
-    return row.reviewer_name or "" if row.status == Status.SIGNED_OFF else ""
-
-
-def _remarks(row: ProblemView) -> str:
-    parts = [row.remarks] if row.remarks else []
-    if row.rework_count > 0:
-        parts.append(f"回炉{row.rework_count}次")
-    if row.supervision is not None and row.status != Status.SIGNED_OFF:
-        parts.append(SUPERVISION_NAMES[row.supervision])
-    return "；".join(parts)
-
-
-def _texts(row: ProblemView, overdue: bool) -> list[str]:
-    """The row's text cells, 问题编号 to 整改状态 and 整改进展 to 备注, with dates left out."""
-    texts = [text or "" for text in (
-        row.number, row.unit_name, SOURCE_NAMES[row.source],
-        LEVEL_NAMES[row.level] if row.level is not None else "", row.category, row.description,
-        _measures(row.measures), row.goal, TRACK_NAMES[row.track], row.leader_name,
-        row.owner_name, _status(row, overdue), row.progress, _completion(row), _reviewer(row),
-        _remarks(row),
-    )]
-    # One search over the whole row: a character to drop is rare, a regex call per cell is not.
-    if _ILLEGAL.search("".join(texts)):
-        texts = [_ILLEGAL.sub("", text) for text in texts]
-    return texts
-
-
-def _cells(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool) -> list[str | int]:
-    t = _texts(row, overdue)
-    deadline = _ongoing(row) or _when(row.deadline, tz)
-    return [index, *t[:11], deadline, t[11], t[12], t[13], _when(row.signed_off_at, tz),
-            t[14], t[15]]
-
-
-def _typed(row: ProblemView, index: int, tz: ZoneInfo, overdue: bool, warning: str,
-           ) -> list[Cell]:
-    t = _texts(row, overdue)
-    deadline = _ongoing(row) or _local(row.deadline, tz)
-    return [index, *t[:11], deadline, t[11], warning, t[12], t[13],
-            _local(row.signed_off_at, tz), t[14], t[15]]
+# -- rows ---------------------------------------------------------------------------------------
 
 
 def _coloured(rows: Iterable[ProblemView], colours: Colours | None,
@@ -202,25 +88,20 @@ def _coloured(rows: Iterable[ProblemView], colours: Colours | None,
         yield from ((row, found.get(row.id)) for row in batch)
 
 
-def _fill(row: ProblemView, now: dt.datetime, overdue: bool) -> Fill:
-    if overdue:
-        return Fill.OVERDUE
-    if row.status == Status.SIGNED_OFF:
-        return Fill.SIGNED
-    if row.status in OPEN and row.deadline is not None and row.deadline <= now + _DUE_SOON:
-        return Fill.DUE_SOON
-    return Fill.NONE
-
-
-def row_values(
-    row: ProblemView, index: int, *, tz: ZoneInfo, now: dt.datetime | None = None,
-) -> list[str | int]:
-    """One ledger row's cells in COLUMNS order as text (the CSV); with `now`, an overdue row is
-    marked 已超期."""
-    return _cells(row, index, tz, now is not None and row.overdue(now))
-
-
 # -- summary ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WrittenRows:
+    """A unit's table rows that another process wrote to a file (bot/reports/parallel.py),
+    with what the 汇总 sheet needs of them."""
+
+    code: str
+    name: str
+    path: str
+    rows: int
+    counts: dict[Status, int]
+    overdue: int
 
 
 @dataclass
@@ -235,6 +116,11 @@ class _Unit:
     def add(self, row: ProblemView, overdue: bool) -> None:
         self.counts[row.status] += 1
         self.overdue += overdue
+
+    def take(self, written: WrittenRows) -> None:
+        for status, n in written.counts.items():
+            self.counts[status] += n
+        self.overdue += written.overdue
 
     @property
     def total(self) -> int:
@@ -291,24 +177,47 @@ class _Book:
         return info_line(unit, self.now.astimezone(self.tz), self.papers.contact,
                          self.papers.phone)
 
-    def ledger_sheet(self, name: str, unit: str, rows: Iterable[ProblemView],
+    def ledger_sheet(self, name: str, unit: str, rows: Iterable[ProblemView] | WrittenRows,
                      tally: _Unit | None = None) -> None:
         table = Table(self.wb, self.styles, name, LEDGER_COLUMNS, title=ledger_title(unit),
                       info=self.info(unit))
+        if isinstance(rows, WrittenRows):
+            table.take(rows.rows, rows.path)
+            if tally is not None:
+                tally.take(rows)
+        else:
+            self._fill(table, rows, tally)
+        table.finish(LEGEND)
+
+    def rows_file(self, code: str, name: str, rows: Iterable[ProblemView]) -> WrittenRows:
+        """A unit's table rows written to a file of their own, for another process's workbook
+        to take whole (numbered alike: Styles.number(LEDGER_COLUMNS) on both sides)."""
+        table = Table(self.wb, self.styles, f"rows{len(self.wb.worksheets())}", LEDGER_COLUMNS,
+                      title="", info="", head=False)
+        tally = _Unit(code, name)
+        self._fill(table, rows, tally)
+        release(table.ws)
+        return WrittenRows(code, name, table.ws.row_data_filename, table.next - FIRST_ROW,
+                           dict(tally.counts), tally.overdue)
+
+    def _fill(self, table: Table, rows: Iterable[ProblemView], tally: _Unit | None) -> None:
         now, tz = self.now, self.tz
         for count, (row, colour) in enumerate(_coloured(rows, self.colours), 1):
             overdue = row.overdue(now)
             if tally is not None:
                 tally.add(row, overdue)
             text, mark = WARNINGS[colour] if colour is not None else ("", Fill.NONE)
-            table.add(_typed(row, count, tz, overdue, text), _fill(row, now, overdue),
+            table.add(typed_cells(row, count, tz, overdue, text), row_fill(row, now, overdue),
                       mark=(WARNING_COLUMN, mark))
-        table.finish(LEGEND)
 
 
-def _unit_sheets(book: _Book, rows: Iterable[ProblemView], taken: set[str]) -> list[_Unit]:
-    """One sheet per unit, written in a single pass; each unit's rows must come together."""
-    units: list[_Unit] = []
+# A unit's sheet: its code, its name, and its rows (or the rows another process wrote).
+UnitSheet = tuple[str, str, "Iterable[ProblemView] | WrittenRows"]
+
+
+def unit_groups(rows: Iterable[ProblemView]) -> Iterator[UnitSheet]:
+    """The rows of each unit together, as they stream past; each unit's rows must come
+    together."""
     seen: set[int] = set()
     for unit_id, group in itertools.groupby(rows, key=lambda row: row.unit_id):
         if unit_id in seen:
@@ -316,10 +225,15 @@ def _unit_sheets(book: _Book, rows: Iterable[ProblemView], taken: set[str]) -> l
                              "(LedgerService.iter_rows orders them so)")
         seen.add(unit_id)
         first = next(group)
-        unit = _Unit(first.unit_code, first.unit_name)
-        unit_rows = itertools.chain([first], group)  # noqa: B031 - the group is read once
-        book.ledger_sheet(sheet_name(unit.name, taken), _ILLEGAL.sub("", unit.name), unit_rows,
-                          tally=unit)
+        yield first.unit_code, first.unit_name, itertools.chain([first], group)  # noqa: B031
+
+
+def _unit_sheets(book: _Book, sheets: Iterable[UnitSheet], taken: set[str]) -> list[_Unit]:
+    """One sheet per unit, written in a single pass."""
+    units: list[_Unit] = []
+    for code, name, rows in sheets:
+        unit = _Unit(code, name)
+        book.ledger_sheet(sheet_name(name, taken), _ILLEGAL.sub("", name), rows, tally=unit)
         units.append(unit)
     return units
 
@@ -344,11 +258,24 @@ def _summary_sheet(book: _Book, ws_table: Table, units: Sequence[_Unit]) -> None
 SUMMARY_TITLE = "作风问题整改情况汇总表"
 
 
+def write_unit_rows(
+    units: Iterable[tuple[str, str, Iterable[ProblemView]]], folder: str, *, tz: ZoneInfo,
+    now: dt.datetime, papers: PapersConfig | None = None, colours: Colours | None = None,
+) -> list[WrittenRows]:
+    """Each unit's (code, name, rows) ledger table rows to a file of its own under `folder`,
+    for write_xlsx(per_unit=True, sheets=…) in another process to take whole."""
+    wb = Workbook(str(Path(folder) / "rows.xlsx"), {**WORKBOOK_OPTIONS, "tmpdir": folder})
+    book = _Book(wb, tz, now, papers or PapersConfig(), colours)
+    book.styles.number(LEDGER_COLUMNS)
+    # The workbook is never saved: only its sheets' row files are kept, in `folder`.
+    return [book.rows_file(code, name, rows) for code, name, rows in units]
+
+
 def write_xlsx(
     rows: Iterable[ProblemView], target: str | Path | BinaryIO, *, tz: ZoneInfo,
     now: dt.datetime, per_unit: bool = False, title: str = "问题台账",
     units: Sequence[tuple[str, str]] | None = None, papers: PapersConfig | None = None,
-    colours: Colours | None = None,
+    colours: Colours | None = None, sheets: Iterable[UnitSheet] | None = None,
 ) -> None:
     """Write the ledger as an A4-landscape office ledger, streaming (XlsxWriter's
     constant_memory) so 100k rows keep memory flat; `target` is a path or a binary stream.
@@ -356,7 +283,8 @@ def write_xlsx(
     per_unit=False: one sheet named `title` (one unit's rows). per_unit=True: a 汇总 sheet
     with counts and 整改率 for every unit in `units` (code, name) and every unit with rows,
     then one sheet per unit with rows. Dates are date cells in `tz`. `colours` gives the open
-    items' 预警 (蓝/黄/红, its cell filled so); without it the column stays empty.
+    items' 预警 (蓝/黄/红, its cell filled so); without it the column stays empty. With
+    per_unit, `sheets` gives the unit sheets instead of `rows` (bot/reports/parallel.py).
     """
     papers = papers or PapersConfig()
     # Sheets stream their rows to temp files until close() zips them into `target`; a private
@@ -374,7 +302,10 @@ def write_xlsx(
                 office = papers.office_name
                 summary = Table(wb, book.styles, SUMMARY_SHEET, SUMMARY_TABLE,
                                 title=SUMMARY_TITLE, info=book.info(office))
-                filed = _unit_sheets(book, rows, taken)
+                # Numbered up front: a sheet's rows written by another process use these numbers.
+                book.styles.number(LEDGER_COLUMNS)
+                filed = _unit_sheets(book, unit_groups(rows) if sheets is None else sheets,
+                                     taken)
                 _summary_sheet(book, summary, _every_unit(filed, units))
             else:
                 iterator = iter(rows)

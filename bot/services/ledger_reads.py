@@ -252,6 +252,14 @@ class LedgerReads:
         with self.db.read() as conn:
             return conn.execute(query).scalar_one()
 
+    def unit_sizes(self) -> list[tuple[int, str, str, int]]:
+        """(id, code, name, rows) of every unit with rows, in the order iter_rows gives them."""
+        query = (select(Unit.id, Unit.code, Unit.name, func.count())
+                 .join(Problem, Problem.unit_id == Unit.id)
+                 .group_by(Unit.id, Unit.code, Unit.name).order_by(Unit.code))
+        with self.db.read() as conn:
+            return [(i, code, name, n) for i, code, name, n in conn.execute(query)]
+
     def rows(self, *, unit_id: int | None = None) -> list[ProblemView]:
         """Every ledger row of one unit, or of all units, in unit then number order."""
         return list(self.iter_rows(unit_id=unit_id))
