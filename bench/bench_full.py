@@ -14,7 +14,8 @@ in-process sandbox with no delay, so these figures leave the network out.
 - digest_5000_units_s: bench_digest's figures (every unit digest, private note, the city
   text and chart) for 5,000 units and 500k problems;
 - export_300k_s: `python -m bot export -o FILE.xlsx` of 300k rows over 100 units, the whole
-  command in a subprocess (its start included);
+  command in a subprocess (its start included), and export_300k_one_process_s, the same with
+  `--jobs 1` right after it (the baseline of bot/reports/parallel.py's worker process);
 - cli_help_s: `python -m bot --help` in a subprocess, median of 5;
 - office_hours_20k_stall_ms: the event loop's longest lag while the tick's office-hours planner
   plans a day for 20,000 people on a worker thread, as the sender runs it.
@@ -135,13 +136,20 @@ def export_300k() -> dict[str, float]:
     env = {**os.environ, "BOT_CONFIG": ""}
     config = folder / "config.yaml"
     config.write_text(f"database:\n  url: {url}\n", encoding="utf-8")
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "export", "--config", str(config), "-o",
-                    str(folder / "ledger.xlsx")], check=True, cwd=ROOT, env=env,
-                   capture_output=True)
-    seconds = time.perf_counter() - start
+
+    def export(*extra: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "bot", "export", "--config", str(config), "-o",
+                        str(folder / "ledger.xlsx"), *extra], check=True, cwd=ROOT, env=env,
+                       capture_output=True)
+        return time.perf_counter() - start
+
+    # The command as it runs (its unit sheets on two processes where there are two cores),
+    # and one process beside it as the baseline of the same moment.
+    seconds, one = export(), export("--jobs", "1")
     _remove(folder / "b.db", folder / "ledger.xlsx")
-    return {"export_300k_s": seconds}
+    return {"export_300k_s": seconds, "export_300k_one_process_s": one,
+            "export_300k_vs_one_process": seconds / one}
 
 
 def cli_help() -> dict[str, float]:
