@@ -33,7 +33,7 @@ NAMES = {CADRE: "张三", LEADER: "李局长", OTHER: "王五"}
 MUTATING = {"file", "confirm", "add_progress", "report_done", "approve", "reject",
             "ask_extension", "decide_extension", "edit"}
 READING = {"peek", "get", "find_id", "browse", "unit_people", "unit_person", "count", "rows",
-           "iter_rows", "extension", "filed_between", "withdrawn", "named_member"}
+           "iter_rows", "unit_sizes", "extension", "filed_between", "withdrawn", "named_member"}
 # Takes an item out of `problems`, keeping it and its history apart (see the test below).
 WITHDRAWING = {"withdraw"}
 
