@@ -130,8 +130,9 @@ def test_rows_written_elsewhere_are_taken_whole(services: Services, database: Da
         str(tmp_path), tz=services.config.tz, now=T0, colours=services.ladder.colours)
     assert [w.rows for w in written] == [6, 4]
     assert sum(written[0].counts.values()) == 6
-    sheets: list[UnitSheet] = [(code, name, ledger.iter_rows(unit_id=unit_id)) for unit_id, code, name, _
-              in sizes[:2]] + [(w.code, w.name, w) for w in written]
+    streamed = [(code, name, ledger.iter_rows(unit_id=unit_id))
+                for unit_id, code, name, _ in sizes[:2]]
+    sheets: list[UnitSheet] = [*streamed, *((w.code, w.name, w) for w in written)]
     out = io.BytesIO()
     write_xlsx((), out, tz=services.config.tz, now=T0, per_unit=True, sheets=sheets,
                units=[(u.code, u.name) for u in services.membership.list_units()],
