@@ -33,7 +33,10 @@ class BotApiSandbox(ChatMethods, MessageMethods):
 
     Every call waits `latency` seconds, give or take up to `jitter` (drawn from `seed`),
     before it is answered, as a network round trip would: half on the way in (the rate
-    limits count a call when it arrives, as Telegram's do) and half on the way back."""
+    limits count a call when it arrives, as Telegram's do) and half on the way back. A call
+    arrives half its round trip after it was made, as it would at a remote server: if this
+    process's event loop is held up meanwhile, the call is answered late but counted at that
+    time, not bunched with the calls made after it."""
 
     def __init__(
         self,
@@ -105,9 +108,11 @@ class BotApiSandbox(ChatMethods, MessageMethods):
     # ----- transport entry points ----------------------------------------------------------
     def dispatch(self, method: str, params: JSON, files: Files | None = None) -> Reply:
         """Answer one call, blocking this thread for the delay and any long poll (HTTP server)."""
+        at = None
         if delay := self.round_trip():
+            at = self._arrival(delay)
             time.sleep(delay / 2)
-        early = self._prepare(method, params)
+        early = self._prepare(method, params, at)
         if early is None and method == "getUpdates" and not self.webhook_url:
             self._queue.wait_sync(*poll_args(params))
         reply = self._finish(method, params, files or {}, early)
@@ -117,9 +122,11 @@ class BotApiSandbox(ChatMethods, MessageMethods):
 
     async def dispatch_async(self, method: str, params: JSON, files: Files | None = None) -> Reply:
         """Answer one call; the delay and a getUpdates long poll await, never block the loop."""
+        at = None
         if delay := self.round_trip():
+            at = self._arrival(delay)
             await asyncio.sleep(delay / 2)
-        early = self._prepare(method, params)
+        early = self._prepare(method, params, at)
         if early is None and method == "getUpdates" and not self.webhook_url:
             await self._queue.wait_async(*poll_args(params))
         reply = self._finish(method, params, files or {}, early)
@@ -127,8 +134,15 @@ class BotApiSandbox(ChatMethods, MessageMethods):
             await asyncio.sleep(delay / 2)
         return reply
 
-    def _prepare(self, method: str, params: JSON) -> tuple[Reply, str] | None:
-        """An early answer (fault, untaught, rate limit), or None to run the method."""
+    def _arrival(self, delay: float) -> float | None:
+        """When a call made now with this round trip arrives, on the rate limits' clock."""
+        limits = self._faults.limits
+        return None if limits is None else limits.clock() + delay / 2
+
+    def _prepare(self, method: str, params: JSON,
+                 at: float | None = None) -> tuple[Reply, str] | None:
+        """An early answer (fault, untaught, rate limit), or None to run the method; `at`: when
+        the call arrived on the rate limits' clock (default: now)."""
         with self._lock:
             chat = _chat_of(params)
             if fault := self._faults.take(method, chat):
@@ -140,7 +154,7 @@ class BotApiSandbox(ChatMethods, MessageMethods):
                 self.untaught.append(method)
                 text = f"Bad Request: method {method} not taught to the sandbox"
                 return error(400, text), "untaught"
-            if (retry := self._faults.retry_after(method, chat)) is not None:
+            if (retry := self._faults.retry_after(method, chat, at)) is not None:
                 self.stats["429"] += 1
                 return error(429, f"Too Many Requests: retry after {retry}", retry), "limit"
         return None

@@ -55,9 +55,10 @@ class RateLimits:
     everywhere: deque[float] = field(default_factory=deque)
     per_chat: dict[int, deque[float]] = field(default_factory=dict)
 
-    def admit(self, chat_id: int | None) -> int | None:
-        """Record a send and return None, or return retry_after seconds and record nothing."""
-        now = self.clock()
+    def admit(self, chat_id: int | None, at: float | None = None) -> int | None:
+        """Record a send arriving `at` (default: now) and return None, or return retry_after
+        seconds and record nothing."""
+        now = self.clock() if at is None else at
         chat_log = self.per_chat.setdefault(chat_id, deque()) if chat_id is not None else None
         windows = [(self.everywhere, 1.0, self.per_second)]
         if chat_log is not None:
@@ -104,9 +105,11 @@ class Faults:
                 return fault
         return None
 
-    def retry_after(self, method: str, chat_id: int | None) -> int | None:
-        """Seconds to wait if this call would break a rate limit; None admits (and counts) it."""
+    def retry_after(self, method: str, chat_id: int | None,
+                    at: float | None = None) -> int | None:
+        """Seconds to wait if this call (arriving `at`, default now) would break a rate limit;
+        None admits (and counts) it."""
         sends = method.startswith(("send", "edit", "copy", "forward"))
         if self.limits is None or not sends or method == "sendChatAction":
             return None
-        return self.limits.admit(chat_id)
+        return self.limits.admit(chat_id, at)

@@ -102,3 +102,27 @@ def test_python_dash_m_serves_with_latency_flags(module: str) -> None:
             proc.kill()
         out, _ = proc.communicate()
     assert "Bot API sandbox stopped." in out
+
+
+async def test_a_call_counts_when_it_arrives_not_when_the_loop_gets_round_to_it() -> None:
+    """A call made at 0 arrives at 0.01 however late this process wakes up to answer it, so
+    the rate limits do not bunch it with the calls made after a hold-up."""
+    now = [0.0]
+    sandbox = _slow(0.02)
+    sandbox.enforce_limits(per_second=2, per_chat_per_second=None, per_group_per_minute=None,
+                           clock=lambda: now[0])
+
+    async def send(text: str) -> int:
+        reply = await sandbox.dispatch_async("sendMessage", {"chat_id": USER, "text": text})
+        return reply.status
+
+    first = asyncio.create_task(send("一"))
+    await asyncio.sleep(0)  # on its way at 0: it arrives at 0.01
+    now[0] = 0.45  # this process was held up while it travelled
+    assert await first == 200
+    assert await send("二") == 200  # made at 0.45, arrives at 0.46
+    now[0] = 1.2
+    # Arriving at 1.21: the second before it holds one call (0.46), not two.
+    assert await send("三") == 200
+    assert await send("四") == 429  # 0.46 and 1.21 are within the second before 1.21
+    assert [m.text for m in sandbox.sent(USER)] == ["一", "二", "三"]
