@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import multiprocessing
+import sys
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
@@ -201,3 +202,32 @@ def test_rows_are_taken_only_where_none_are_written_yet(tmp_path: Path) -> None:
     ws.put_rows(3, 3, 1, str(rows))
     assert (ws.dim_rowmax, ws.dim_colmax) == (3, 0)
     wb.close()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_terminal_is_told_how_far_the_export_is(jobs: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    with migrated(url) as database:
+        seed(database)
+    config = tmp_path / "config.yaml"
+    config.write_text(json.dumps({"database": {"url": url}}), encoding="utf-8")
+    out = tmp_path / "ledger.xlsx"
+    assert main(["export", "-o", str(out), "--jobs", "1", "--config", str(config)],
+                clock=FixedClock(T0)) == 0
+    quiet = members(out.read_bytes())
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["export", "-o", str(out), "--jobs", jobs, "--config", str(config)],
+                clock=FixedClock(T0)) == 0
+    # Each of the four units with rows counted once it is written, then the packing.
+    lines = terminal.getvalue().split("\r")
+    assert [line.split(" 个单位")[0] for line in lines if line] == [
+        "已写入 1/4", "已写入 2/4", "已写入 3/4", "已写入 4/4"]
+    assert lines[-1].endswith("正在生成文件 (units written; packing the file)\n")
+    assert members(out.read_bytes()) == quiet  # the counting changes nothing written

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from bot.cli.common import plain, private_file
 from bot.errors import DomainError
@@ -15,6 +15,7 @@ from bot.texts import t
 if TYPE_CHECKING:
     from bot.bootstrap import Services
     from bot.reports.digest import DigestReport
+    from bot.reports.workbook import UnitSheet
 
 
 def command(args: argparse.Namespace, services: Services) -> int:
@@ -51,7 +52,7 @@ def _export(services: Services, args: argparse.Namespace) -> None:
 
     from bot.reports.ledger_csv import write_csv
     from bot.reports.parallel import city_sheets, default_jobs, shareable
-    from bot.reports.workbook import write_xlsx
+    from bot.reports.workbook import unit_groups, write_xlsx
 
     unit = services.membership.find_unit(args.unit) if args.unit else None
     if args.unit and unit is None:
@@ -77,10 +78,26 @@ def _export(services: Services, args: argparse.Namespace) -> None:
                 # A city's unit sheets, written by `jobs` processes (bot/reports/parallel.py).
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-rows-"))
                 sheets = city_sheets(services, now, jobs, folder)
+            if unit is None and sys.stderr.isatty():
+                # A city's workbook takes a while: how far along, on the terminal only.
+                sheets = _shown(unit_groups(rows) if sheets is None else sheets,
+                                len(services.ledger.unit_sizes()), sys.stderr)
             write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
                        papers=services.config.papers, colours=services.ladder.colours,
                        sheets=sheets)
     print(f"{out}: {count} rows ({fmt})")
+
+
+def _shown(sheets: Iterable[UnitSheet], total: int, to: TextIO) -> Iterator[UnitSheet]:
+    """The unit sheets as write_xlsx takes them, each counted on `to` once it is written."""
+    done = 0
+    for sheet in sheets:
+        if done:
+            print(f"\r已写入 {done}/{total} 个单位 (units written)", end="", file=to, flush=True)
+        yield sheet
+        done += 1
+    print(f"\r已写入 {done}/{total} 个单位，正在生成文件 (units written; packing the file)",
+          file=to, flush=True)
 
 
 def _chart(report: DigestReport, unit: str | None, out: Path) -> None:
