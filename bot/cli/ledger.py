@@ -72,16 +72,19 @@ def _export(services: Services, args: argparse.Namespace) -> None:
                  if unit is None else None)
         url = services.config.database.url
         jobs = args.jobs or default_jobs(count, url)
+        parallel = unit is None and jobs > 1 and shareable(url)
+        # A city's workbook takes a while: how far along, on the terminal only.
+        shown = unit is None and sys.stderr.isatty()
+        sizes = services.ledger.unit_sizes() if parallel or shown else []
         with contextlib.ExitStack() as stack:
             sheets = None
-            if unit is None and jobs > 1 and shareable(url):
+            if parallel:
                 # A city's unit sheets, written by `jobs` processes (bot/reports/parallel.py).
                 folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="ledger-rows-"))
-                sheets = city_sheets(services, now, jobs, folder)
-            if unit is None and sys.stderr.isatty():
-                # A city's workbook takes a while: how far along, on the terminal only.
-                sheets = _shown(unit_groups(rows) if sheets is None else sheets,
-                                len(services.ledger.unit_sizes()), sys.stderr)
+                sheets = city_sheets(services, now, jobs, folder, sizes)
+            if shown:
+                sheets = _shown(unit_groups(rows) if sheets is None else sheets, len(sizes),
+                                sys.stderr)
             write_xlsx(rows, out, tz=tz, now=now, per_unit=unit is None, units=units,
                        papers=services.config.papers, colours=services.ladder.colours,
                        sheets=sheets)

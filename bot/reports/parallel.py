@@ -70,25 +70,24 @@ def runs(sizes: Sequence[Size], count: int) -> list[list[Size]]:
     return out if out[0] else []
 
 
-def city_sheets(services: Services, now: dt.datetime, jobs: int,
-                folder: str) -> Iterator[UnitSheet]:
+def city_sheets(services: Services, now: dt.datetime, jobs: int, folder: str,
+                sizes: Sequence[Size] | None = None) -> Iterator[UnitSheet]:
     """Every unit's sheet for write_xlsx(per_unit=True, sheets=…), in order: runs of units read
     here as they are written, from the first on, while `jobs - 1` worker processes write runs
     from the last back into files under `folder` (which the caller removes). A run no worker
     has begun when this side reaches it is written here: neither side waits for the other but
-    at the run where they meet, whatever each one's speed."""
-    parts = runs(services.ledger.unit_sizes(), RUNS if jobs > 1 else 1)
+    at the run where they meet, whatever each one's speed. `sizes`: the units'
+    (LedgerService.unit_sizes), when the caller has read them already."""
     ledger = services.ledger
-    if jobs <= 1 or len(parts) <= 1:
-        for unit_id, code, name, _ in parts[0] if parts else ():
-            yield code, name, ledger.iter_rows(unit_id=unit_id)
-        return
-    # spawn: a fork would copy this process's open database connections into the workers.
-    pool = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(services.config, now))
+    parts = runs(ledger.unit_sizes() if sizes is None else sizes, RUNS)
+    pool = None
+    if jobs > 1 and len(parts) > 1:
+        # spawn: a fork would copy this process's open database connections into the workers.
+        pool = ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_start, initargs=(services.config, now))
     try:
         # Submitted last first: the workers take them in that order.
-        futures: dict[int, Future[list[WrittenRows]]] = {
+        futures: dict[int, Future[list[WrittenRows]]] = {} if pool is None else {
             i: pool.submit(write_run, [size[:3] for size in parts[i]], folder)
             for i in range(len(parts) - 1, 0, -1)}
         for i, part in enumerate(parts):
@@ -99,7 +98,8 @@ def city_sheets(services: Services, now: dt.datetime, jobs: int,
             else:
                 yield from ((written.code, written.name, written) for written in future.result())
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 # A worker process's services, made once by _start for every run it writes.
