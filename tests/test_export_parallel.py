@@ -10,6 +10,7 @@ import multiprocessing
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -72,29 +73,27 @@ def members(data: bytes) -> dict[str, bytes]:
                 if name != "docProps/core.xml"}
 
 
-def one_process(services: Services) -> bytes:
+def city_book(services: Services, sheets: Iterable[UnitSheet] | None = None) -> dict[str, bytes]:
+    """The city's workbook's parts, from these unit sheets or (None) from one process's rows."""
     out = io.BytesIO()
-    write_xlsx(services.ledger.iter_rows(), out, tz=services.config.tz, now=T0, per_unit=True,
+    rows = services.ledger.iter_rows() if sheets is None else ()
+    write_xlsx(rows, out, tz=services.config.tz, now=T0, per_unit=True, sheets=sheets,
                units=[(u.code, u.name) for u in services.membership.list_units()],
                colours=services.ladder.colours)
-    return out.getvalue()
+    return members(out.getvalue())
 
 
 def test_worker_processes_write_the_sheets_one_process_writes(
     services: Services, database: Database, tmp_path: Path
 ) -> None:
     seed(database)
-    expected = members(one_process(services))
-    out = io.BytesIO()
+    expected = city_book(services)
     folder = tmp_path / "rows"
     folder.mkdir()
     sheets = list(city_sheets(services, T0, 3, str(folder)))
     # Every unit with rows, in code order, each once; the unit with none only in 汇总.
     assert [code for code, _, _ in sheets] == ["U01", "U02", "U03", "U04"]
-    write_xlsx((), out, tz=services.config.tz, now=T0, per_unit=True, sheets=iter(sheets),
-               units=[(u.code, u.name) for u in services.membership.list_units()],
-               colours=services.ladder.colours)
-    got = members(out.getvalue())
+    got = city_book(services, iter(sheets))
     assert got.keys() == expected.keys()
     for name, data in expected.items():
         assert got[name] == data, name
@@ -104,7 +103,7 @@ def test_a_worker_process_writes_rows_the_workbook_takes(
     services: Services, database: Database, tmp_path: Path
 ) -> None:
     seed(database)
-    expected = members(one_process(services))
+    expected = city_book(services)
     sizes = services.ledger.unit_sizes()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_start, initargs=(services.config, T0)) as pool:
@@ -113,17 +112,13 @@ def test_a_worker_process_writes_rows_the_workbook_takes(
     first = sizes[0]
     sheets = [(first[1], first[2], services.ledger.iter_rows(unit_id=first[0])),
               *((w.code, w.name, w) for w in written)]
-    out = io.BytesIO()
-    write_xlsx((), out, tz=services.config.tz, now=T0, per_unit=True, sheets=sheets,
-               units=[(u.code, u.name) for u in services.membership.list_units()],
-               colours=services.ladder.colours)
-    assert members(out.getvalue()) == expected
+    assert city_book(services, sheets) == expected
 
 
 def test_rows_written_elsewhere_are_taken_whole(services: Services, database: Database,
                                                 tmp_path: Path) -> None:
     seed(database)
-    expected = members(one_process(services))
+    expected = city_book(services)
     ledger, sizes = services.ledger, services.ledger.unit_sizes()
     # The first two units streamed here, the others as a worker writes them, in-process.
     written = write_unit_rows(
@@ -134,11 +129,7 @@ def test_rows_written_elsewhere_are_taken_whole(services: Services, database: Da
     streamed = [(code, name, ledger.iter_rows(unit_id=unit_id))
                 for unit_id, code, name, _ in sizes[:2]]
     sheets: list[UnitSheet] = [*streamed, *((w.code, w.name, w) for w in written)]
-    out = io.BytesIO()
-    write_xlsx((), out, tz=services.config.tz, now=T0, per_unit=True, sheets=sheets,
-               units=[(u.code, u.name) for u in services.membership.list_units()],
-               colours=services.ladder.colours)
-    assert members(out.getvalue()) == expected
+    assert city_book(services, sheets) == expected
 
 
 def test_the_export_command_with_worker_processes(tmp_path: Path,
