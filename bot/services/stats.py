@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, and_, case, distinct, func, literal, select
 
 from bot.domain import (
     LADDER_EVENTS,
@@ -22,12 +22,18 @@ from bot.domain import (
     Supervision,
     Track,
 )
+
+# The city's weekly trend lives beside the figures; these names are where callers import them.
+from bot.services.trend import TrendPoint as TrendPoint
+from bot.services.trend import trend as trend
 from storage.cases import satisfaction_query
+from storage.dates import whole_days
 from storage.leave import LeaveRequest
 from storage.ledger import Problem, ProblemEvent
 from storage.meetings import Attendee, Meeting
 from storage.models import Unit
 from storage.rounds import tally_query
+from storage.types import UTCDateTime
 
 FIXED = (Status.AWAITING_SIGNOFF, Status.SIGNED_OFF)
 # Time left on open items with a deadline: 已超期 · ≤10天 · ≤20天 · >20天.
@@ -302,76 +308,34 @@ def _scoring(conn: Connection, units: dict[int, UnitStats], unit_ids: Sequence[i
              now: dt.datetime) -> None:
     """Fixed items whose last 完成 came by their deadline (on time, as are open items not yet
     due, counted with the counts); days overdue, summed from the overdue deadlines."""
-    fixed = _items(unit_ids, Problem.status.in_(FIXED), Problem.deadline.is_not(None))
-    done = (select(ProblemEvent.problem_id, func.max(ProblemEvent.at).label("at"))
-            .where(ProblemEvent.kind == EventKind.DONE, ProblemEvent.problem_id.in_(fixed))
-            .group_by(ProblemEvent.problem_id).subquery())
+    # Each fixed item's last 完成 through the (problem_id, kind, at) index, one seek an item,
+    # walking the items in unit order: no grouped subquery to sort, no sort for the count.
+    done = (select(func.max(ProblemEvent.at)).where(ProblemEvent.problem_id == Problem.id,
+                                                    ProblemEvent.kind == EventKind.DONE)
+            .correlate(Problem).scalar_subquery())
     in_time = (select(Problem.unit_id, func.count())
-               .join_from(done, Problem, Problem.id == done.c.problem_id)
-               .where(done.c.at <= Problem.deadline).group_by(Problem.unit_id))
+               .where(Problem.status.in_(FIXED), Problem.deadline.is_not(None),
+                      done <= Problem.deadline, *_where_units(Problem.unit_id, unit_ids))
+               .group_by(Problem.unit_id))
     for uid, n in conn.execute(in_time):
         if uid in units:
             units[uid].on_time += n
-    overdue = select(Problem.unit_id, Problem.deadline).where(
-        Problem.status.in_(OPEN), Problem.deadline < now,
-        *_where_units(Problem.unit_id, unit_ids))
-    for uid, deadline in conn.execute(overdue):
-        if uid in units and deadline is not None:
-            units[uid].overdue_days += max(1, (now - deadline).days + 1)
+    # An overdue item counts its whole days past the deadline, the day it fell due as the
+    # first: `(now - deadline).days + 1`, summed by the database.
+    now_ = literal(now, UTCDateTime())
+    overdue = (select(Problem.unit_id, func.sum(whole_days(now_, Problem.deadline) + 1))
+               .where(Problem.status.in_(OPEN), Problem.deadline < now,
+                      *_where_units(Problem.unit_id, unit_ids))
+               .group_by(Problem.unit_id))
+    for uid, days in conn.execute(overdue):
+        if uid in units:
+            units[uid].overdue_days += int(days or 0)
     for uid, *_made, missing in conn.execute(tally_query(now, unit_ids)):
         if uid in units:
             units[uid].missed_rounds += int(missing or 0)
     for uid, rated, satisfied in conn.execute(satisfaction_query(unit_ids)):
         if uid in units:
             units[uid].rated, units[uid].satisfied = int(rated), int(satisfied or 0)
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """The city at one week's end: problems filed and fixed so far, and the week's new ones."""
-
-    end: dt.datetime
-    filed: int
-    fixed: int
-    filed_week: int
-    fixed_week: int
-
-    @property
-    def rate_percent(self) -> float:
-        return 100.0 * self.fixed / self.filed if self.filed else 0.0
-
-
-def trend(conn: Connection, ends: Sequence[dt.datetime]) -> list[TrendPoint]:
-    """Cumulative filed/fixed at each end, rebuilt from the event history in one pass.
-
-    Fixed so far = 完成 events − 驳回 events (each rejection takes one 完成 back); 销号 keeps an
-    item fixed. Weekly figures are differences between consecutive ends.
-    """
-    kinds = (EventKind.FILED, EventKind.DONE, EventKind.REJECTED)
-    # One end more, a week before the first, so the first week has its own new figures too.
-    cuts = [ends[0] - dt.timedelta(days=7), *ends] if ends else []
-    if not cuts:
-        return []
-    # Everything before the first cut is one count per kind, read off the (kind, at) index;
-    # only the weeks between the cuts are told apart, row by row.
-    first, last = min(cuts), max(cuts)
-    is_kind = ProblemEvent.kind.in_(kinds)
-    before = {kind: int(n) for kind, n in conn.execute(
-        select(ProblemEvent.kind, func.count()).where(is_kind, ProblemEvent.at < first)
-        .group_by(ProblemEvent.kind))}
-    columns = [func.sum(case((ProblemEvent.at < cut, 1), else_=0)) for cut in cuts]
-    rows = conn.execute(select(ProblemEvent.kind, *columns)
-                        .where(is_kind, ProblemEvent.at >= first, ProblemEvent.at < last)
-                        .group_by(ProblemEvent.kind)).all()
-    by_kind = {kind: [n] * len(cuts) for kind, n in before.items()}
-    for kind, *values in rows:
-        by_kind[kind] = [before.get(kind, 0) + int(v or 0) for v in values]
-    zero = [0] * len(cuts)
-    filed = by_kind.get(EventKind.FILED, zero)
-    fixed = [d - r for d, r in zip(by_kind.get(EventKind.DONE, zero),
-                                   by_kind.get(EventKind.REJECTED, zero), strict=True)]
-    return [TrendPoint(end, filed[i + 1], fixed[i + 1], filed[i + 1] - filed[i],
-                       fixed[i + 1] - fixed[i]) for i, end in enumerate(ends)]
 
 
 _SUMMED = ("filed_week", "fixed_week", "signed_week", "rework", "missed_rounds", "rated",
