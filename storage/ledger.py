@@ -94,9 +94,10 @@ class ProblemEvent(Base):
     """Who changed what, when, from which status to which, and why."""
 
     __tablename__ = "problem_events"
-    # The digest's week: events of a few kinds within a week; the ladder's daily pass reads each
-    # open item's last movement and last colour from the second alone.
-    __table_args__ = (Index("ix_problem_events_kind_at", "kind", "at"),
+    # The digest's week: events of a few kinds within a week, with their items, from the first
+    # alone; the ladder's daily pass reads each open item's last movement and last colour from
+    # the second alone.
+    __table_args__ = (Index("ix_problem_events_kind_at_problem", "kind", "at", "problem_id"),
                       Index("ix_problem_events_problem_kind_at", "problem_id", "kind", "at"))
 
     id: Mapped[intpk]
