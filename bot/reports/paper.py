@@ -12,8 +12,12 @@ from typing import Any, Literal
 
 from xlsxwriter import Workbook
 
+from bot.reports import zipping
 from bot.reports.rows import Cell as Cell
 from bot.reports.rows import RowSheet, utf16_len
+
+# Every workbook saved from here packs its sheets on every core (byte for byte the same file).
+zipping.install()
 
 Kind = Literal["text", "int", "date", "datetime", "percent"]
 
