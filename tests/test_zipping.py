@@ -47,7 +47,11 @@ def _archive(cls: type[zipfile.ZipFile], paths: list[Path], target: Any = None,
     return buffer.getvalue()
 
 
-def test_the_archive_is_byte_for_byte_the_one_zipfile_writes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("budget", [zipping.HELD_BUDGET, 1])
+def test_the_archive_is_byte_for_byte_the_one_zipfile_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: int) -> None:
+    # With a budget of one byte, each part is laid down before the next one is read.
+    monkeypatch.setattr(zipping, "HELD_BUDGET", budget)
     paths = _parts(tmp_path, [3000 + 97 * i for i in range(20)] + [0, 1])
     ahead = _archive(DeflateAhead, paths, workers=4)
     assert ahead == _archive(zipfile.ZipFile, paths)
@@ -79,8 +83,12 @@ def test_a_part_too_large_to_hold_is_deflated_by_zipfile_streaming(
     monkeypatch.setattr(zipping, "HELD_MAX", paths[1].stat().st_size - 1)
     calls: list[int] = []
     real = zipping._deflate
-    monkeypatch.setattr(zipping, "_deflate", lambda data, level: calls.append(len(data))
-                        or real(data, level))
+
+    def counted(data: bytes, level: int) -> tuple[bytes, int]:
+        calls.append(len(data))
+        return real(data, level)
+
+    monkeypatch.setattr(zipping, "_deflate", counted)
     assert _archive(DeflateAhead, paths, workers=2) == _archive(zipfile.ZipFile, paths)
     assert calls == [paths[0].stat().st_size, paths[2].stat().st_size]
 

@@ -22,9 +22,10 @@ from typing import Any
 from zipfile import ZIP64_LIMIT, ZIP_DEFLATED, LargeZipFile, ZipFile, ZipInfo
 
 # A part larger than this is deflated by ZipFile itself, streaming, so memory stays flat.
-HELD_MAX = 32 * 1024 * 1024
-# Parts read and in flight at once, ahead of the one being laid down.
+HELD_MAX = 16 * 1024 * 1024
+# Parts read and in flight at once, ahead of the one being laid down, and their bytes at most.
 AHEAD = 8
+HELD_BUDGET = 48 * 1024 * 1024
 CHUNK = 1024 * 1024
 _INTERNALS = ("fp", "start_dir", "filelist", "NameToInfo", "_lock", "_seekable", "_writecheck",
               "_didModify", "_writing", "_strict_timestamps", "_allowZip64")
@@ -42,10 +43,12 @@ class DeflateAhead(ZipFile):
     """A ZipFile that deflates the files written to it on a thread pool (see the module)."""
 
     def __init__(self, *args: Any, workers: int | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        # Set before ZipFile opens anything: its __del__ closes, and so reaches _drain.
         self._ahead: deque[tuple[ZipInfo, Future[tuple[bytes, int]], int]] = deque()
+        self._held = 0
         self._workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._pool: ThreadPoolExecutor | None = None
+        super().__init__(*args, **kwargs)
 
     def _parallel(self, compress_type: int | None, size: int) -> bool:
         inner: Any = self  # ZipFile's own state, which its typing does not declare
@@ -72,8 +75,15 @@ class DeflateAhead(ZipFile):
         future = self._pool.submit(_deflate, data, zlib.Z_DEFAULT_COMPRESSION
                                    if level is None else level)
         self._ahead.append((zinfo, future, len(data)))
-        while len(self._ahead) > AHEAD or (self._ahead and self._ahead[0][1].done()):
-            self._lay_down(*self._ahead.popleft())
+        self._held += len(data)
+        while self._ahead and (len(self._ahead) > AHEAD or self._held > HELD_BUDGET
+                               or self._ahead[0][1].done()):
+            self._next()
+
+    def _next(self) -> None:
+        zinfo, future, size = self._ahead.popleft()
+        self._held -= size
+        self._lay_down(zinfo, future, size)
 
     def _lay_down(self, zinfo: ZipInfo, future: Future[tuple[bytes, int]], size: int) -> None:
         """Write one deflated part where ZipFile would have: header, data, directory entry."""
@@ -101,7 +111,7 @@ class DeflateAhead(ZipFile):
 
     def _drain(self) -> None:
         while self._ahead:
-            self._lay_down(*self._ahead.popleft())
+            self._next()
 
     def writestr(self, *args: Any, **kwargs: Any) -> None:
         self._drain()
@@ -109,7 +119,7 @@ class DeflateAhead(ZipFile):
 
     def close(self) -> None:
         try:
-            if self.fp is not None:
+            if getattr(self, "fp", None) is not None:
                 self._drain()
         finally:
             if self._pool is not None:
