@@ -16,9 +16,6 @@ from bot.reports import zipping
 from bot.reports.rows import Cell as Cell
 from bot.reports.rows import RowSheet, utf16_len
 
-# Every workbook saved from here packs its sheets on every core (byte for byte the same file).
-zipping.install()
-
 Kind = Literal["text", "int", "date", "datetime", "percent"]
 
 # Where the table starts: the title (row 0), the 填报 line (row 1), then the header.
@@ -264,6 +261,13 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "strings_to_urls": False,
     "strings_to_numbers": False,
 }
+
+
+def new_workbook(target: Any, tmpdir: str) -> Workbook:
+    """A workbook with WORKBOOK_OPTIONS, its sheets' temp files in `tmpdir`; saved, it packs
+    its sheets on every core (bot.reports.zipping: byte for byte the same file)."""
+    zipping.install()
+    return Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": tmpdir})
 
 
 def date_text(day: dt.date) -> str:

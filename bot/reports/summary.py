@@ -10,11 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from xlsxwriter import Workbook
-
 from bot.config import PapersConfig
 from bot.domain import Status, Track
-from bot.reports.paper import WORKBOOK_OPTIONS, Cell, Column, Fill, Styles, Table, info_line
+from bot.reports.paper import Cell, Column, Fill, Styles, Table, info_line, new_workbook
 from bot.reports.workbook import STATUS_NAMES, SUMMARY_SHEET, ZERO_FILED, rate_value
 from bot.services.problem import ProblemView
 from bot.services.stats import UnitStats, city_totals
@@ -64,7 +62,7 @@ def summary_workbook(units: Sequence[UnitStats], ongoing: Iterable[ProblemView],
     info = info_line(papers.office_name, local, papers.contact, papers.phone)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="summary-xlsx-") as tmp:
-        wb = Workbook(buffer, {**WORKBOOK_OPTIONS, "tmpdir": tmp})
+        wb = new_workbook(buffer, tmp)
         wb.set_properties({"title": title})
         styles = Styles(wb, papers.sheet_font)
         table = Table(wb, styles, SUMMARY_SHEET, SUMMARY_TABLE,

@@ -22,13 +22,13 @@ from bot.reports.ledger_cells import row_fill, typed_cells
 from bot.reports.ledger_cells import row_values as row_values
 from bot.reports.paper import (
     FIRST_ROW,
-    WORKBOOK_OPTIONS,
     Cell,
     Column,
     Fill,
     Styles,
     Table,
     info_line,
+    new_workbook,
     release,
 )
 from bot.reports.paper import ILLEGAL as _ILLEGAL
@@ -264,7 +264,7 @@ def write_unit_rows(
 ) -> list[WrittenRows]:
     """Each unit's (code, name, rows) ledger table rows to a file of its own under `folder`,
     for write_xlsx(per_unit=True, sheets=…) in another process to take whole."""
-    wb = Workbook(str(Path(folder) / "rows.xlsx"), {**WORKBOOK_OPTIONS, "tmpdir": folder})
+    wb = new_workbook(str(Path(folder) / "rows.xlsx"), folder)
     book = _Book(wb, tz, now, papers or PapersConfig(), colours)
     book.styles.number(LEDGER_COLUMNS)
     # The workbook is never saved: only its sheets' row files are kept, in `folder`.
@@ -290,7 +290,7 @@ def write_xlsx(
     # Sheets stream their rows to temp files until close() zips them into `target`; a private
     # folder for those files is removed however the export ends.
     with tempfile.TemporaryDirectory(prefix="ledger-xlsx-") as tmp:
-        wb = Workbook(target, {**WORKBOOK_OPTIONS, "tmpdir": tmp})
+        wb = new_workbook(target, tmp)
         try:
             wb.set_properties({"title": title})
             book = _Book(wb, tz, now, papers, colours)
