@@ -26,7 +26,6 @@ HELD_MAX = 16 * 1024 * 1024
 # Parts read and in flight at once, ahead of the one being laid down, and their bytes at most.
 AHEAD = 8
 HELD_BUDGET = 48 * 1024 * 1024
-CHUNK = 1024 * 1024
 _INTERNALS = ("fp", "start_dir", "filelist", "NameToInfo", "_lock", "_seekable", "_writecheck",
               "_didModify", "_writing", "_strict_timestamps", "_allowZip64")
 
@@ -34,9 +33,7 @@ _INTERNALS = ("fp", "start_dir", "filelist", "NameToInfo", "_lock", "_seekable",
 def _deflate(data: bytes, level: int) -> tuple[bytes, int]:
     """Raw deflate (as ZipFile's compressor) and the CRC-32 of `data`."""
     compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    out = [compressor.compress(data[i:i + CHUNK]) for i in range(0, len(data), CHUNK)]
-    out.append(compressor.flush())
-    return b"".join(out), zlib.crc32(data)
+    return compressor.compress(data) + compressor.flush(), zlib.crc32(data)
 
 
 class DeflateAhead(ZipFile):
